@@ -1,0 +1,46 @@
+import yargs from "yargs";
+import { isUserError } from "../util/errors.js";
+import { commands } from "./commands/index.js";
+
+const EXIT_OK = 0;
+const EXIT_USER = 1;
+const EXIT_INTERNAL = 2;
+
+/** Run the `still` CLI on `argv` (without node and script) and resolve to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = EXIT_OK;
+  let usageError: string | undefined;
+  const cli = yargs(argv)
+    .scriptName("still")
+    .usage("$0 <command> [options]\n\nstill-rl: RL training of slow-thinking reasoning models (STILL-3).")
+    .strict()
+    .demandCommand(1, "name a command; `still --help` lists them")
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageError = msg;
+    });
+  for (const c of commands) {
+    cli.command(c.command, c.describe, c.builder, async (args) => {
+      exitCode = (await c.run(args)) ?? EXIT_OK;
+    });
+  }
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    if (isUserError(err)) {
+      process.stderr.write(`still: ${err.message}\n`);
+      return EXIT_USER;
+    }
+    process.stderr.write(
+      `still: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    return EXIT_INTERNAL;
+  }
+  if (usageError !== undefined) {
+    process.stderr.write(`still: ${usageError}\n(see \`still --help\`)\n`);
+    return EXIT_USER;
+  }
+  return exitCode;
+}

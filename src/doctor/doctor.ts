@@ -1,0 +1,165 @@
+import { execa } from "execa";
+import { type PythonInterpreter, resolvePython } from "../pyenv/python.js";
+
+/** One line of the doctor's report. `ok: false` with `fix` means a requirement is not met. */
+export interface Check {
+  name: string;
+  value: string;
+  ok: boolean;
+  fix?: string;
+}
+
+export interface DoctorReport {
+  python: PythonInterpreter;
+  checks: Check[];
+}
+
+/** What a run needs from the environment; derived from its config by the caller. */
+export interface Requirements {
+  packages: string[];
+  sandbox: boolean;
+  cuda: boolean;
+}
+
+const PYTHON_PACKAGES = ["torch", "transformers", "pyzmq", "msgpack", "verl", "openrlhf", "vllm", "ray"];
+
+interface PythonFacts {
+  version: string;
+  packages: Record<string, string | null>;
+  cuda: { available: boolean; devices: string[] } | null;
+}
+
+/**
+ * Ask the configured interpreter about itself through pythonia (the low-volume interop path; the hot path is
+ * ZeroMQ). Package versions come from installed metadata, so nothing heavy is imported except torch for CUDA.
+ */
+async function pythonFacts(python: PythonInterpreter): Promise<PythonFacts> {
+  process.env.PYTHON_BIN = python.executable;
+  const { python: py } = await import("pythonia");
+  try {
+    const sys = await py("sys");
+    const metadata = await py("importlib.metadata");
+    const version = String(await sys.version).split(" ")[0] ?? "";
+    const packages: Record<string, string | null> = {};
+    for (const name of PYTHON_PACKAGES) {
+      try {
+        packages[name] = String(await metadata.version(name));
+      } catch {
+        packages[name] = null;
+      }
+    }
+    let cuda: PythonFacts["cuda"] = null;
+    if (packages.torch) {
+      const torch = await py("torch");
+      const available = Boolean(await torch.cuda.is_available());
+      const devices: string[] = [];
+      if (available) {
+        const count = Number(await torch.cuda.device_count());
+        for (let i = 0; i < count; i++) devices.push(String(await torch.cuda.get_device_name(i)));
+      }
+      cuda = { available, devices };
+    }
+    return { version, packages, cuda };
+  } finally {
+    py.exit();
+  }
+}
+
+/** Whether bubblewrap can create the namespaces the sandbox uses, with the reason when it cannot. */
+async function sandboxCheck(): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const r = await execa(
+      "bwrap",
+      [
+        "--unshare-all",
+        "--die-with-parent",
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "true",
+      ],
+      { reject: false, timeout: 10_000 },
+    );
+    if (r.exitCode === 0) return { ok: true, detail: "bubblewrap can create user/pid/net namespaces" };
+    return { ok: false, detail: `bubblewrap failed: ${String(r.stderr).trim().split("\n").pop()}` };
+  } catch {
+    return { ok: false, detail: "bubblewrap (bwrap) not found" };
+  }
+}
+
+/** Check the environment; with requirements, mark what a run needs but lacks. */
+export async function runDoctor(
+  requirements?: Requirements,
+  configuredPython?: string,
+): Promise<DoctorReport> {
+  const python = resolvePython(configuredPython);
+  const checks: Check[] = [{ name: "node", value: process.versions.node, ok: true }];
+  let facts: PythonFacts | undefined;
+  try {
+    facts = await pythonFacts(python);
+    checks.push({
+      name: "python",
+      value: `${facts.version} (${python.executable}, ${python.source})`,
+      ok: true,
+    });
+  } catch (err) {
+    checks.push({
+      name: "python",
+      value: `cannot start ${python.executable}: ${err instanceof Error ? err.message : String(err)}`,
+      ok: false,
+      fix: "run `npm run setup`, or set STILL_PYTHON to a working interpreter",
+    });
+  }
+  for (const name of PYTHON_PACKAGES) {
+    const version = facts?.packages[name] ?? null;
+    const needed = requirements?.packages.includes(name) ?? false;
+    checks.push({
+      name,
+      value: version ?? "not installed",
+      ok: version !== null || !needed,
+      ...(version === null && needed
+        ? {
+            fix: `this run needs ${name}: install it into ${python.executable} (e.g. \`pip install ${name}\`)`,
+          }
+        : {}),
+    });
+  }
+  const cuda = facts?.cuda;
+  const gpuText = cuda?.available
+    ? `${cuda.devices.length} GPU(s): ${cuda.devices.join(", ")}`
+    : "no CUDA device";
+  const cudaNeeded = requirements?.cuda ?? false;
+  checks.push({
+    name: "cuda",
+    value: gpuText,
+    ok: !cudaNeeded || Boolean(cuda?.available),
+    ...(cudaNeeded && !cuda?.available
+      ? { fix: "this run needs a GPU; use backend hf on CPU for small runs" }
+      : {}),
+  });
+  const sandbox = await sandboxCheck();
+  const sandboxNeeded = requirements?.sandbox ?? false;
+  checks.push({
+    name: "sandbox",
+    value: sandbox.detail,
+    ok: sandbox.ok || !sandboxNeeded,
+    ...(!sandbox.ok && sandboxNeeded
+      ? { fix: "install bubblewrap (`apt-get install bubblewrap`) and allow unprivileged user namespaces" }
+      : {}),
+  });
+  return { python, checks };
+}
+
+export function formatDoctor(report: DoctorReport): string {
+  const width = Math.max(...report.checks.map((c) => c.name.length));
+  return report.checks
+    .map(
+      (c) =>
+        `${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(width)}  ${c.value}${c.fix ? `\n     fix: ${c.fix}` : ""}`,
+    )
+    .join("\n");
+}

@@ -1,0 +1,4 @@
+/** Public library API of still-rl: everything the CLI does is importable from here. */
+
+export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
+export { UserError } from "./util/errors.js";
