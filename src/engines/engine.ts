@@ -1,0 +1,139 @@
+/**
+ * The driver-mode engine: a process that holds a policy (and a reference) model and does the GPU/CPU work the
+ * TypeScript trainer asks for, one batch at a time. The built-in Hugging Face engine is the first
+ * implementation. veRL and OpenRLHF are *not* engines: they own their own distributed loop and are driven as
+ * backends (compile config, launch, serve rewards/tools over the bridge), so they do not implement this.
+ *
+ * Text goes in as token ids: the TS side renders prompts, the engine tokenizes them once (`tokenize`), and
+ * continuations (tool outputs) are appended as ids, so the tokens trained on are exactly the tokens sampled.
+ */
+
+export interface EngineInfo {
+  /** e.g. "hf" */
+  engine: string;
+  model: string;
+  device: string;
+  dtype: string;
+  vocabSize: number;
+  eosTokenId: number;
+  padTokenId: number;
+}
+
+export interface SamplingParams {
+  /** Samples per input. */
+  n: number;
+  temperature: number;
+  topP: number;
+  /** 0 or less: no top-k filtering. */
+  topK: number;
+  maxNewTokens: number;
+  /** Generation stops after the first of these strings appears in the new text (it is kept in the output). */
+  stop: string[];
+  /** Seed for this call's sampling, so a run is reproducible step by step. */
+  seed: number;
+  /** Also return the log-probability of every sampled token under the sampling policy. */
+  returnLogprobs: boolean;
+}
+
+export interface GenerateRequest {
+  /** Prompt token ids, optionally followed by a prefix to continue from. */
+  inputs: Int32Array[];
+  params: SamplingParams;
+}
+
+export type FinishReason = "stop" | "length";
+
+export interface Completion {
+  /** Index into `GenerateRequest.inputs`. */
+  input: number;
+  /** 0..n-1 */
+  sample: number;
+  /** New tokens only (the input is not repeated). */
+  tokenIds: Int32Array;
+  text: string;
+  finishReason: FinishReason;
+  /** The stop string that ended generation, when one did. */
+  stopString: string | null;
+  logprobs: Float32Array | null;
+}
+
+/** A prompt and the response tokens to score or train on. */
+export interface Sequence {
+  promptIds: Int32Array;
+  responseIds: Int32Array;
+}
+
+export type KlEstimator = "k1" | "k2" | "k3" | "low_var_kl";
+export type LossAggregation = "token-mean" | "seq-mean-token-sum" | "seq-mean-token-mean";
+
+export interface PolicySample extends Sequence {
+  /** 1 for tokens the policy is trained on, 0 for masked ones (tool outputs). Same length as responseIds. */
+  lossMask: Uint8Array;
+  /** Per-token advantages (an outcome reward repeats the sample's advantage). Same length as responseIds. */
+  advantages: Float32Array;
+  /** Log-probs under the policy that sampled the response. */
+  oldLogprobs: Float32Array;
+  /** Log-probs under the reference model; null when the KL coefficient is 0. */
+  refLogprobs: Float32Array | null;
+}
+
+export interface UpdateOptions {
+  lr: number;
+  clipRatioLow: number;
+  clipRatioHigh: number;
+  klCoef: number;
+  klEstimator: KlEstimator;
+  entropyCoef: number;
+  lossAggregation: LossAggregation;
+  maxGradNorm: number;
+  /** Samples per optimizer step; the batch is split into mini-batches of this size. */
+  miniBatchSize: number;
+  /** Passes over the batch (more than one mini-batch or epoch makes later steps off-policy). */
+  epochs: number;
+  seed: number;
+}
+
+export interface UpdateStats {
+  loss: number;
+  pgLoss: number;
+  kl: number;
+  entropy: number;
+  gradNorm: number;
+  clipFraction: number;
+  /** Optimizer steps taken. */
+  steps: number;
+}
+
+export interface SftSample {
+  promptIds: Int32Array;
+  /** Trained on with next-token loss; the prompt is masked out. */
+  responseIds: Int32Array;
+}
+
+export interface SftOptions {
+  lr: number;
+  maxGradNorm: number;
+  miniBatchSize: number;
+}
+
+export interface SftStats {
+  loss: number;
+  gradNorm: number;
+  tokens: number;
+}
+
+export interface Engine {
+  readonly info: EngineInfo;
+  tokenize(texts: string[]): Promise<Int32Array[]>;
+  detokenize(ids: Int32Array[]): Promise<string[]>;
+  generate(request: GenerateRequest): Promise<Completion[]>;
+  logprobs(sequences: Sequence[], model: "policy" | "reference"): Promise<Float32Array[]>;
+  update(batch: PolicySample[], options: UpdateOptions): Promise<UpdateStats>;
+  sftStep(batch: SftSample[], options: SftOptions): Promise<SftStats>;
+  /** Model, optimizer and RNG states, so a resumed run continues bit-identically on CPU. */
+  save(dir: string): Promise<void>;
+  load(dir: string): Promise<void>;
+  /** Reference := current policy (STILL-3-1.5B's periodic reference reset). */
+  resetReference(): Promise<void>;
+  shutdown(): Promise<void>;
+}
