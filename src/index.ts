@@ -2,3 +2,14 @@
 
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export { UserError } from "./util/errors.js";
+export {
+  extractAnswerTag,
+  extractBoxed,
+  extractFallback,
+  VerifierPool,
+  type VerifierPoolOptions,
+  type VerifyItem,
+  type VerifyOptions,
+  type VerifyResult,
+  verify,
+} from "./verify/index.js";
