@@ -97,6 +97,6 @@ export function parseDecimal(s: string): Rational {
   return neg_ ? neg(r) : r;
 }
 
-export function toString(a: Rational): string {
+export function ratToString(a: Rational): string {
   return a.d === 1n ? a.n.toString() : `${a.n}/${a.d}`;
 }
