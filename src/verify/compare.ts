@@ -42,7 +42,7 @@ export function compareAnswers(gold: string[], pred: string[], options: VerifyOp
   const ctx: Ctx = { options, reason: "mismatch", unknown: false, steps: 0 };
   resetBudget();
   try {
-    if (match(expandPm(g), expandPm(p), ctx)) return { equal: true, reason: ctx.reason };
+    if (match(foldMatrices(expandPm(g)), foldMatrices(expandPm(p)), ctx)) return { equal: true, reason: ctx.reason };
   } catch (e) {
     if (!(e instanceof CapError || e instanceof ValueError)) throw e;
     return { equal: show(g) === show(p), reason: show(g) === show(p) ? "structural" : "capped" };
@@ -133,6 +133,63 @@ function combos(lists: Node[][]): Node[][] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Matrix arithmetic written out in an answer: sums, scalar multiples and products, entry by entry.
+
+type Matrix = Node & { k: "matrix" };
+
+function foldMatrices(n: Node): Node {
+  switch (n.k) {
+    case "list":
+      return { ...n, xs: n.xs.map(foldMatrices) };
+    case "neg": {
+      const x = foldMatrices(n.x);
+      return x.k === "matrix" ? mapEntries(x, (e) => ({ k: "neg", x: e })) : { ...n, x };
+    }
+    case "add": {
+      const xs = n.xs.map(foldMatrices);
+      if (!xs.some((x) => x.k === "matrix")) return { ...n, xs };
+      const first = xs[0]!;
+      if (first.k !== "matrix" || !xs.every((x) => x.k === "matrix" && sameShape(x, first))) return { ...n, xs };
+      return {
+        k: "matrix",
+        rows: first.rows.map((r, i) => r.map((_, j) => ({ k: "add", xs: xs.map((x) => (x as Matrix).rows[i]![j]!) }))),
+      };
+    }
+    case "mul": {
+      const xs = n.xs.map(foldMatrices);
+      if (!xs.some((x) => x.k === "matrix")) return { ...n, xs };
+      let acc: Node = xs[0]!;
+      for (const x of xs.slice(1)) {
+        if (acc.k === "matrix" && x.k === "matrix") {
+          const a: Matrix = acc;
+          if (a.rows[0]!.length !== x.rows.length) return { ...n, xs };
+          acc = {
+            k: "matrix",
+            rows: a.rows.map((r) => x.rows[0]!.map((_, j) => ({ k: "add", xs: r.map((e, t) => ({ k: "mul", xs: [e, x.rows[t]![j]!] })) }) as Node)),
+          };
+        } else if (acc.k === "matrix") {
+          acc = mapEntries(acc, (e) => ({ k: "mul", xs: [e, x] }));
+        } else if (x.k === "matrix") {
+          const s = acc;
+          acc = mapEntries(x, (e) => ({ k: "mul", xs: [s, e] }));
+        } else acc = { k: "mul", xs: [acc, x] };
+      }
+      return acc;
+    }
+    default:
+      return n;
+  }
+}
+
+function sameShape(a: Matrix, b: Matrix): boolean {
+  return a.rows.length === b.rows.length && a.rows[0]!.length === b.rows[0]!.length;
+}
+
+function mapEntries(m: Matrix, f: (e: Node) => Node): Matrix {
+  return { k: "matrix", rows: m.rows.map((r) => r.map(f)) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // The cascade.
 
 function step(ctx: Ctx): void {
@@ -175,7 +232,7 @@ function matchLists(g: Node, p: Node, ctx: Ctx): boolean {
   // A `{}`-grouped or bare list against a tuple keeps order: "{1,3}" is the pair (1,3).
   if (g.k === "tuple" && p.k === "list") return ordered(g.xs, p.xs, ctx, "tuple");
   if (p.k === "tuple" && g.k === "list") return ordered(g.xs, p.xs, ctx, "tuple");
-  return unordered(items(g), items(p), ctx);
+  return unordered(dedupe(items(g)), dedupe(items(p)), ctx);
 }
 
 function matchSets(g: Node, p: Node, ctx: Ctx): boolean {
@@ -254,7 +311,7 @@ const isInequality = (n: Node) =>
   n.k === "rel" && n.ops.length > 0 && n.ops.every((o) => o === "<" || o === "<=" || o === ">" || o === ">=");
 
 /** The value an assignment or approximation states: `x = 5` → 5, `x = 1/3 ≈ 0.33` → [1/3, 0.33]. */
-function statedValues(n: Node & { k: "rel" }): Node[] | null {
+function statedValues(n: Node & { k: "rel" }, anyLhs = false): Node[] | null {
   if (n.ops.includes("~")) {
     const k = n.ops.indexOf("~");
     const before = n.xs[k]!;
@@ -262,7 +319,7 @@ function statedValues(n: Node & { k: "rel" }): Node[] | null {
     if (!isNameLike(before)) out.unshift(before);
     return out;
   }
-  if (isEquality(n) && isNameLike(n.xs[0]!)) return [last(n.xs)];
+  if (isEquality(n) && (anyLhs || isNameLike(n.xs[0]!))) return [last(n.xs)];
   return null;
 }
 
@@ -274,7 +331,8 @@ function matchRel(g: Node, p: Node, ctx: Ctx): boolean {
   if (p.k === "rel" && (g.k !== "rel" || p.ops.includes("~"))) {
     if (isInequality(p) && (g.k === "tuple" || g.k === "union" || g.k === "set"))
       return matchIntervals(g, p, ctx);
-    const vs = statedValues(p);
+    // A response may show its work: "3 \cdot 4 = 12" states 12.
+    const vs = statedValues(p, true);
     if (vs) return vs.some((v) => match(g, v, ctx));
     return false;
   }
@@ -297,7 +355,9 @@ function matchRelations(g: Node & { k: "rel" }, p: Node & { k: "rel" }, ctx: Ctx
     if (g.xs.length === 2 && p.xs.length === 2) {
       return matchEquations(g.xs[0]!, g.xs[1]!, g.ops[0]!, p.xs[0]!, p.xs[1]!, p.ops[0]!, ctx);
     }
-    return matchIntervals(g, p, ctx);
+ if (matchIntervals(g, p, ctx)) return true;
+    // Chains that are not intervals ("f(2) < f(1) < f(4)"): the same relations between matching terms.
+    return g.ops.join() === p.ops.join() && ordered(g.xs, p.xs, ctx, "relation");
   }
   if (g.ops.length === 1 && p.ops.length === 1 && g.ops[0] === "!=" && p.ops[0] === "!=") {
     return matchEquations(g.xs[0]!, g.xs[1]!, "!=", p.xs[0]!, p.xs[1]!, "!=", ctx);
@@ -322,7 +382,7 @@ function matchEquations(gl: Node, gr: Node, gop: RelOp, pl: Node, pr: Node, pop:
   if (!sameSet(vars, freeVars(b.e))) return false;
   let ratio: Val | null = null;
   let good = 0;
-  for (const env of points(vars)) {
+  for (const env of points(vars, a.e, b.e)) {
     const va = tryEval(a.e, env, ctx);
     const vb = tryEval(b.e, env, ctx);
     if (!va || !vb) continue;
@@ -392,18 +452,36 @@ function intervalSet(n: Node): Interval[] | null {
       if (!isInequality(n)) return null;
       const varIdx = n.xs.findIndex((x) => isNameLike(x));
       if (varIdx === -1 || n.xs.some((x, k) => k !== varIdx && freeVars(x).size > 0)) return null;
+      const v = n.xs[varIdx]!;
+      const isAbs = v.k === "fn" && v.name === "abs";
       if (n.xs.length === 2) {
         const op = n.ops[0]!;
         const other = n.xs[1 - varIdx]!;
         // Normalise to "var op other".
         const flip: Record<string, RelOp> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
         const o = varIdx === 0 ? op : flip[op]!;
-        if (o === "<" || o === "<=")
-          return [{ lo: NEG_INF, hi: other, loClosed: false, hiClosed: o === "<=" }];
-        return [{ lo: other, hi: POS_INF, loClosed: o === ">=", hiClosed: false }];
+        const below = o === "<" || o === "<=";
+        const closed = o === "<=" || o === ">=";
+        if (isAbs && below) return [{ lo: { k: "neg", x: other }, hi: other, loClosed: closed, hiClosed: closed }];
+        if (isAbs) {
+          return [
+            { lo: NEG_INF, hi: { k: "neg", x: other }, loClosed: false, hiClosed: closed },
+            { lo: other, hi: POS_INF, loClosed: closed, hiClosed: false },
+          ];
+        }
+        if (below) return [{ lo: NEG_INF, hi: other, loClosed: false, hiClosed: closed }];
+        return [{ lo: other, hi: POS_INF, loClosed: closed, hiClosed: false }];
       }
-      if (n.xs.length === 3 && varIdx === 1) {
-        const [o1, o2] = n.ops;
+      const [o1, o2] = n.ops;
+      if (n.xs.length === 3 && varIdx === 1 && isAbs && (o1 === "<" || o1 === "<=") && (o2 === "<" || o2 === "<=")) {
+        // a ≤ |z| ≤ b is [-b, -a] ∪ [a, b].
+        const [a, , b] = n.xs as [Node, Node, Node];
+        return [
+          { lo: { k: "neg", x: b }, hi: { k: "neg", x: a }, loClosed: o2 === "<=", hiClosed: o1 === "<=" },
+          { lo: a, hi: b, loClosed: o1 === "<=", hiClosed: o2 === "<=" },
+        ];
+      }
+      if (n.xs.length === 3 && varIdx === 1 && !isAbs) {
         if ((o1 === "<" || o1 === "<=") && (o2 === "<" || o2 === "<=")) {
           return [{ lo: n.xs[0]!, hi: n.xs[2]!, loClosed: o1 === "<=", hiClosed: o2 === "<=" }];
         }
@@ -558,7 +636,15 @@ function freeVars(n: Node, out = new Set<string>()): Set<string> {
       freeVars(n.b, out);
       break;
     case "fn":
-      for (const x of n.args) freeVars(x, out);
+      if ((n.name === "sum" || n.name === "prod") && n.args[0]?.k === "sym") {
+        // The bound variable of a sum is not free.
+        const [k, lo, hi, body] = n.args as [Node & { k: "sym" }, Node, Node, Node];
+        freeVars(lo, out);
+        freeVars(hi, out);
+        const inner = freeVars(body);
+        inner.delete(k.name);
+        for (const v of inner) out.add(v);
+      } else for (const x of n.args) freeVars(x, out);
       break;
     case "pm":
       if (n.a) freeVars(n.a, out);
@@ -591,9 +677,13 @@ function rng(seed: number): () => number {
   };
 }
 
-/** Positive rational points (square roots and logs stay real), distinct per variable. */
-function points(vars: Set<string>): Map<string, Rational>[] {
+/**
+ * Positive rational points (square roots and logs stay real), distinct per variable; small integers where a
+ * variable bounds a sum or product.
+ */
+function points(vars: Set<string>, ...nodes: Node[]): Map<string, Rational>[] {
   if (vars.size === 0) return [new Map()];
+  const integer = nodes.some((n) => /(^|[^a-z])(sum|prod)\(/.test(show(n)));
   const rand = rng(0x5eed);
   const names = [...vars].sort();
   const out: Map<string, Rational>[] = [];
@@ -602,7 +692,7 @@ function points(vars: Set<string>): Map<string, Rational>[] {
     for (const v of names) {
       const num = BigInt(3 + Math.floor(rand() * 89));
       const den = BigInt(2 + Math.floor(rand() * 11));
-      m.set(v, Q.rat(num, den));
+      m.set(v, integer ? Q.rat(BigInt(2 + Math.floor(rand() * 9))) : Q.rat(num, den));
     }
     out.push(m);
   }
@@ -717,7 +807,7 @@ function matchValue(g: Node, p: Node, ctx: Ctx): boolean {
     return false;
   }
   let good = 0;
-  for (const env of points(gv)) {
+  for (const env of points(gv, g, p)) {
     const a = tryEval(g, env, ctx);
     const b = tryEval(p, env, ctx);
     if (!a && !b) continue;

@@ -440,7 +440,28 @@ function powVals(a: Val, b: Val): Val {
   return approx(a.f ** b.f);
 }
 
+/** Most terms a `\sum`/`\prod` may have. */
+export const MAX_SUM_TERMS = 1_000;
+
+function bigOperator(name: string, args: Node[], env: Env): Val {
+  const [k, loN, hiN, body] = args as [Node, Node, Node, Node];
+  if (k.k !== "sym") throw new ValueError("bad bound variable");
+  const lo = asRational(evaluate(loN, env).ex);
+  const hi = asRational(evaluate(hiN, env).ex);
+  if (!lo || !hi || lo.d !== 1n || hi.d !== 1n) throw new ValueError("non-integer bounds");
+  if (hi.n - lo.n >= BigInt(MAX_SUM_TERMS)) throw new ValueError("too many terms");
+  let acc = ratVal(name === "sum" ? Q.ZERO : Q.ONE);
+  const vars = new Map(env.vars);
+  for (let j = lo.n; j <= hi.n; j++) {
+    vars.set(k.name, Q.rat(j));
+    const v = evaluate(body, { vars });
+    acc = name === "sum" ? addVals(acc, v) : mulVals(acc, v);
+  }
+  return acc;
+}
+
 function fnValue(name: string, args: Node[], env: Env): Val {
+  if (name === "sum" || name === "prod") return bigOperator(name, args, env);
   const vs = args.map((a) => evaluate(a, env));
   const x = vs[0];
   if (!x) throw new ValueError(`${name} without argument`);

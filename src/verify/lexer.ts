@@ -223,7 +223,9 @@ export function tokenize(input: string): Token[] {
       let j = i;
       while (isLetter(s[j])) j++;
       const w = s.slice(i, j);
-      if (w.length >= 2 && (WORDS.has(w.toLowerCase()) || w.length >= 4)) push("word", w);
+      // "cm", "odd", "No" are words; "xy", "AB", "NO" are products of single-letter names.
+      const word = w.length >= 4 || WORDS.has(w) || (WORDS.has(w.toLowerCase()) && /^[A-Z][a-z]+$/.test(w));
+      if (w.length >= 2 && word) push("word", w);
       else for (const ch of w) push("letter", ch);
       i = j;
       continue;
@@ -282,14 +284,14 @@ function lexNumber(
       j += 3;
     }
   }
-  // A decimal comma ("1000,99") only when it is the one comma and two digits follow.
+  // A decimal comma ("1000,99") only when it is the one comma, two digits follow and no other number does.
   if (
     commas === 1 &&
     depth === 0 &&
     s[j] === "," &&
     isDigit(s[j + 1]) &&
     isDigit(s[j + 2]) &&
-    !isDigit(s[j + 3])
+    !/\d/.test(s.slice(j + 3))
   ) {
     if (digits.length > 0 && !/^0\d/.test(digits)) {
       push("num", `${digits}.${s.slice(j + 1, j + 3)}`);

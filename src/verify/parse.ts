@@ -720,6 +720,9 @@ class Parser {
       }
       case "exp":
         return this.parseFunction("exp");
+      case "sum":
+      case "prod":
+        return this.parseBigOperator(name);
       case "e":
         return this.node({ k: "sym", name: "e" });
       case "circ":
@@ -729,6 +732,19 @@ class Parser {
         if (GREEK.has(name)) return this.parseSymbol(name);
         throw new ParseError(`unsupported \\${name}`);
     }
+  }
+
+  /** `\sum_{k=a}^{b} body` and `\prod`: the bound variable, bounds and body. */
+  private parseBigOperator(name: string): Node {
+    this.expectOp("_");
+    const sub = this.parseArg();
+    if (sub.k !== "rel" || sub.ops.length !== 1 || sub.ops[0] !== "=" || sub.xs[0]!.k !== "sym") {
+      throw new ParseError(`\\${name} needs a k=a subscript`);
+    }
+    this.expectOp("^");
+    const hi = this.parseExponent();
+    const body = this.parseMul();
+    return this.node({ k: "fn", name, args: [sub.xs[0]!, sub.xs[1]!, hi, body] });
   }
 
   private parseSqrt(): Node {
