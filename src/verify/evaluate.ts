@@ -436,7 +436,8 @@ function powVals(a: Val, b: Val): Val {
     if (r) return exact(r);
   }
   if (q && q.d === 1n && Q.isZero(q)) return ratVal(Q.ONE);
-  // e^x: a.f is e, no exact form.
+  // Odd roots of negative numbers are real: (-8)^{1/3} = -2.
+  if (q && q.d % 2n === 1n && a.f < 0) return approx((q.n % 2n === 0n ? 1 : -1) * (-a.f) ** b.f);
   return approx(a.f ** b.f);
 }
 
@@ -475,7 +476,7 @@ function fnValue(name: string, args: Node[], env: Env): Val {
       return powVals(x, ratVal(Q.rat(1n, 2n)));
     case "root": {
       const k = asRational(vs[1]?.ex ?? null);
-      if (k && !Q.isZero(k)) return powVals(x, ratVal(Q.div(Q.ONE, k)));
+      if (k && !Q.isZero(k)) return powVals(x, exact(fromRat(Q.div(Q.ONE, k))));
       return approx(x.f ** (1 / (vs[1]?.f ?? Number.NaN)));
     }
     case "sin":

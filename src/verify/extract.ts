@@ -93,7 +93,10 @@ export function extractBoxed(s: string): Extracted {
   while (first > 0 && adjacent(s.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
   const out: string[] = [];
   for (let k = first; k < boxes.length; k++) {
-    const c = boxes[k]!.content;
+    let c = boxes[k]!.content;
+    // A box around a sentence that holds a box: the inner box is the answer.
+    const inner = c.includes("\\boxed") || c.includes("\\fbox") ? extractBoxed(c) : null;
+    if (inner?.length === 1) c = inner[0]!;
     if (out[out.length - 1] !== c) out.push(c);
   }
   return out;

@@ -1,4 +1,4 @@
-import type { Node, RelOp } from "./ast.js";
+import { type Node, type RelOp, show } from "./ast.js";
 import { type Token, tokenize } from "./lexer.js";
 import { parseDecimal } from "./rational.js";
 
@@ -727,6 +727,11 @@ class Parser {
         return this.node({ k: "sym", name: "e" });
       case "circ":
         throw new ParseError("stray \\circ");
+      case "pmod": {
+        // "a ≡ b (mod m)": the modulus annotates the statement, like a unit.
+        const m = this.parseArg();
+        return this.node({ k: "text", s: `mod ${show(m)}` });
+      }
       default:
         if (FUNCS.has(name)) return this.parseFunction(name);
         if (GREEK.has(name)) return this.parseSymbol(name);
