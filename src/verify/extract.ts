@@ -78,11 +78,16 @@ function findBoxes(s: string): Box[] {
   return boxes;
 }
 
-/** Text between two boxes that still makes them one answer ("\boxed{1} and \boxed{2}"). */
+/**
+ * Text between two boxes that still makes them one answer: "\\boxed{1} and \\boxed{2}", "\\boxed{(3,3)} for part
+ * (a) and \\boxed{(1,1)}"; but not a self-correction ("\\boxed{1} is wrong, let me redo it: \\boxed{2}").
+ */
 function adjacent(gap: string): boolean {
   if (gap.length <= 10) return true;
   if (gap.length > 70) return false;
-  return /(^|[^A-Za-z])(and|or)([^A-Za-z]|$)|[,;]/.test(gap);
+  const words = (gap.replace(/\\[A-Za-z]+/g, " ").match(/[A-Za-z]{2,}/g) ?? []).map((w) => w.toLowerCase());
+  const separated = words.includes("and") || words.includes("or") || /[,;]/.test(gap);
+  return separated && words.filter((w) => w !== "and" && w !== "or").length <= 3;
 }
 
 /** The last box and the boxes adjacent to it, as a list of contents in order. */
