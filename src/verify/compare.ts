@@ -815,7 +815,7 @@ const terminates = (r: Rational) => {
 
 /** A decimal matches an exact value that rounds to its printed digits (two significant digits at least). */
 function roundsTo(x: Val, lit: DecimalLiteral): boolean {
-  if (lit.sig < 2) return false;
+  if (lit.sig < 2 || Math.abs(lit.dec) > 300) return false;
   const r = asRational(x.ex);
   const unit = Q.powInt(Q.rat(10n), BigInt(-lit.dec), 4000)!;
   if (r) {
