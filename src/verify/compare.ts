@@ -32,7 +32,21 @@ interface Ctx {
 
 class CapError extends Error {}
 
+const MC_GOLD = /^\s*(?:\\(?:text|textbf|mathrm|mathbf)\s*\{\s*)?\(?\s*([A-E])\s*\)?\s*\}?\s*$/;
+const MC_PRED = /^\s*(?:\\(?:text|textbf|mathrm|mathbf)\s*\{\s*)?(?:\(\s*([A-E])\s*\)|([A-E])\s*[).:])/;
+
+/** A multiple-choice gold ("B", "(B)", "\text{(B)}") against an answer that starts with a choice: "(B) 5". */
+function multipleChoice(gold: string[], pred: string[]): Comparison | null {
+  const g = gold.length === 1 ? MC_GOLD.exec(gold[0]!) : null;
+  const m = g && pred.length === 1 ? MC_PRED.exec(pred[0]!) : null;
+  if (!g || !m) return null;
+  const equal = g[1] === (m[1] ?? m[2]);
+  return { equal, reason: equal ? "choice" : "mismatch" };
+}
+
 export function compareAnswers(gold: string[], pred: string[], options: VerifyOptions): Comparison {
+  const mc = multipleChoice(gold, pred);
+  if (mc) return mc;
   const g = parseAll(gold);
   const p = parseAll(pred);
   if (!g || !p) {
@@ -218,7 +232,7 @@ function match(g: Node, p: Node, ctx: Ctx): boolean {
   if (g.k === "list" || p.k === "list") return matchLists(g, p, ctx);
   if (g.k === "set" || p.k === "set") return matchSets(g, p, ctx);
   if (g.k === "rel" || p.k === "rel") return matchRel(g, p, ctx);
-  if (g.k === "union" || p.k === "union") return matchIntervals(g, p, ctx);
+  if (g.k === "union" || p.k === "union" || isReals(g) || isReals(p)) return matchIntervals(g, p, ctx);
   if (g.k === "pct" || p.k === "pct") return matchPct(g, p, ctx);
   if (g.k === "deg" || p.k === "deg") return matchDeg(g, p, ctx);
   if (g.k === "tuple" || p.k === "tuple" || g.k === "matrix" || p.k === "matrix")
@@ -430,7 +444,15 @@ function isIntervalish(n: Node): boolean {
 }
 
 /** A set of reals as intervals (points as closed degenerate ones), or null when it is not one. */
+/** ℝ written as a set: \mathbb{R}, "all real numbers". */
+function isReals(n: Node): boolean {
+  if (n.k === "sym") return n.name === "mathbb{R}";
+  if (n.k === "text") return /^(all )?real( numbers|s)?$/i.test(n.s.trim());
+  return false;
+}
+
 function intervalSet(n: Node): Interval[] | null {
+  if (isReals(n)) return [{ lo: NEG_INF, hi: POS_INF, loClosed: false, hiClosed: false }];
   switch (n.k) {
     case "tuple":
       return n.xs.length === 2
@@ -688,6 +710,27 @@ function freeVars(n: Node, out = new Set<string>()): Set<string> {
   return out;
 }
 
+function hasBigOperator(n: Node): boolean {
+  switch (n.k) {
+    case "fn":
+      return n.name === "sum" || n.name === "prod" || n.args.some(hasBigOperator);
+    case "add":
+    case "mul":
+    case "ratio":
+    case "rel":
+      return n.xs.some(hasBigOperator);
+    case "neg":
+    case "pct":
+    case "deg":
+      return hasBigOperator(n.x);
+    case "div":
+    case "pow":
+      return hasBigOperator(n.a) || hasBigOperator(n.b);
+    default:
+      return false;
+  }
+}
+
 function sameSet(a: Set<string>, b: Set<string>): boolean {
   if (a.size !== b.size) return false;
   for (const x of a) if (!b.has(x)) return false;
@@ -712,7 +755,7 @@ function rng(seed: number): () => number {
  */
 function points(vars: Set<string>, ...nodes: Node[]): Map<string, Rational>[] {
   if (vars.size === 0) return [new Map()];
-  const integer = nodes.some((n) => /(^|[^a-z])(sum|prod)\(/.test(show(n)));
+  const integer = nodes.some(hasBigOperator);
   const rand = rng(0x5eed);
   const names = [...vars].sort();
   const out: Map<string, Rational>[] = [];
