@@ -1,6 +1,7 @@
 import type { Node, RelOp } from "./ast.js";
 import { show } from "./ast.js";
 import { asRational, divideVals, evaluate, exEqual, resetBudget, type Val, ValueError } from "./evaluate.js";
+import { proseWords, rightmost } from "./extract.js";
 import { parseAnswer } from "./parse.js";
 import type { Rational } from "./rational.js";
 import * as Q from "./rational.js";
@@ -32,6 +33,16 @@ interface Ctx {
 
 class CapError extends Error {}
 
+/** An answer given as a sentence ("The smallest value is \\(248\\)."): its last formula or number. */
+function proseCore(parts: string[]): string[] | null {
+  if (parts.length !== 1) return null;
+  const s = parts[0]!.replace(/\\text\s*\{([^{}]*)\}/g, " $1 ");
+  const words = proseWords(s);
+  // Two words of prose make a sentence; "or" would make it a hedge, which must not pass.
+  if (words.length < 2 || /\bor\b/i.test(s)) return null;
+  return rightmost(s);
+}
+
 const MC_GOLD = /^\s*(?:\\(?:text|textbf|mathrm|mathbf)\s*\{\s*)?\(?\s*([A-E])\s*\)?\s*\}?\s*$/;
 const MC_PRED = /^\s*(?:\\(?:text|textbf|mathrm|mathbf)\s*\{\s*)?(?:\(\s*([A-E])\s*\)|([A-E])\s*[).:])/;
 
@@ -45,7 +56,17 @@ function multipleChoice(gold: string[], pred: string[]): Comparison | null {
 }
 
 export function compareAnswers(gold: string[], pred: string[], options: VerifyOptions): Comparison {
-  const mc = multipleChoice(gold, pred);
+  const direct = compareParsed(gold, pred, options);
+  if (direct.equal) return direct;
+  const g = proseCore(gold);
+  const p = proseCore(pred);
+  if (!g && !p) return direct;
+  const again = compareParsed(g ?? gold, p ?? pred, options);
+  return again.equal ? { equal: true, reason: `${again.reason} (from a sentence)` } : direct;
+}
+
+function compareParsed(gold: string[], pred: string[], options: VerifyOptions): Comparison {
+  const mc = multipleChoice(gold, pred) ?? multipleChoice(pred, gold);
   if (mc) return mc;
   const g = parseAll(gold);
   const p = parseAll(pred);

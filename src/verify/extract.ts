@@ -172,7 +172,7 @@ export function extractFallback(s: string, parses: (answer: string) => boolean):
 }
 
 /** The rightmost math environment or number. */
-function rightmost(s: string): Extracted {
+export function rightmost(s: string): Extracted {
   let best: { at: number; text: string } | null = null;
   for (const m of s.matchAll(LATEX_ENV)) {
     const text = m[1] ?? m[2] ?? m[3] ?? m[4];
@@ -192,6 +192,14 @@ function cleanSentenceEnd(s: string): string {
     .trim()
     .replace(/[.。]+$/, "")
     .trim();
+}
+
+/** Words of prose (three letters or more) outside math delimiters and commands. */
+export function proseWords(s: string): string[] {
+  const outside = s.replace(LATEX_ENV, " ").replace(/\\[A-Za-z]+/g, " ");
+  return (outside.match(/[A-Za-z]{3,}/g) ?? []).filter(
+    (w) => !/^(and|percent|percentage|pct|boxed|text)$/i.test(w),
+  );
 }
 
 /** Short text with no prose outside math delimiters: the whole string is the answer. */

@@ -255,11 +255,18 @@ class Parser {
     return ops.length ? this.node({ k: "rel", ops, xs }) : first;
   }
 
+  /** `\\cup`, or a plain `U` between intervals ("(-∞, 1) U (2, ∞)"). */
+  private isUnion(): boolean {
+    if (this.isCmd("cup")) return true;
+    const t = this.peek();
+    return t.t === "letter" && t.v === "U" && (this.isOp("(", 1) || this.isOp("[", 1) || this.isCmd("{", 1));
+  }
+
   private parseUnion(): Node {
     const first = this.parseRatio();
-    if (!this.isCmd("cup")) return first;
+    if (!this.isUnion()) return first;
     const xs = [first];
-    while (this.isCmd("cup")) {
+    while (this.isUnion()) {
       this.next();
       xs.push(this.parseRatio());
     }
@@ -334,8 +341,9 @@ class Parser {
   private startsImplicitFactor(): boolean {
     const t = this.peek();
     switch (t.t) {
-      case "num":
       case "letter":
+        return !this.isUnion();
+      case "num":
       case "begin":
         return true;
       case "word":

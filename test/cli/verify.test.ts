@@ -42,12 +42,19 @@ describe("still verify", () => {
     const input = path.join(dir, "in.jsonl");
     const output = path.join(dir, "out.jsonl");
     // Above the inline threshold, so the worker-thread pool does the grading.
-    const rows = Array.from({ length: 300 }, (_, i) => ({ id: i, gold: String(i), pred: `\\boxed{${i % 3 ? i : i + 1}}` }));
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      id: i,
+      gold: String(i),
+      pred: `\\boxed{${i % 3 ? i : i + 1}}`,
+    }));
     rows.push({ id: 300, gold: "1", pred: "no answer here, sorry" });
     writeFileSync(input, `${rows.map((r) => JSON.stringify(r)).join("\n")}\n\n`);
     const r = await run(["verify", "--input", input, "--output", output, "--threads", "2"]);
     expect(r.code).toBe(0);
-    const got = readFileSync(output, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const got = readFileSync(output, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(got.map((g) => g.id)).toEqual(rows.map((x) => x.id));
     expect(got[1]).toEqual({ id: 1, gold: "1", pred: "\\boxed{1}", correct: true, extracted: "1" });
     expect(got[3]).toMatchObject({ correct: false, extracted: "4" });
@@ -59,13 +66,22 @@ describe("still verify", () => {
     const input = path.join(dir, "small.jsonl");
     writeFileSync(input, '{"gold": "2", "pred": "\\\\boxed{2}", "k": "v"}\n');
     const r = await run(["verify", "--input", input]);
-    expect(JSON.parse(r.stdout)).toEqual({ gold: "2", pred: "\\boxed{2}", k: "v", correct: true, extracted: "2" });
+    expect(JSON.parse(r.stdout)).toEqual({
+      gold: "2",
+      pred: "\\boxed{2}",
+      k: "v",
+      correct: true,
+      extracted: "2",
+    });
   });
 
   it.each([
-    ['{"gold": "1", "pred": "1"}\n{"gold": "1", "pred": 1}\n', /bad\.jsonl:2: "pred" must be a string \(got number\)/],
+    [
+      '{"gold": "1", "pred": "1"}\n{"gold": "1", "pred": 1}\n',
+      /bad\.jsonl:2: "pred" must be a string \(got number\)/,
+    ],
     ['{"gold": "1", "pred": "1"}\n{oops\n', /bad\.jsonl:2: not valid JSON/],
-    ['[1, 2]\n', /bad\.jsonl:1: expected a JSON object/],
+    ["[1, 2]\n", /bad\.jsonl:1: expected a JSON object/],
     ['{"pred": "1"}\n', /bad\.jsonl:1: "gold" must be a string \(got nothing\)/],
   ])("names the bad line: %j", async (content, message) => {
     const input = path.join(dir, "bad.jsonl");
