@@ -355,17 +355,55 @@ const isEquality = (n: Node) => n.k === "rel" && n.ops.every((o) => o === "=");
 const isInequality = (n: Node) =>
   n.k === "rel" && n.ops.length > 0 && n.ops.every((o) => o === "<" || o === "<=" || o === ">" || o === ">=");
 
-/** The value an assignment or approximation states: `x = 5` → 5, `x = 1/3 ≈ 0.33` → [1/3, 0.33]. */
-function statedValues(n: Node & { k: "rel" }, anyLhs = false): Node[] | null {
+/**
+ * The values an assignment or approximation states: `x = 5` → 5, `x = 1/3 ≈ 0.33` → 1/3 and 0.33. For rewards a
+ * chain must be true where it can be checked, so "\\boxed{0 = 5}" or "\\boxed{1 \\approx 5}" states nothing;
+ * evaluation mode (fallback) keeps Math-Verify's convention of reading the last right-hand side.
+ */
+function statedValues(n: Node & { k: "rel" }, anyLhs: boolean, ctx: Ctx): Node[] | null {
+  const lenient = ctx.options.fallback === true;
   if (n.ops.includes("~")) {
     const k = n.ops.indexOf("~");
     const before = n.xs[k]!;
-    const out = [last(n.xs)];
-    if (!isNameLike(before)) out.unshift(before);
-    return out;
+    if (isNameLike(before)) return [last(n.xs)];
+    if (lenient || roughlyEqual(before, last(n.xs), ctx)) return [before, last(n.xs)];
+    return [before];
   }
-  if (isEquality(n) && (anyLhs || isNameLike(n.xs[0]!))) return [last(n.xs)];
-  return null;
+  if (!isEquality(n)) return null;
+  const named = isNameLike(n.xs[0]!);
+  if (!named && !anyLhs) return null;
+  if (!lenient && !consistent(named ? n.xs.slice(1) : n.xs, ctx)) return null;
+  return [last(n.xs)];
+}
+
+function constantValue(n: Node, ctx: Ctx): Val | null {
+  return freeVars(n).size === 0 ? tryEval(n, new Map(), ctx) : null;
+}
+
+/** Every link of an equality chain between values that can be evaluated holds. */
+function consistent(xs: Node[], ctx: Ctx): boolean {
+  for (let k = 1; k < xs.length; k++) {
+    const a = constantValue(xs[k - 1]!, ctx);
+    const b = constantValue(xs[k]!, ctx);
+    if (a && b && !valuesEqual(a, b, ctx) && !roughlyEqual(xs[k - 1]!, xs[k]!, ctx)) return false;
+  }
+  return true;
+}
+
+/** An approximation worth the name: equal, rounding to the printed digits, or within 1%. */
+function roughlyEqual(a: Node, b: Node, ctx: Ctx): boolean {
+  const va = constantValue(a, ctx);
+  const vb = constantValue(b, ctx);
+  if (!va || !vb) return false;
+  if (valuesEqual(va, vb, ctx)) return true;
+  const la = decimalLiteral(a);
+  const lb = decimalLiteral(b);
+  if ((lb && roundsTo(va, lb)) || (la && roundsTo(vb, la))) return true;
+  return (
+    Number.isFinite(va.f) &&
+    Number.isFinite(vb.f) &&
+    Math.abs(va.f - vb.f) <= 0.01 * Math.max(Math.abs(va.f), Math.abs(vb.f))
+  );
 }
 
 function matchRel(g: Node, p: Node, ctx: Ctx): boolean {
@@ -377,14 +415,14 @@ function matchRel(g: Node, p: Node, ctx: Ctx): boolean {
     if (isInequality(p) && (g.k === "tuple" || g.k === "union" || g.k === "set"))
       return matchIntervals(g, p, ctx);
     // A response may show its work: "3 \cdot 4 = 12" states 12.
-    const vs = statedValues(p, true);
+    const vs = statedValues(p, true, ctx);
     if (vs) return vs.some((v) => match(g, v, ctx));
     return false;
   }
   if (g.k === "rel") {
     if (isInequality(g) && (p.k === "tuple" || p.k === "union" || p.k === "set"))
       return matchIntervals(g, p, ctx);
-    const vs = statedValues(g);
+    const vs = statedValues(g, false, ctx);
     if (vs) return match(vs[0]!, p, ctx);
   }
   return false;

@@ -89,6 +89,24 @@ const ACCEPT: [string, string, string][] = [
   ["\\frac{-1+\\sqrt{17}}{2}, \\frac{-1-\\sqrt{17}}{2}", "\\frac{-1\\pm\\sqrt{17}}{2}", "HMMT pair"],
   ["F_n = \\sum_{k=0}^{n-1} F_k F_{n-k-1}", "F_n = \\sum_{k=0}^{n-1} F_{n-k-1} F_k", "sum"],
   ["10^{10^{10}}", "10^{10^{10}}", "too big to evaluate, identical"],
+  ["2", "\\text{two}", "number word"],
+  ["\\frac16", "0.1\\overline{6}", "repeating decimal"],
+  ["B", "(B) 12", "choice with its value"],
+  ["\\text{(B) } 12", "B", "gold choice with its value"],
+  ["(-\\infty, \\infty)", "\\mathbb{R}", "all reals"],
+  ["(-\\infty, 1) \\cup (2, \\infty)", "(-\\infty, 1) U (2, \\infty)", "U for union"],
+  ["248", "The smallest possible value of \\(a_{10}\\) is \\(248\\).", "answer in a sentence"],
+  ["The smallest possible value of \\(a_{10}\\) is \\(248\\).", "248", "gold in a sentence"],
+  ["5", "\\text{5 apples}", "unit inside text"],
+  ["10", "10^{\\circ}\\text{C}", "unit letter after degrees"],
+  ["12", "3 \\cdot 4 = 12", "true chain"],
+  ["5", "5 \\approx 4.99", "honest approximation"],
+  ["\\frac{1}{2}", "50\\%", "percent of a fraction"],
+  ["1.2 \\times 10^{6}", "1200000", "scientific gold"],
+  ["\\sqrt[3]{2}", "2^{1/3}", "cube root"],
+  ["\\sqrt[3]{-8}", "-2", "odd root of a negative"],
+  ["e^2", "\\exp(2)", "exp"],
+  ["\\frac{n(n+1)}{2}", "\\binom{n+1}{2}", "binomial identity"],
 ];
 
 const REJECT: [string, string, string][] = [
@@ -125,6 +143,14 @@ const REJECT: [string, string, string][] = [
   ["1000", "1000!", "factorial"],
   ["7 = 11a+c", "11a+c", "gold equation is not an assignment"],
   ["12:00", "1:00", "times"],
+  ["5", "0 = 5", "false chain states nothing"],
+  ["5", "1 \\approx 5", "false approximation"],
+  ["11", "x = 5+5+1 = 7 = 11", "inconsistent chain"],
+  ["5", "It is either 3 or 5", "hedge in a sentence"],
+  ["B", "(C) 12", "other choice"],
+  ["\\frac{\\pi}{3}", "30^\\circ", "wrong angle"],
+  ["1000", "1, 000", "list, not thousands"],
+  ["3", "3 or 4", "hedge"],
 ];
 
 describe("verify", () => {
