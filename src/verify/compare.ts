@@ -252,6 +252,9 @@ function match(g: Node, p: Node, ctx: Ctx): boolean {
   if (p.k === "list" && p.xs.length === 1) return match(g, p.xs[0]!, ctx);
   if (g.k === "list" || p.k === "list") return matchLists(g, p, ctx);
   if (g.k === "set" || p.k === "set") return matchSets(g, p, ctx);
+  if (g.k === "text" && p.k === "text" && NO_SOLUTION.test(g.s.trim()) && NO_SOLUTION.test(p.s.trim())) {
+    return decided(ctx, "text");
+  }
   if (g.k === "rel" || p.k === "rel") return matchRel(g, p, ctx);
   if (g.k === "union" || p.k === "union" || isReals(g) || isReals(p)) return matchIntervals(g, p, ctx);
   if (g.k === "pct" || p.k === "pct") return matchPct(g, p, ctx);
@@ -280,7 +283,12 @@ function matchLists(g: Node, p: Node, ctx: Ctx): boolean {
   return unordered(dedupe(items(g)), dedupe(items(p)), ctx);
 }
 
+const NO_SOLUTION = /^(no (real )?solutions?|none|empty set|the empty set|no such \w+|does not exist|dne)$/i;
+
 function matchSets(g: Node, p: Node, ctx: Ctx): boolean {
+  const empty = (n: Node) => n.k === "set" && n.xs.length === 0;
+  const none = (n: Node) => n.k === "text" && NO_SOLUTION.test(n.s.trim());
+  if ((empty(g) && none(p)) || (none(g) && empty(p))) return decided(ctx, "empty-set");
   if (
     g.k === "tuple" ||
     p.k === "tuple" ||
@@ -632,6 +640,10 @@ function matchIntervalSets(gi: Interval[], pi: Interval[], ctx: Ctx): boolean {
 // Percent and degrees -----------------------------------------------------------------------------------------
 
 function scaled(x: Node, factor: Node): Node {
+  // A printed decimal keeps its printed digits: 33.3% is 0.333, to three places.
+  if (factor === HUNDREDTH && x.k === "num" && x.dec !== null) {
+    return { k: "num", v: Q.mul(x.v, Q.rat(1n, 100n)), dec: x.dec + 2, sig: x.sig };
+  }
   return { k: "mul", xs: [x, factor] };
 }
 const HUNDREDTH: Node = { k: "num", v: Q.rat(1n, 100n), dec: null, sig: 1 };
@@ -772,7 +784,8 @@ function freeVars(n: Node, out = new Set<string>()): Set<string> {
 function hasBigOperator(n: Node): boolean {
   switch (n.k) {
     case "fn":
-      return n.name === "sum" || n.name === "prod" || n.args.some(hasBigOperator);
+      // Sums, products, factorials and binomials of variables are only defined (or only simple) at integers.
+      return ["sum", "prod", "fact", "binom"].includes(n.name) || n.args.some(hasBigOperator);
     case "add":
     case "mul":
     case "ratio":

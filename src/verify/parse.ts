@@ -1,5 +1,5 @@
 import { type Node, type RelOp, show } from "./ast.js";
-import { type Token, tokenize } from "./lexer.js";
+import { type Token, tokenize, WORDS } from "./lexer.js";
 import { parseDecimal } from "./rational.js";
 
 /** Caps that bound parsing work whatever the input. */
@@ -589,8 +589,12 @@ class Parser {
     const mc = /^\(?([A-Z])\)?$/.exec(s);
     if (mc) return this.node({ k: "sym", name: mc[1]! });
     if (/^[a-z]$/.test(s)) return this.node({ k: "sym", name: s });
-    const n = NUMBER_WORDS[s.toLowerCase()];
-    if (n !== undefined) return numNode(String(n));
+    if (
+      /^[A-Za-z]+$/.test(s) &&
+      (NUMBER_WORDS[s.toLowerCase()] !== undefined || WORDS.has(s.toLowerCase()))
+    ) {
+      return this.parseWord(s);
+    }
     if (/\d/.test(s) && s.length <= 200) {
       // "\text{5 apples}": a value with its unit inside the text.
       try {
@@ -719,6 +723,8 @@ class Parser {
           this.next();
           return this.node({ k: "set", xs: [] });
         }
+        const builder = this.trySetBuilder();
+        if (builder) return builder;
         const xs = this.parseSeq(() => this.isCmd("}") || this.isCmd("rbrace"));
         this.next();
         return this.node({ k: "set", xs });
@@ -803,6 +809,20 @@ class Parser {
     const hi = this.parseExponent();
     const body = this.parseMul();
     return this.node({ k: "fn", name, args: [sub.xs[0]!, sub.xs[1]!, hi, body] });
+  }
+
+  /** `\\{x \\mid x > 1\\}` (also `|` and `:`): the set is what the condition describes. */
+  private trySetBuilder(): Node | null {
+    const t = this.peek();
+    const bar = this.peek(1);
+    const isBar =
+      (bar.t === "op" && (bar.v === "|" || bar.v === ":")) || (bar.t === "cmd" && bar.v === "mid");
+    if (t.t !== "letter" || !isBar) return null;
+    this.pos += 2;
+    const cond = this.parseList(() => this.isCmd("}") || this.isCmd("rbrace"));
+    if (!this.isCmd("}") && !this.isCmd("rbrace")) throw new ParseError("unclosed set");
+    this.next();
+    return cond;
   }
 
   private parseSqrt(): Node {

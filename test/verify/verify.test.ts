@@ -107,6 +107,14 @@ const ACCEPT: [string, string, string][] = [
   ["\\sqrt[3]{-8}", "-2", "odd root of a negative"],
   ["e^2", "\\exp(2)", "exp"],
   ["\\frac{n(n+1)}{2}", "\\binom{n+1}{2}", "binomial identity"],
+  ["(1, +\\infty)", "\\{x \\mid x > 1\\}", "set-builder"],
+  ["(n+1)!", "(n+1) n!", "factorial identity at integer points"],
+  ["\\infty", "\\text{infinity}", "infinity in words"],
+  ["\\emptyset", "\\text{no solution}", "no solution is the empty set"],
+  ["\\frac13", "33.3\\%", "percent with printed digits"],
+  ["2^{n+1}-2", "2(2^n-1)", "exponential identity"],
+  ["\\log_3 5", "\\frac{\\ln 5}{\\ln 3}", "change of base"],
+  ["a_n = 2n - 1", "2n-1", "sequence formula"],
 ];
 
 const REJECT: [string, string, string][] = [
@@ -151,6 +159,9 @@ const REJECT: [string, string, string][] = [
   ["\\frac{\\pi}{3}", "30^\\circ", "wrong angle"],
   ["1000", "1, 000", "list, not thousands"],
   ["3", "3 or 4", "hedge"],
+  ["n!", "(n-1)!", "different factorial"],
+  ["\\frac13", "33\\%", "percent too coarse"],
+  ["a_n = 2n-1", "a_n = 2n+1", "different formula"],
 ];
 
 describe("verify", () => {
