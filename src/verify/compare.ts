@@ -75,7 +75,7 @@ function compareParsed(gold: string[], pred: string[], options: VerifyOptions): 
     return { equal, reason: equal ? "string" : g ? "unparsed-answer" : "unparsed-gold" };
   }
   // Identical answers need no evaluation (and big identical expressions would spend the budget for nothing).
-  if (show(g) === show(p)) return { equal: true, reason: "structural" };
+  if (show(g) === show(p)) return { equal: true, reason: "identical" };
   const ctx: Ctx = { options, reason: "mismatch", unknown: false, steps: 0 };
   resetBudget();
   try {

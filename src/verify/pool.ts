@@ -10,10 +10,12 @@ export interface VerifierPoolOptions {
   /** Items sent to a worker at once (default 64): small enough to balance, large enough to amortise messages. */
   chunkSize?: number;
   /**
-   * Backstop only (every item is bounded by construction): a chunk taking longer than this many ms per item
-   * (plus one second) has its worker terminated and replaced, and its items get `reason: "timeout"`.
+   * Backstop only (every item is bounded by construction): a chunk taking longer than `baseTimeoutMs` plus
+   * `msPerItem` per item (defaults 1000 and 100) has its worker terminated and replaced, and its items get
+   * `reason: "timeout"`.
    */
   msPerItem?: number;
+  baseTimeoutMs?: number;
 }
 
 export interface ChunkRequest {
@@ -51,6 +53,7 @@ export class VerifierPool {
   readonly threads: number;
   private readonly chunkSize: number;
   private readonly msPerItem: number;
+  private readonly baseTimeoutMs: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
@@ -60,6 +63,7 @@ export class VerifierPool {
     this.threads = Math.max(0, Math.floor(options.threads ?? availableParallelism()));
     this.chunkSize = Math.max(1, options.chunkSize ?? 64);
     this.msPerItem = options.msPerItem ?? 100;
+    this.baseTimeoutMs = options.baseTimeoutMs ?? 1000;
     for (let i = 0; i < this.threads; i++) this.slots.push(this.spawn());
   }
 
