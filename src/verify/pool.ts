@@ -43,6 +43,8 @@ interface Slot {
   ready: boolean;
   job: Job | null;
   timer: NodeJS.Timeout | null;
+  /** performance.now() after which the current chunk has timed out, even if its answer is already queued. */
+  deadlineAt: number;
 }
 
 /**
@@ -96,7 +98,7 @@ export class VerifierPool {
   private spawn(): Slot {
     const worker = startWorker(import.meta.url, "pool-worker");
     worker.unref();
-    const slot: Slot = { worker, ready: false, job: null, timer: null };
+    const slot: Slot = { worker, ready: false, job: null, timer: null, deadlineAt: 0 };
     worker.on("message", (msg: ChunkResponse | ReadyMessage) => {
       if ("ready" in msg) {
         slot.ready = true;
@@ -105,6 +107,11 @@ export class VerifierPool {
       }
       const job = slot.job;
       if (!job || job.chunk.id !== msg.id) return;
+      // The deadline is the contract, whichever of the answer and the timer the event loop sees first.
+      if (performance.now() > slot.deadlineAt) {
+        this.replace(slot, "timeout");
+        return;
+      }
       this.finish(slot);
       job.resolve(msg.results);
       this.pump();
@@ -143,10 +150,9 @@ export class VerifierPool {
       if (!job) return;
       slot.job = job;
       slot.worker.ref();
-      slot.timer = setTimeout(
-        () => this.replace(slot, "timeout"),
-        1000 + this.msPerItem * job.chunk.items.length,
-      );
+      const deadline = this.baseTimeoutMs + this.msPerItem * job.chunk.items.length;
+      slot.deadlineAt = performance.now() + deadline;
+      slot.timer = setTimeout(() => this.replace(slot, "timeout"), deadline);
       slot.worker.postMessage(job.chunk);
     }
   }
