@@ -1,3 +1,5 @@
+import { WORDS } from "./lexer.js";
+
 /** Finding the final answer in a model response: boxes, `<answer>` tags, and evaluation-only fallbacks. */
 
 /** An extracted answer: one string per box (several when boxes are adjacent), or null when there is none. */
@@ -196,9 +198,12 @@ function cleanSentenceEnd(s: string): string {
 
 /** Words of prose (three letters or more) outside math delimiters and commands. */
 export function proseWords(s: string): string[] {
-  const outside = s.replace(LATEX_ENV, " ").replace(/\\[A-Za-z]+/g, " ");
+  const outside = s
+    .replace(LATEX_ENV, " ")
+    .replace(/\\(?:begin|end)\s*\{[^{}]*\}/g, " ")
+    .replace(/\\[A-Za-z]+/g, " ");
   return (outside.match(/[A-Za-z]{3,}/g) ?? []).filter(
-    (w) => !/^(and|percent|percentage|pct|boxed|text)$/i.test(w),
+    (w) => !WORDS.has(w.toLowerCase()) && !/^(percentage|boxed|text)$/i.test(w),
   );
 }
 

@@ -162,6 +162,8 @@ const REJECT: [string, string, string][] = [
   ["n!", "(n-1)!", "different factorial"],
   ["\\frac13", "33\\%", "percent too coarse"],
   ["a_n = 2n-1", "a_n = 2n+1", "different formula"],
+  ["\\begin{pmatrix} -1 & 0 \\\\ 0 & -1 \\end{pmatrix}", "-1", "matrix vs its last entry"],
+  ["-1", "\\begin{pmatrix} -1 & 0 \\\\ 0 & -1 \\end{pmatrix}", "number vs a matrix"],
 ];
 
 describe("verify", () => {
