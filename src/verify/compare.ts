@@ -280,7 +280,12 @@ function matchLists(g: Node, p: Node, ctx: Ctx): boolean {
   // A `{}`-grouped or bare list against a tuple keeps order: "{1,3}" is the pair (1,3).
   if (g.k === "tuple" && p.k === "list") return ordered(g.xs, p.xs, ctx, "tuple");
   if (p.k === "tuple" && g.k === "list") return ordered(g.xs, p.xs, ctx, "tuple");
-  return unordered(dedupe(items(g)), dedupe(items(p)), ctx);
+  const gx = dedupe(items(g));
+  const px = dedupe(items(p));
+  // One value written several ways ("\\frac12 or 0.5") is still one answer.
+  if (gx.length === 1 && px.length > 1 && px.every((x) => match(gx[0]!, x, ctx)))
+    return decided(ctx, "same value");
+  return unordered(gx, px, ctx);
 }
 
 const NO_SOLUTION = /^(no (real )?solutions?|none|empty set|the empty set|no such \w+|does not exist|dne)$/i;
@@ -351,6 +356,9 @@ function isNameLike(n: Node): boolean {
       return n.xs.every(isNameLike);
     case "div":
       return isNameLike(n.a) && isNameLike(n.b);
+    case "pow":
+      // f^{-1}(x), x_1^2 as a named quantity.
+      return isNameLike(n.a) && n.b.k !== "sym";
     case "list":
       return n.xs.every(isNameLike);
     default:

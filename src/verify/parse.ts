@@ -524,6 +524,7 @@ class Parser {
         const x = this.next();
         if (x.t === "eof") throw new ParseError("unclosed subscript");
         if (x.t === "op" && x.v === "{") throw new ParseError("nested subscript");
+        if (x.t === "op" && (x.v === "(" || x.v === ")")) continue;
         s += x.t === "text" ? x.v.trim() : x.v;
       }
       this.next();
@@ -758,6 +759,15 @@ class Parser {
           throw new ParseError("unclosed |");
         }
         return this.node({ k: "fn", name: "abs", args: [x] });
+      }
+      case "angle":
+      case "triangle":
+      case "measuredangle": {
+        // ∠ABC, △ABC: the letters that follow name one thing.
+        let label = name === "triangle" ? "triangle " : "angle ";
+        if (this.peek().t === "letter") label += this.next().v;
+        while (this.peek().t === "letter" && !this.peek().sp) label += this.next().v;
+        return this.node({ k: "sym", name: label });
       }
       case "dots":
       case "ldots":

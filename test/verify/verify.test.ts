@@ -115,6 +115,10 @@ const ACCEPT: [string, string, string][] = [
   ["2^{n+1}-2", "2(2^n-1)", "exponential identity"],
   ["\\log_3 5", "\\frac{\\ln 5}{\\ln 3}", "change of base"],
   ["a_n = 2n - 1", "2n-1", "sequence formula"],
+  ["\\frac12", "\\frac{1}{2} \\text{ or } 0.5", "one value written twice"],
+  ["f^{-1}(x) = \\frac{x-1}{2}", "\\frac{x-1}{2}", "inverse function assignment"],
+  ["\\angle ABC = 30^\\circ", "30", "named angle"],
+  ["1011_2", "1011_{(2)}", "base in parentheses"],
 ];
 
 const REJECT: [string, string, string][] = [
@@ -164,6 +168,7 @@ const REJECT: [string, string, string][] = [
   ["a_n = 2n-1", "a_n = 2n+1", "different formula"],
   ["\\begin{pmatrix} -1 & 0 \\\\ 0 & -1 \\end{pmatrix}", "-1", "matrix vs its last entry"],
   ["-1", "\\begin{pmatrix} -1 & 0 \\\\ 0 & -1 \\end{pmatrix}", "number vs a matrix"],
+  ["\\frac12", "\\frac12 \\text{ or } 0.4", "two different values"],
 ];
 
 describe("verify", () => {
