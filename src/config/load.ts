@@ -110,7 +110,7 @@ function readLayer(
   }
   const { extends: parents, ...own } = parsed.value;
   const self: Layer = { value: own, sources: withoutPath(parsed.sources, "extends") };
-  if (parents === undefined) return self;
+  if (parents === undefined) return mergeLayers({ value: {}, sources: new Map() }, self);
 
   const extendsSource = parsed.sources.get("extends") as ConfigSource;
   const list = typeof parents === "string" ? [parents] : parents;
@@ -145,8 +145,14 @@ function mergeLayers(base: Layer, over: Layer): Layer {
     const key = formatPath(at);
     if (isPlain(a) && isPlain(b)) {
       const out: Plain = { ...a };
-      for (const [k, v] of Object.entries(b))
-        out[k] = k in a ? merge(a[k], v, [...at, k]) : take(v, [...at, k]);
+      for (const [k, v] of Object.entries(b)) {
+        if (v === null && !acceptsNull(runConfigSchema, [...at, k], out)) {
+          delete out[k];
+          replaceSources(sources, formatPath([...at, k]), new Map());
+        } else {
+          out[k] = k in a ? merge(a[k], v, [...at, k]) : take(v, [...at, k]);
+        }
+      }
       const own = over.sources.get(key);
       if (own) sources.set(key, own);
       return out;
