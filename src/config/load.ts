@@ -81,10 +81,10 @@ function readLayer(
   stack: string[],
   env: NodeJS.ProcessEnv,
   issues: ConfigIssue[],
-  from: ConfigSource | undefined,
+  from: { source: ConfigSource; path: string } | undefined,
 ): Layer | undefined {
-  const where: ConfigSource = from ?? { kind: "file", file, line: 1 };
-  const at = from === undefined ? "" : "extends";
+  const where: ConfigSource = from?.source ?? { kind: "file", file, line: 1 };
+  const at = from?.path ?? "";
   if (stack.includes(file)) {
     const cycle = [...stack.slice(stack.indexOf(file)), file].map(displayPath).join(" -> ");
     issues.push({ source: where, path: at, message: `${FATAL}cyclic extends: ${cycle}` });
@@ -125,8 +125,9 @@ function readLayer(
   let merged: Layer = { value: {}, sources: new Map() };
   let ok = true;
   (list as string[]).forEach((parent, i) => {
-    const source = parsed.sources.get(formatPath(["extends", ...(Array.isArray(parents) ? [i] : [])]));
-    const layer = readLayer(path.resolve(path.dirname(file), parent), [...stack, file], env, issues, source);
+    const at = formatPath(["extends", ...(Array.isArray(parents) ? [i] : [])]);
+    const from = { source: parsed.sources.get(at) ?? extendsSource, path: at };
+    const layer = readLayer(path.resolve(path.dirname(file), parent), [...stack, file], env, issues, from);
     if (layer === undefined) ok = false;
     else merged = mergeLayers(merged, layer);
   });
