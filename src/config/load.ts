@@ -45,9 +45,8 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfi
   const issues: ConfigIssue[] = [];
   const abs = path.resolve(file);
   const layer = readLayer(abs, [], options.env ?? process.env, issues, undefined);
-  if (layer === undefined || issues.some((i) => i.message.startsWith(FATAL))) {
-    throw new ConfigError(issues.map(stripFatal));
-  }
+  // A missing or broken file in the extends chain: the schema's verdict on the rest would only add noise.
+  if (layer === undefined) throw new ConfigError(issues);
   issues.push(...applyOverrides(layer, options.set ?? []));
 
   const parsed = runConfigSchema.safeParse(layer.value);
@@ -71,11 +70,7 @@ export function resolveConfigText(file: string, options: LoadOptions = {}): stri
   return printConfig(loadConfig(file, options).config);
 }
 
-/** Marks load problems after which the schema's verdict would only add noise (missing or broken parents). */
-const FATAL = "\u0000";
-const stripFatal = (i: ConfigIssue): ConfigIssue =>
-  i.message.startsWith(FATAL) ? { ...i, message: i.message.slice(FATAL.length) } : i;
-
+/** Read one file and everything it extends; undefined when a file of the chain cannot be used. */
 function readLayer(
   file: string,
   stack: string[],
@@ -87,16 +82,16 @@ function readLayer(
   const at = from?.path ?? "";
   if (stack.includes(file)) {
     const cycle = [...stack.slice(stack.indexOf(file)), file].map(displayPath).join(" -> ");
-    issues.push({ source: where, path: at, message: `${FATAL}cyclic extends: ${cycle}` });
+    issues.push({ source: where, path: at, message: `cyclic extends: ${cycle}` });
     return undefined;
   }
   if (!existsSync(file) || !statSync(file).isFile()) {
-    issues.push({ source: where, path: at, message: `${FATAL}file not found: ${displayPath(file)}` });
+    issues.push({ source: where, path: at, message: `file not found: ${displayPath(file)}` });
     return undefined;
   }
   const parsed = parseYaml(readFileSync(file, "utf8"), file, env);
   if (parsed.issues.length > 0 && parsed.value === undefined) {
-    issues.push(...parsed.issues.map((i) => ({ ...i, message: FATAL + i.message })));
+    issues.push(...parsed.issues);
     return undefined;
   }
   issues.push(...parsed.issues);
@@ -104,7 +99,7 @@ function readLayer(
     issues.push({
       source: { kind: "file", file, line: 1 },
       path: "",
-      message: `${FATAL}expected a mapping of config keys, got ${describeValue(parsed.value)}`,
+      message: `expected a mapping of config keys, got ${describeValue(parsed.value)}`,
     });
     return undefined;
   }
@@ -118,7 +113,7 @@ function readLayer(
     issues.push({
       source: extendsSource,
       path: "extends",
-      message: `${FATAL}expected a file path or a list of file paths, got ${describeValue(parents)}`,
+      message: `expected a file path or a list of file paths, got ${describeValue(parents)}`,
     });
     return undefined;
   }
