@@ -43,6 +43,14 @@ describe("still config", () => {
     expect(r.stderr).toContain("1 of 2 configs invalid");
   });
 
+  it("validate searches a directory for YAML files", async () => {
+    const r = await run(["config", "validate", path.join(packageRoot, "configs")]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("configs/still3/still3-1.5b.yaml\n");
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("ok ")).length).toBeGreaterThanOrEqual(40);
+  });
+
   it("validate applies --set", async () => {
     const r = await run(["config", "validate", good, "--set", "rollout.n=zero"]);
     expect(r.code).toBe(1);
