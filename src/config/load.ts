@@ -144,7 +144,7 @@ function mergeLayers(base: Layer, over: Layer): Layer {
       for (const [k, v] of Object.entries(b)) {
         if (v === null && !acceptsNull(runConfigSchema, [...at, k], out)) {
           delete out[k];
-          replaceSources(sources, formatPath([...at, k]), new Map());
+          replaceSources(sources, formatPath([...at, k]), over.sources);
         } else {
           out[k] = k in a ? merge(a[k], v, [...at, k]) : take(v, [...at, k]);
         }
@@ -211,43 +211,39 @@ function applyOverrides(layer: Layer, exprs: string[]): ConfigIssue[] {
       continue;
     }
     const text = expr.slice(eq + 1);
-    let value: unknown;
-    try {
-      value = parseYamlValue(text);
-    } catch (err) {
-      issues.push({
-        source,
-        path: "",
-        message: `invalid YAML value: ${(err as Error).message.split("\n")[0]}`,
-      });
-      continue;
-    }
-    if (value !== null && typeof value !== "object" && typeof value !== "string") {
-      if (expectsString(runConfigSchema, segments, layer.value)) value = text;
-    } else if (
-      value === null &&
-      text !== "null" &&
-      text !== "~" &&
-      expectsString(runConfigSchema, segments, layer.value)
-    ) {
-      value = text;
-    }
-    if (value === null && !acceptsNull(runConfigSchema, segments, layer.value)) {
-      deleteIn(layer.value, segments);
-      for (const k of [...layer.sources.keys()])
-        if (isUnder(k, formatPath(segments))) layer.sources.delete(k);
-      continue;
-    }
-    const problem = setIn(layer.value, segments, value);
-    if (problem) {
-      issues.push({ source, path: formatPath(problem.at), message: problem.message });
+    const value = overrideValue(text, expectsString(runConfigSchema, segments, layer.value));
+    if (value instanceof Error) {
+      issues.push({ source, path: "", message: `invalid YAML value: ${value.message.split("\n")[0]}` });
       continue;
     }
     const key = formatPath(segments);
+    if (value === null && !acceptsNull(runConfigSchema, segments, layer.value)) {
+      deleteIn(layer.value, segments);
+    } else {
+      const problem = setIn(layer.value, segments, value);
+      if (problem) {
+        issues.push({ source, path: formatPath(problem.at), message: problem.message });
+        continue;
+      }
+    }
+    // A dropped key keeps the --set as its source, so "missing required field" points at the override.
     for (const k of [...layer.sources.keys()]) if (isUnder(k, key)) layer.sources.delete(k);
     layer.sources.set(key, source);
   }
   return issues;
+}
+
+/**
+ * The value of `--set key=TEXT`: TEXT read as YAML, except where the schema wants a string — then TEXT as
+ * written (`name=001`, `prompt.text=Q: {question}`), unless it is the null literal that drops the key.
+ */
+function overrideValue(text: string, wantsString: boolean): unknown {
+  if (wantsString) return /^(null|Null|NULL|~)$/.test(text) ? null : text;
+  try {
+    return parseYamlValue(text);
+  } catch (err) {
+    return err as Error;
+  }
 }
 
 function deleteIn(root: Plain, segments: PathSegment[]) {

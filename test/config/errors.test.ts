@@ -193,6 +193,18 @@ const cases: BrokenCase[] = [
     ],
   },
   {
+    name: "--set with a value that is not YAML",
+    files: { "x.yaml": MODEL },
+    set: ["rollout.stop=[a, b"],
+    expected: [["--set rollout.stop=[a, b", "", "invalid YAML value"]],
+  },
+  {
+    name: "--set dropping a required field",
+    files: { "x.yaml": MODEL },
+    set: ["model.path=null"],
+    expected: [["--set model.path=null", "model.path", "missing required field"]],
+  },
+  {
     name: "--set into a scalar",
     files: { "x.yaml": MODEL },
     set: ["model.path.x=1"],

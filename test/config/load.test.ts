@@ -110,6 +110,8 @@ describe("--set", () => {
     ["rollout.stop=[]", (c) => c.rollout.stop, []],
     ["name=001", (c) => c.name, "001"],
     ["model.path=12345", (c) => c.model.path, "12345"],
+    ["model.tokenizer=null", (c) => c.model.tokenizer, undefined],
+    ["description=a: {b}", (c) => c.description, "a: {b}"],
     ["data.shuffle=false", (c) => c.data.shuffle, false],
     ["algorithm.kl={mode: fixed, coef: 0.01}", (c) => c.algorithm.kl.coef, 0.01],
     ["rewards.components[1].weight=0.5", (c) => c.rewards.components[1]?.weight, 0.5],
