@@ -929,20 +929,39 @@ function intLiteral(n: Node): number | null {
   return null;
 }
 
-const terminates = (r: Rational) => {
+/** Decimal places of a terminating rational, or null when its expansion repeats. */
+function decimalPlaces(r: Rational): number | null {
   let d = r.d;
-  while (d % 2n === 0n) d /= 2n;
-  while (d % 5n === 0n) d /= 5n;
-  return d === 1n;
-};
+  let twos = 0;
+  let fives = 0;
+  while (d % 2n === 0n) {
+    d /= 2n;
+    twos++;
+  }
+  while (d % 5n === 0n) {
+    d /= 5n;
+    fives++;
+  }
+  return d === 1n ? Math.max(twos, fives) : null;
+}
 
-/** A decimal matches an exact value that rounds to its printed digits (two significant digits at least). */
+/**
+ * A decimal matches an exact value that rounds to its printed digits (two significant digits at least). With
+ * five or more significant digits the last digit may be off by one: printed approximations often are, and a
+ * wrong answer that close is implausible.
+ */
 function roundsTo(x: Val, lit: DecimalLiteral): boolean {
   if (lit.sig < 2 || Math.abs(lit.dec) > 300) return false;
   const r = asRational(x.ex);
   const unit = Q.powInt(Q.rat(10n), BigInt(-lit.dec), 4000)!;
+  const slack = lit.sig >= 5;
   if (r) {
-    if (terminates(r)) return false;
+    // An integer answer needs every digit; so does a short terminating decimal (1/4 is 0.25, not 0.3). A long
+    // one (2^-2000) may be approximated like any other value, with four significant digits at least.
+    if (r.d === 1n) return false;
+    const places = decimalPlaces(r);
+    if (places !== null && (places <= lit.dec || lit.sig < 4)) return false;
+    if (slack) return Q.cmp(abs(Q.sub(r, lit.v)), unit) <= 0;
     // round(r / unit) * unit, half away from zero, exactly.
     const s = Q.div(r, unit);
     const twice = Q.add(Q.mul(s, Q.rat(2n)), Q.rat(s.n < 0n ? -1n : 1n));
@@ -951,8 +970,10 @@ function roundsTo(x: Val, lit: DecimalLiteral): boolean {
   }
   if (!Number.isFinite(x.f)) return false;
   const lf = Q.toNumber(lit.v);
-  return Math.abs(x.f - lf) <= 0.5 * Q.toNumber(unit) * (1 + 1e-9) + Math.abs(lf) * 1e-15;
+  return Math.abs(x.f - lf) <= (slack ? 1 : 0.5) * Q.toNumber(unit) * (1 + 1e-9) + Math.abs(lf) * 1e-15;
 }
+
+const abs = (r: Rational): Rational => (r.n < 0n ? Q.neg(r) : r);
 
 function matchValue(g: Node, p: Node, ctx: Ctx): boolean {
   const gv = freeVars(g);

@@ -433,7 +433,15 @@ export function divideVals(a: Val, b: Val): Val {
 }
 
 function invVal(a: Val): Val {
-  if (a.ex) return exact(exInv(a.ex));
+  if (a.ex) {
+    try {
+      return exact(exInv(a.ex));
+    } catch (e) {
+      // No exact inverse here (1/(4-π)): the float is still a value.
+      if (!(e instanceof ValueError) || /division by zero|budget/.test(e.message) || !(a.f !== 0)) throw e;
+      return approx(1 / a.f);
+    }
+  }
   if (a.inf) return exact([]);
   if (a.f === 0) throw new ValueError("division by zero");
   return approx(1 / a.f);

@@ -119,6 +119,9 @@ const ACCEPT: [string, string, string][] = [
   ["f^{-1}(x) = \\frac{x-1}{2}", "\\frac{x-1}{2}", "inverse function assignment"],
   ["\\angle ABC = 30^\\circ", "30", "named angle"],
   ["1011_2", "1011_{(2)}", "base in parentheses"],
+  ["\\frac{180 \\pi}{13}", "43.4989752035", "last digit off by one, 12 significant digits"],
+  ["\\frac{\\pi}{4-\\pi}", "3.65979236633", "no exact inverse, float value"],
+  ["\\frac{1}{3} + \\frac{1}{3 \\cdot 2^{2003}}", "0.333333333333", "long terminating decimal approximated"],
 ];
 
 const REJECT: [string, string, string][] = [
@@ -169,6 +172,9 @@ const REJECT: [string, string, string][] = [
   ["\\begin{pmatrix} -1 & 0 \\\\ 0 & -1 \\end{pmatrix}", "-1", "matrix vs its last entry"],
   ["-1", "\\begin{pmatrix} -1 & 0 \\\\ 0 & -1 \\end{pmatrix}", "number vs a matrix"],
   ["\\frac12", "\\frac12 \\text{ or } 0.4", "two different values"],
+  ["\\frac{1}{8}", "0.13", "short terminating decimal needs every digit"],
+  ["2^{2007}", "1.46960728995 \\times 10^{604}", "an integer needs every digit"],
+  ["\\frac{1}{3}", "0.334", "last digit off, only three digits"],
 ];
 
 describe("verify", () => {
