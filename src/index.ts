@@ -7,7 +7,6 @@ export { UserError } from "./util/errors.js";
 export {
   extractAnswerTag,
   extractBoxed,
-  extractFallback,
   VerifierPool,
   type VerifierPoolOptions,
   type VerifyItem,
