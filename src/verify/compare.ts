@@ -17,8 +17,11 @@ const POINTS = 6;
 const MIN_POINTS = 3;
 /** Relative tolerance for values that only have a floating-point form (transcendental functions). */
 const FLOAT_REL = 1e-9;
-/** A float this small counts as the exact zero it is compared with (sin π computes as 1.2e-16). */
-const FLOAT_ZERO = 1e-12;
+/**
+ * Only for a value that has no exact form (transcendental functions) against an exact zero: sin π computes as
+ * 1.2e-16. Exact values are never compared with a tolerance.
+ */
+const FLOAT_ZERO = 1e-14;
 const MAX_LIST = 64;
 const MAX_MATCH_STEPS = 20_000;
 const CONSTANTS = new Set(["pi", "e", "i", "inf", "..."]);
@@ -26,7 +29,7 @@ const CONSTANTS = new Set(["pi", "e", "i", "inf", "..."]);
 interface Ctx {
   options: VerifyOptions;
   reason: string;
-  /** Some value could not be evaluated; a structural comparison is the last resort. */
+  /** Some value could not be evaluated (said in the reason: "mismatch-unevaluated"). */
   unknown: boolean;
   steps: number;
 }
