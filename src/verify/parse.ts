@@ -151,7 +151,14 @@ const DEGREE_WORDS = new Set(["degree", "degrees", "deg"]);
 
 /** Parses one answer string; throws ParseError (or LexError) on anything it does not understand. */
 export function parseAnswer(input: string): Node {
-  return new Parser(tokenize(input)).parseTop();
+  try {
+    return new Parser(tokenize(input)).parseTop();
+  } catch (e) {
+    // An answer cut short of its closing braces ("\\frac{11}{2^{20}") is read as if they were there.
+    const missing = (input.match(/(?<!\\)\{/g) ?? []).length - (input.match(/(?<!\\)\}/g) ?? []).length;
+    if (missing <= 0 || missing > 8) throw e;
+    return new Parser(tokenize(input + "}".repeat(missing))).parseTop();
+  }
 }
 
 /** A text that means a list separator: "and", "or", ",". */
@@ -384,7 +391,8 @@ class Parser {
           ) && !(t.v === "lvert" && this.absDepth > 0)
         );
       case "op":
-        return t.v === "(" || (t.v === "|" && this.absDepth === 0) || (t.v === "{" && true);
+        // "[" after a factor groups ("(2n+1)\\left[a + b\\right]"); a leading "[" would be an interval.
+        return t.v === "(" || t.v === "[" || (t.v === "|" && this.absDepth === 0) || t.v === "{";
       default:
         return false;
     }
@@ -509,7 +517,7 @@ class Parser {
     if (this.isOp("_") && !v.includes(".")) {
       this.next();
       const sub = this.parseSubscriptText();
-      if (/^[0-9A-Za-z]+$/.test(sub)) return this.node({ k: "base", digits: v, base: sub });
+      if (/^-?[0-9A-Za-z]+$/.test(sub)) return this.node({ k: "base", digits: v, base: sub });
       throw new ParseError("bad base subscript");
     }
     return this.node(n);

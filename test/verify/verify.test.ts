@@ -122,6 +122,12 @@ const ACCEPT: [string, string, string][] = [
   ["\\frac{180 \\pi}{13}", "43.4989752035", "last digit off by one, 12 significant digits"],
   ["\\frac{\\pi}{4-\\pi}", "3.65979236633", "no exact inverse, float value"],
   ["\\frac{1}{3} + \\frac{1}{3 \\cdot 2^{2003}}", "0.333333333333", "long terminating decimal approximated"],
+  [
+    "\\frac{1}{2}\\left[\\left(\\frac{1}{3}\\right)^{2}+1\\right]",
+    "\\frac{5}{9}",
+    "square brackets as grouping",
+  ],
+  ["\\frac{11}{2^{20}", "\\frac{11}{1048576}", "gold missing its closing brace"],
 ];
 
 const REJECT: [string, string, string][] = [
