@@ -231,9 +231,15 @@ export function tokenize(input: string): Token[] {
       continue;
     }
     if (c === "\\") {
-      i = lexCommand(s, i, push, () => {
-        sp = true;
-      });
+      i = lexCommand(
+        s,
+        i,
+        push,
+        () => {
+          sp = true;
+        },
+        depth === 0,
+      );
       continue;
     }
     if (c === "<" || c === ">" || c === "!" || c === "=") {
@@ -333,7 +339,13 @@ function lexNumber(
   return j;
 }
 
-function lexCommand(s: string, i: number, push: (t: TokType, v: string) => void, space: () => void): number {
+function lexCommand(
+  s: string,
+  i: number,
+  push: (t: TokType, v: string) => void,
+  space: () => void,
+  topLevel: boolean,
+): number {
   const next = s[i + 1];
   if (next === undefined) return i + 1;
   if (!isLetter(next)) {
@@ -385,7 +397,9 @@ function lexCommand(s: string, i: number, push: (t: TokType, v: string) => void,
       const k = s.indexOf("}", j);
       if (k !== -1) j = k + 1;
     }
-    space();
+    // A wide space between top-level items separates answers ("x = 2 \\quad y = 3"); it never multiplies.
+    if ((name === "quad" || name === "qquad") && topLevel) push("op", ",");
+    else space();
     return j;
   }
   if (TEXT_CMDS.has(name) || name === "begin" || name === "end") {

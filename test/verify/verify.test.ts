@@ -128,6 +128,7 @@ const ACCEPT: [string, string, string][] = [
     "square brackets as grouping",
   ],
   ["\\frac{11}{2^{20}", "\\frac{11}{1048576}", "gold missing its closing brace"],
+  ["(2,3)", "x = 2 \\quad y = 3", "\\quad separates answers"],
 ];
 
 const REJECT: [string, string, string][] = [
@@ -181,6 +182,7 @@ const REJECT: [string, string, string][] = [
   ["\\frac{1}{8}", "0.13", "short terminating decimal needs every digit"],
   ["2^{2007}", "1.46960728995 \\times 10^{604}", "an integer needs every digit"],
   ["\\frac{1}{3}", "0.334", "last digit off, only three digits"],
+  ["12", "3 \\quad 4", "\\quad does not multiply"],
 ];
 
 describe("verify", () => {
