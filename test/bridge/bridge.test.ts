@@ -56,7 +56,7 @@ describe("bridge with a real Python peer", () => {
       batch: new NdArray(Int32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]),
       nested: { list: [Float32Array.from([0.5]), "text", 7, null, true], map: { a: 1.25 } },
     };
-    const back = (await rejection(peer.call("echo", payload, { timeoutMs: 10_000 })) as typeof payload;
+    const back = (await peer.call("echo", payload, { timeoutMs: 10_000 })) as typeof payload;
     expect(back).toEqual(payload);
     expect(back.ids).toBeInstanceOf(Int32Array);
     expect(back.batch).toBeInstanceOf(NdArray);
@@ -89,7 +89,7 @@ describe("bridge with a real Python peer", () => {
   });
 
   it("a handler's exception becomes a RemoteError with the traceback", async () => {
-    const err = await peer.call("fail", { message: "bad batch" }, { timeoutMs: 5000 }));
+    const err = await rejection(peer.call("fail", { message: "bad batch" }, { timeoutMs: 5000 }));
     expect(err).toBeInstanceOf(RemoteError);
     expect(err.code).toBe("handler_error");
     expect(err.message).toMatch(/echo-\d+\.fail failed: ValueError: bad batch/);
@@ -110,7 +110,7 @@ describe("bridge with a real Python peer", () => {
     expect(err.message).toMatch(/sleep: no reply within 300 ms/);
     expect(Date.now() - start).toBeLessThan(1500);
     const seen = async () =>
-      (await rejection(peer.call("cancellations", {}, { timeoutMs: 5000 })) as { reason: string }[];
+      (await peer.call("cancellations", {}, { timeoutMs: 5000 })) as { reason: string }[];
     await expect
       .poll(seen, { timeout: 3000 })
       .toContainEqual(expect.objectContaining({ reason: "deadline of 300 ms passed" }));
@@ -140,8 +140,9 @@ describe("bridge with a real Python peer", () => {
   });
 
   it("a Python request past its deadline fails in Python, and the TS handler sees the abort", async () => {
-    const err = await peer
-      .call("call", { type: "slow", payload: {}, timeout: 0.3 }, { timeoutMs: 5000 }));
+    const err = await rejection(
+      peer.call("call", { type: "slow", payload: {}, timeout: 0.3 }, { timeoutMs: 5000 }),
+    );
     expect(err).toBeInstanceOf(RemoteError);
     expect(err.message).toMatch(/DeadlineExceeded: .*slow got no reply before its deadline/);
     await expect.poll(() => slowSignals, { timeout: 3000 }).toEqual([true]);
