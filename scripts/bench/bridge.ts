@@ -2,10 +2,11 @@
  * `npm run bench:bridge`: the ZeroMQ bridge against a JSON-lines-over-stdio baseline, TS <-> Python.
  *   - round-trip latency of small messages (p50/p99), both directions;
  *   - throughput of a large int32 array (64 MB of token ids by default) TS->Python, Python->TS and echoed.
+ * The bridge is measured over the private unix socket that spawned peers use and over loopback TCP (what
+ * peers on other hosts use, minus the network).
  * Options: --mb N (array size, default 64), --reps N (large-array repetitions, default 5),
  *          --calls N (small round trips, default 5000), --json-reps N (baseline repetitions, default 1).
  */
-
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -22,15 +23,16 @@ const MB = arg("mb", 64);
 const REPS = arg("reps", 5);
 const CALLS = arg("calls", 5000);
 const JSON_REPS = arg("json-reps", 1);
+const WARMUP = 500;
 const N = (MB * 1024 * 1024) / 4;
 const BYTES = N * 4;
+const ids = Int32Array.from({ length: N }, (_, i) => i % 151_936);
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
 const median = (xs: number[]) => quantile(xs, 0.5);
-const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = process.hrtime.bigint();
@@ -38,170 +40,183 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-interface Row {
-  what: string;
-  bridge: string;
-  json: string;
-  ratio: string;
+/** Latencies in µs; large-array times in ms. */
+interface Measured {
+  inline: number[];
+  pooled: number[];
+  fromPython: number[];
+  toPy: number[];
+  toTs: number[];
+  echo: number[];
 }
-const rows: Row[] = [];
 
-// ---- the bridge ----
-const bridge = await Bridge.bind();
-bridge.handle("ping", (p) => p);
-const peer = await spawnPeer(bridge, { module: "still_rl.bridge.echo", role: "bench" });
+function check(got: Int32Array, what: string) {
+  if (got.length !== N || got[N - 1] !== ids[N - 1] || got[12_345] !== ids[12_345])
+    throw new Error(`bad ${what}`);
+}
 
-const latencies = async (type: string) => {
-  const out: number[] = [];
-  for (let i = 0; i < CALLS + 500; i++) {
-    const ms = await timed(() => peer.call(type, { i }, { timeoutMs: 10_000 }));
-    if (i >= 500) out.push(ms * 1000);
+async function measureBridge(transport: "ipc" | "tcp"): Promise<Measured> {
+  const bridge = await Bridge.bind();
+  try {
+    bridge.handle("ping", (p) => p);
+    const peer = await spawnPeer(bridge, {
+      module: "still_rl.bridge.echo",
+      role: "bench",
+      env: transport === "tcp" ? { STILL_BRIDGE_ENDPOINT: bridge.connectEndpoint } : {},
+    });
+    const latencies = async (type: string) => {
+      const out: number[] = [];
+      for (let i = 0; i < CALLS + WARMUP; i++) {
+        const ms = await timed(() => peer.call(type, { i }, { timeoutMs: 10_000 }));
+        if (i >= WARMUP) out.push(ms * 1000);
+      }
+      return out;
+    };
+    const m: Measured = {
+      inline: await latencies("echo"),
+      pooled: await latencies("echo_pooled"),
+      fromPython: [
+        ...((await peer.call(
+          "call_timed",
+          { type: "ping", payload: { i: 0 }, n: CALLS + WARMUP },
+          { timeoutMs: 300_000 },
+        )) as Float64Array),
+      ].slice(WARMUP),
+      toPy: [],
+      toTs: [],
+      echo: [],
+    };
+    await peer.call("make", { n: N }, { timeoutMs: 60_000 }); // Python builds its array once, untimed
+    for (let r = 0; r < REPS; r++) {
+      m.toPy.push(
+        await timed(async () => {
+          if ((await peer.call("nbytes", { ids }, { timeoutMs: 60_000 })) !== BYTES)
+            throw new Error("bad nbytes");
+        }),
+      );
+      m.toTs.push(
+        await timed(async () => {
+          const { ids: got } = (await peer.call("make", { n: N }, { timeoutMs: 60_000 })) as {
+            ids: Int32Array;
+          };
+          if (got.length !== N || got[N - 1] !== N - 1) throw new Error("bad array from Python");
+        }),
+      );
+      m.echo.push(
+        await timed(async () =>
+          check(
+            ((await peer.call("echo", { ids }, { timeoutMs: 60_000 })) as { ids: Int32Array }).ids,
+            "echo",
+          ),
+        ),
+      );
+    }
+    return m;
+  } finally {
+    await bridge.close();
   }
-  return out;
-};
-const inline = await latencies("echo");
-const pooled = await latencies("echo_pooled");
-const fromPython = [
-  ...((await peer.call(
-    "call_timed",
-    { type: "ping", payload: { i: 0 }, n: CALLS + 500 },
-    { timeoutMs: 120_000 },
-  )) as Float64Array),
-].slice(500);
-
-const ids = Int32Array.from({ length: N }, (_, i) => i % 151_936);
-const bridgeTimes = { toPy: [] as number[], toTs: [] as number[], echo: [] as number[] };
-await peer.call("make", { n: N }, { timeoutMs: 60_000 }); // build Python's array once, outside the timing
-for (let r = 0; r < REPS; r++) {
-  bridgeTimes.toPy.push(await timed(() => peer.call("nbytes", { ids }, { timeoutMs: 60_000 })));
-  bridgeTimes.toTs.push(
-    await timed(async () => {
-      const { ids: got } = (await peer.call("make", { n: N }, { timeoutMs: 60_000 })) as { ids: Int32Array };
-      if (got.length !== N || got[N - 1] !== N - 1) throw new Error("bad array from Python");
-    }),
-  );
-  bridgeTimes.echo.push(
-    await timed(async () => {
-      const { ids: got } = (await peer.call("echo", { ids }, { timeoutMs: 60_000 })) as { ids: Int32Array };
-      if (got.length !== N || got[N - 1] !== ids[N - 1]) throw new Error("bad echo");
-    }),
-  );
 }
-await bridge.close();
 
-// ---- the baseline: JSON lines over the child's stdin/stdout ----
-const child = execa(
-  resolvePython().executable,
-  [path.join(path.dirname(fileURLToPath(import.meta.url)), "json_stdio_peer.py")],
-  {
+/** The baseline: the same operations as JSON lines over the child's stdin/stdout. */
+async function measureJson(): Promise<Measured> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "json_stdio_peer.py");
+  const child = execa(resolvePython().executable, [script], {
     env: pythonEnv(),
     stdin: "pipe",
     stdout: "pipe",
     buffer: false,
-    maxBuffer: Number.POSITIVE_INFINITY,
-  },
-);
-const lines = createInterface({ input: child.stdout!, crlfDelay: Number.POSITIVE_INFINITY })[
-  Symbol.asyncIterator
-]();
-const ask = async (msg: unknown): Promise<unknown> => {
-  child.stdin!.write(`${JSON.stringify(msg)}\n`);
-  const { value } = await lines.next();
-  return JSON.parse(value as string);
-};
-const jsonLatency: number[] = [];
-for (let i = 0; i < CALLS + 500; i++) {
-  const ms = await timed(() => ask({ op: "ping", i }));
-  if (i >= 500) jsonLatency.push(ms * 1000);
-}
-const jsonTimes = { toPy: [] as number[], toTs: [] as number[], echo: [] as number[] };
-await ask({ op: "make", n: 1 });
-for (let r = 0; r < JSON_REPS; r++) {
-  jsonTimes.toPy.push(await timed(() => ask({ op: "nbytes", ids: Array.from(ids) })));
-  jsonTimes.toTs.push(
-    await timed(async () => {
-      const got = Int32Array.from(((await ask({ op: "make", n: N })) as { ids: number[] }).ids);
-      if (got.length !== N) throw new Error("bad JSON array");
-    }),
-  );
-  jsonTimes.echo.push(
-    await timed(async () => {
-      const got = Int32Array.from(
-        ((await ask({ op: "echo", ids: Array.from(ids) })) as { ids: number[] }).ids,
-      );
-      if (got.length !== N) throw new Error("bad JSON echo");
-    }),
-  );
-}
-child.stdin!.end();
-await child;
-
-// ---- report ----
-const us = (x: number) => `${x.toFixed(0)} µs`;
-rows.push(
-  {
-    what: "small round trip p50, TS->Py (inline handler)",
-    bridge: us(median(inline)),
-    json: us(median(jsonLatency)),
-    ratio: `${(median(jsonLatency) / median(inline)).toFixed(1)}x`,
-  },
-  {
-    what: "small round trip p99, TS->Py (inline handler)",
-    bridge: us(quantile(inline, 0.99)),
-    json: us(quantile(jsonLatency, 0.99)),
-    ratio: "",
-  },
-  {
-    what: "small round trip p50, TS->Py (worker-thread handler)",
-    bridge: us(median(pooled)),
-    json: "",
-    ratio: "",
-  },
-  {
-    what: "small round trip p99, TS->Py (worker-thread handler)",
-    bridge: us(quantile(pooled, 0.99)),
-    json: "",
-    ratio: "",
-  },
-  {
-    what: "small round trip p50, Py->TS (timed in Python)",
-    bridge: us(median(fromPython)),
-    json: "",
-    ratio: "",
-  },
-  {
-    what: "small round trip p99, Py->TS (timed in Python)",
-    bridge: us(quantile(fromPython, 0.99)),
-    json: "",
-    ratio: "",
-  },
-);
-const tp = (what: string, bytes: number, b: number[], j: number[]) =>
-  rows.push({
-    what,
-    bridge: `${mbps(bytes, median(b)).toFixed(0)} MB/s (${median(b).toFixed(0)} ms)`,
-    json: `${mbps(bytes, median(j)).toFixed(0)} MB/s (${median(j).toFixed(0)} ms)`,
-    ratio: `${(median(j) / median(b)).toFixed(0)}x`,
   });
-tp(`${MB} MB int32 TS->Py`, BYTES, bridgeTimes.toPy, jsonTimes.toPy);
-tp(`${MB} MB int32 Py->TS`, BYTES, bridgeTimes.toTs, jsonTimes.toTs);
-tp(`${MB} MB int32 echo (both ways, 2x bytes)`, 2 * BYTES, bridgeTimes.echo, jsonTimes.echo);
+  const lines = createInterface({ input: child.stdout!, crlfDelay: Number.POSITIVE_INFINITY })[
+    Symbol.asyncIterator
+  ]();
+  const ask = async (msg: unknown): Promise<unknown> => {
+    child.stdin!.write(`${JSON.stringify(msg)}\n`);
+    const { value } = await lines.next();
+    return JSON.parse(value as string);
+  };
+  const inline: number[] = [];
+  for (let i = 0; i < CALLS + WARMUP; i++) {
+    const ms = await timed(() => ask({ op: "ping", i }));
+    if (i >= WARMUP) inline.push(ms * 1000);
+  }
+  const m: Measured = { inline, pooled: [], fromPython: [], toPy: [], toTs: [], echo: [] };
+  for (let r = 0; r < JSON_REPS; r++) {
+    m.toPy.push(
+      await timed(async () => {
+        if ((await ask({ op: "nbytes", ids: Array.from(ids) })) !== BYTES) throw new Error("bad nbytes");
+      }),
+    );
+    m.toTs.push(
+      await timed(async () => {
+        const got = Int32Array.from(((await ask({ op: "make", n: N })) as { ids: number[] }).ids);
+        if (got.length !== N || got[N - 1] !== N - 1) throw new Error("bad JSON array");
+      }),
+    );
+    m.echo.push(
+      await timed(async () =>
+        check(
+          Int32Array.from(((await ask({ op: "echo", ids: Array.from(ids) })) as { ids: number[] }).ids),
+          "JSON echo",
+        ),
+      ),
+    );
+  }
+  child.stdin!.end();
+  await child;
+  return m;
+}
 
-const widths = [52, 24, 24, 8];
+const ipc = await measureBridge("ipc");
+const tcp = await measureBridge("tcp");
+const json = await measureJson();
+
+const us = (xs: number[], q: number) => (xs.length ? `${quantile(xs, q).toFixed(0)} µs` : "n/a");
+const rate = (bytes: number, xs: number[]) =>
+  xs.length ? `${(bytes / 1e6 / (median(xs) / 1000)).toFixed(0)} MB/s (${median(xs).toFixed(0)} ms)` : "n/a";
+const rows: string[][] = [
+  [
+    "small round trip p50, TS->Py, inline handler",
+    us(ipc.inline, 0.5),
+    us(tcp.inline, 0.5),
+    us(json.inline, 0.5),
+  ],
+  [
+    "small round trip p99, TS->Py, inline handler",
+    us(ipc.inline, 0.99),
+    us(tcp.inline, 0.99),
+    us(json.inline, 0.99),
+  ],
+  ["small round trip p50, TS->Py, worker-thread handler", us(ipc.pooled, 0.5), us(tcp.pooled, 0.5), ""],
+  ["small round trip p99, TS->Py, worker-thread handler", us(ipc.pooled, 0.99), us(tcp.pooled, 0.99), ""],
+  ["small round trip p50, Py->TS (timed in Python)", us(ipc.fromPython, 0.5), us(tcp.fromPython, 0.5), ""],
+  ["small round trip p99, Py->TS (timed in Python)", us(ipc.fromPython, 0.99), us(tcp.fromPython, 0.99), ""],
+  [`${MB} MB int32 TS->Py`, rate(BYTES, ipc.toPy), rate(BYTES, tcp.toPy), rate(BYTES, json.toPy)],
+  [`${MB} MB int32 Py->TS`, rate(BYTES, ipc.toTs), rate(BYTES, tcp.toTs), rate(BYTES, json.toTs)],
+  [
+    `${MB} MB int32 echo (2x bytes moved)`,
+    rate(2 * BYTES, ipc.echo),
+    rate(2 * BYTES, tcp.echo),
+    rate(2 * BYTES, json.echo),
+  ],
+];
+const widths = [52, 26, 26, 26];
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(
-  `bridge benchmark: tcp loopback, ${CALLS} small calls, ${REPS}x${MB} MB (baseline ${JSON_REPS}x); medians`,
+  `bridge benchmark: ${CALLS} small calls after ${WARMUP} warm-up; ${REPS}x ${MB} MB on the bridge, ${JSON_REPS}x on JSON; medians`,
 );
-console.log(line(["", "ZeroMQ bridge", "JSON lines over stdio", "speedup"]));
+console.log(line(["", "bridge, ipc (spawned peer)", "bridge, tcp loopback", "JSON lines over stdio"]));
 console.log(line(widths.map((w) => "-".repeat(w))));
-for (const r of rows) console.log(line([r.what, r.bridge, r.json, r.ratio]));
-const p50 = median(inline);
-const worst = Math.min(...["toPy", "toTs"].map((k) => mbps(BYTES, median(bridgeTimes[k as "toPy"]))));
+for (const r of rows) console.log(line(r));
+
+const p50 = median(ipc.inline);
+const worstMBps = BYTES / 1e6 / (Math.max(median(ipc.toPy), median(ipc.toTs)) / 1000);
 const speedup = Math.min(
-  ...(["toPy", "toTs", "echo"] as const).map((k) => median(jsonTimes[k]) / median(bridgeTimes[k])),
+  median(json.toPy) / median(ipc.toPy),
+  median(json.toTs) / median(ipc.toTs),
+  median(json.echo) / median(ipc.echo),
 );
 console.log(
-  `targets: p50 < 100 µs: ${p50 < 100 ? "met" : "MISSED"} (${p50.toFixed(0)} µs); ` +
-    `>= 1 GB/s one way: ${worst >= 1000 ? "met" : "MISSED"} (${worst.toFixed(0)} MB/s); ` +
-    `>= 10x JSON: ${speedup >= 10 ? "met" : "MISSED"} (${speedup.toFixed(0)}x)`,
+  `targets (ipc): p50 < 100 µs ${p50 < 100 ? "met" : "MISSED"} (${p50.toFixed(0)} µs); ` +
+    `>= 1 GB/s each way ${worstMBps >= 1000 ? "met" : "MISSED"} (slower direction ${worstMBps.toFixed(0)} MB/s); ` +
+    `>= 10x JSON on large arrays ${speedup >= 10 ? "met" : "MISSED"} (smallest ratio ${speedup.toFixed(0)}x)`,
 );
