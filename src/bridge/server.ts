@@ -275,6 +275,7 @@ export class Bridge {
   private idCounter = 0;
   private readonly idPrefix = randomBytes(3).toString("hex");
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  private lastTick = Date.now();
   private closing: Promise<void> | null = null;
   private received: Promise<void> | null = null;
 
@@ -569,8 +570,12 @@ export class Bridge {
 
   private tick(): void {
     const now = Date.now();
+    // After this thread was blocked, timers run before the messages that queued meanwhile are read: silence
+    // cannot be judged on this tick.
+    const stalled = now - this.lastTick > 2 * this.heartbeatMs;
+    this.lastTick = now;
     for (const peer of this.peers()) {
-      if (now - peer.lastSeen > this.heartbeatTimeoutMs) {
+      if (!stalled && now - peer.lastSeen > this.heartbeatTimeoutMs) {
         const running =
           peer.process && !peer.process.exitStatus()
             ? ` (its process ${peer.process.pid} was still running: killing it)`
