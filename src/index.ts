@@ -23,9 +23,13 @@ export {
   type BridgeStats,
   type CallOptions,
   type Handler,
+  type PeerProcess,
+  type ProtocolErrorEvent,
   RemotePeer,
   type RequestContext,
 } from "./bridge/server.js";
 export { type SpawnPeerOptions, spawnPeer } from "./bridge/spawn.js";
+export * from "./config/index.js";
+export { PROMPT_TEXTS, renderPrompt, templateText } from "./prompts/templates.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export { UserError } from "./util/errors.js";
