@@ -123,6 +123,7 @@ class Peer:
         self._ctx = zmq.Context.instance()
         self._outbox: collections.deque[list[Any]] = collections.deque()
         self._wake_r, self._wake_w = os.pipe()
+        self._wake_lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
         self._incoming: dict[str, CallContext] = {}
         self._lock = threading.Lock()
@@ -227,7 +228,9 @@ class Peer:
         return future
 
     def request(self, type: str, payload: Any, *, timeout: float) -> Any:
-        """Blocking ``submit``."""
+        """Blocking ``submit``; not from an inline handler (the I/O thread would wait on itself)."""
+        if threading.get_ident() == self._io_ident:
+            raise RuntimeError("request() from an inline handler would deadlock; register the handler without inline")
         return self.submit(type, payload, timeout=timeout).result()
 
     def close(self, reason: str = "closed by the peer") -> None:
@@ -258,7 +261,12 @@ class Peer:
             body, buffers = encode_plain(payload), []
         self._outbox.append([envelope, body, *buffers])
         if threading.get_ident() != self._io_ident:
-            os.write(self._wake_w, b"x")
+            self._wake()
+
+    def _wake(self) -> None:
+        with self._wake_lock:
+            if self._wake_w >= 0:
+                os.write(self._wake_w, b"x")
 
     def _fail(self, error: BridgeError) -> None:
         with self._lock:
@@ -278,10 +286,16 @@ class Peer:
     def _shutdown_io(self) -> None:
         self._stop = True
         if self._thread is not None and self._thread is not threading.current_thread():
-            os.write(self._wake_w, b"x")
+            self._wake()
             self._thread.join(timeout=5)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._thread is None or not self._thread.is_alive():
+            with self._wake_lock:
+                if self._wake_w >= 0:
+                    os.close(self._wake_r)
+                    os.close(self._wake_w)
+                    self._wake_r = self._wake_w = -1
 
     def _io_main(self) -> None:
         self._io_ident = threading.get_ident()
