@@ -16,16 +16,14 @@ export {
   RemoteError,
   VersionMismatchError,
 } from "./bridge/errors.js";
+export { type CallOptions, type PeerProcess, RemotePeer } from "./bridge/peer.js";
 export { PACKAGE_VERSION, PROTOCOL_VERSION } from "./bridge/protocol.js";
 export {
   Bridge,
   type BridgeOptions,
   type BridgeStats,
-  type CallOptions,
   type Handler,
-  type PeerProcess,
   type ProtocolErrorEvent,
-  RemotePeer,
   type RequestContext,
 } from "./bridge/server.js";
 export { type SpawnPeerOptions, spawnPeer } from "./bridge/spawn.js";
