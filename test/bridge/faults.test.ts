@@ -42,6 +42,14 @@ describe("bridge failure behaviour", () => {
     await expect(peer.call("echo", 1, { timeoutMs: 1000 })).rejects.toBe(err);
   });
 
+  it("heartbeats go on while a handler runs longer than the heartbeat timeout", async () => {
+    const bridge = await bind();
+    const peer = await spawnPeer(bridge, { module: "still_rl.bridge.echo", role: "engine" });
+    const seconds = (HEARTBEAT_TIMEOUT_MS * 1.5) / 1000;
+    expect(await peer.call("sleep", { seconds }, { timeoutMs: 20_000 })).toEqual({ slept: seconds });
+    expect(peer.alive).toBe(true);
+  });
+
   it("a peer that crashes reports its exit code and last words", async () => {
     const bridge = await bind();
     const peer = await spawnPeer(bridge, { module: "still_rl.bridge.echo", role: "engine" });

@@ -82,4 +82,38 @@ describe("the Python peer facing a misbehaving TS side", () => {
       router.close();
     }
   });
+
+  it("exits with a clear error when the TS side goes silent", async () => {
+    const router = new zmq.Router({ linger: 0 });
+    await router.bind("tcp://127.0.0.1:*");
+    const child = execa(resolvePython().executable, ["-m", "still_rl.bridge.echo"], {
+      env: pythonEnv({
+        STILL_BRIDGE_ENDPOINT: router.lastEndpoint!,
+        STILL_BRIDGE_ROLE: "echo",
+        STILL_BRIDGE_NAME: "py",
+      }),
+      reject: false,
+    });
+    try {
+      const [id] = await router.receive();
+      const welcome = {
+        peer: "py",
+        pid: process.pid,
+        protocol: PROTOCOL_VERSION,
+        package: PACKAGE_VERSION,
+        heartbeat: 100,
+        timeout: 600,
+        handlers: [],
+      };
+      await router.send([id!, env({ kind: "welcome", id: "h", type: "", deadline: 0 }), body(welcome)]);
+      const start = Date.now();
+      const result = await child;
+      expect(Date.now() - start).toBeGreaterThanOrEqual(500);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/py: the TS side sent nothing for 0\.\d s/);
+    } finally {
+      child.kill("SIGKILL");
+      router.close();
+    }
+  });
 });
