@@ -110,7 +110,7 @@ describe("the Python peer facing a misbehaving TS side", () => {
       const result = await child;
       expect(Date.now() - start).toBeGreaterThanOrEqual(500);
       expect(result.exitCode).toBe(1);
-      expect(result.stderr).toMatch(/py: the TS side sent nothing for 0\.\d s/);
+      expect(result.stderr).toMatch(/py: the TS side sent nothing for \d+\.\d s/);
     } finally {
       child.kill("SIGKILL");
       router.close();
