@@ -210,14 +210,14 @@ class Peer:
         """Send a request to the TS side; the future resolves to the reply payload or raises a BridgeError."""
         if not timeout > 0:
             raise ValueError("timeout must be positive")
-        future: Future = Future()
-        if self._failure is not None:
-            future.set_exception(self._failure)
-            return future
         if not self._welcomed.is_set():
             raise RuntimeError("start() the peer before sending requests")
+        future: Future = Future()
         rid = self._next_id()
-        with self._lock:
+        with self._lock:  # the same lock _fail takes, so a request cannot slip past a failing session
+            if self._failure is not None:
+                future.set_exception(self._failure)
+                return future
             self._pending[rid] = _Pending(future, type, time.monotonic() + timeout)
         try:
             self._send("request", rid, type, payload, deadline=max(1, int(timeout * 1000)))
