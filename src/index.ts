@@ -1,5 +1,6 @@
 /** Public library API of still-rl: everything the CLI does is importable from here. */
 
+export * from "./config/schema/index.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export { UserError } from "./util/errors.js";
 export {
