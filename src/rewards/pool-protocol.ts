@@ -4,7 +4,9 @@ export type ItemOutcome =
   | { ok: true; value: unknown }
   | { ok: false; kind: "error" | "timeout"; message: string };
 
-export type ToWorker = { type: "init"; init: unknown } | { type: "run"; id: number; items: unknown[] };
+export type ToWorker =
+  | { type: "init"; init: unknown; flushMs: number }
+  | { type: "run"; id: number; items: unknown[] };
 
 export type FromWorker =
   | { type: "ready"; info?: unknown }

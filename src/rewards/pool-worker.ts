@@ -10,9 +10,6 @@ export interface WorkerSetup {
   info?: unknown;
 }
 
-/** Results are flushed to the pool at least this often, so a silent worker really is stuck. */
-const FLUSH_MS = 5;
-
 /**
  * Worker side of a WorkerPool: `setup` turns the pool's init payload into an item handler, then chunks are
  * processed in order and results streamed back. A handler returning a promise is awaited.
@@ -22,9 +19,11 @@ export function serveItems(setup: (init: unknown) => Promise<WorkerSetup> | Work
   if (!port) throw new Error("serveItems must run in a worker thread");
   const post = (m: FromWorker) => port.postMessage(m);
   let handler: ItemHandler | undefined;
+  let flushMs = 0;
   let busy = Promise.resolve();
   port.on("message", (m: ToWorker) => {
     if (m.type === "init") {
+      flushMs = m.flushMs;
       Promise.resolve()
         .then(() => setup(m.init))
         .then(
@@ -53,7 +52,7 @@ export function serveItems(setup: (init: unknown) => Promise<WorkerSetup> | Work
         outcome = { ok: false, kind: "error", message: err instanceof Error ? err.message : String(err) };
       }
       batch.push(outcome);
-      if (Date.now() - lastFlush >= FLUSH_MS) {
+      if (Date.now() - lastFlush >= flushMs) {
         post({ type: "results", id, outcomes: batch });
         batch = [];
         lastFlush = Date.now();

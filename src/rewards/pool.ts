@@ -21,6 +21,11 @@ export interface PoolOptions {
   graceMs?: number;
   /** Items per message to a worker. */
   chunkSize?: number;
+  /**
+   * Workers send results at least this often (0: after every item). Results not yet sent when a worker is
+   * terminated are lost and their items fail with it, so pools running code that may hang use 0.
+   */
+  flushMs?: number;
 }
 
 export type { ItemOutcome };
@@ -73,7 +78,7 @@ export class WorkerPool<I> {
   }
 
   static async start<I>(options: PoolOptions): Promise<WorkerPool<I>> {
-    const opts: Required<PoolOptions> = { graceMs: 100, chunkSize: 32, ...options };
+    const opts: Required<PoolOptions> = { graceMs: 100, chunkSize: 32, flushMs: 0, ...options };
     const pool = new WorkerPool<I>(opts);
     try {
       const workers = await Promise.all(Array.from({ length: opts.threads }, () => pool.spawn()));
@@ -167,7 +172,11 @@ export class WorkerPool<I> {
       worker.on("message", onMessage);
       worker.on("error", onError);
       worker.on("exit", onExit);
-      worker.postMessage({ type: "init", init: this.opts.init } satisfies ToWorker);
+      worker.postMessage({
+        type: "init",
+        init: this.opts.init,
+        flushMs: this.opts.flushMs,
+      } satisfies ToWorker);
     });
   }
 

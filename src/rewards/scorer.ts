@@ -47,6 +47,8 @@ export class RewardScorer {
       init: plan,
       itemDeadlineMs: plan.deadlineMs,
       chunkSize: 64,
+      // Built-ins are bounded by construction; batching results keeps messages few on the hot path.
+      flushMs: 5,
     });
     let user: UserRewardRunner | undefined;
     if (plan.user.length > 0) {
