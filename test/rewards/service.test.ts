@@ -115,7 +115,7 @@ def run(k):
                       response_tokens=[10, 10, 99], truncated=[False, False, True], groups=["p", "p", "p"])
         return {"rewards": out["rewards"].tolist(), "included": out["included"].tolist(),
                 "reasons": out["reasons"], "acc": out["components"]["acc"].tolist(),
-                "advantages": [round(a, 4) for a in out["advantages"].tolist()]}
+                "advantages": [round(a * 2 ** 0.5, 4) for a in out["advantages"].tolist()]}
 
 with ThreadPoolExecutor(3) as ex:
     print(json.dumps(list(ex.map(run, range(3)))))
@@ -136,7 +136,7 @@ except Exception as e:
           included: [1, 1, 0],
           reasons: ["included", "included", "orm: truncated at the length limit"],
           acc: [1, 0, 0],
-          advantages: [0.7071, -0.7071, 0],
+          advantages: [1, -1, 0], // ±1/√2, scaled by √2
         });
       }
       expect(error).toMatch(/RemoteError.*"ground_truths"\[0\] must be a string or a number/);
