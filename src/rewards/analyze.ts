@@ -13,6 +13,13 @@ import type { Components, RewardSample, Verdict } from "./types.js";
  * Pure; runs on the scoring worker threads.
  */
 
+/**
+ * A sample as the built-in workers receive it: the response may be UTF-8 bytes in shared memory (the bridge's
+ * packed batches), scanned in place; only the tail the verifier needs is decoded, or the whole text when a
+ * component reads it (format, tool use).
+ */
+export type BuiltinSample = Omit<RewardSample, "response"> & { response: string | Uint8Array };
+
 /** Built-in result of one sample, before user rewards and the weighted total. */
 export interface BuiltinScore {
   verdict: Verdict;
@@ -35,33 +42,59 @@ const BOX_CONTEXT = 4096;
 
 /**
  * The part of a response the verifier needs: answers sit at the end, so it gets the text from a little before
- * the last box (or the last `<answer>`), not 32 KB of reasoning.
+ * the last box (or the last `<answer>`), not 32 KB of reasoning. Works on a string or on UTF-8 bytes (the
+ * markers are ASCII, so byte and character searches agree; a cut inside a multi-byte character only garbles
+ * text thousands of characters before the answer).
  */
-export function answerTail(response: string, format: RewardPlan["answerFormat"]): string {
+export function answerTail(response: string | Uint8Array, format: RewardPlan["answerFormat"]): string {
+  const text =
+    typeof response === "string"
+      ? response
+      : Buffer.from(response.buffer, response.byteOffset, response.byteLength);
   let at = -1;
-  if (format === "answer-tag") at = response.lastIndexOf("<answer>");
-  else for (const c of BOX_COMMANDS) at = Math.max(at, response.lastIndexOf(c));
-  if (at === -1) return response.length > BOX_CONTEXT ? response.slice(-BOX_CONTEXT) : response;
-  const from = format === "answer-tag" ? at : Math.max(0, at - BOX_CONTEXT);
-  return from === 0 ? response : response.slice(from);
+  if (format === "answer-tag") at = text.lastIndexOf("<answer>");
+  else for (const c of BOX_COMMANDS) at = Math.max(at, text.lastIndexOf(c));
+  const from =
+    at === -1
+      ? Math.max(0, text.length - BOX_CONTEXT)
+      : format === "answer-tag"
+        ? at
+        : Math.max(0, at - BOX_CONTEXT);
+  return typeof text === "string" ? (from === 0 ? text : text.slice(from)) : text.toString("utf8", from);
 }
 
-export function judge(sample: RewardSample, format: RewardPlan["answerFormat"]) {
+/** Decode a response held as UTF-8 bytes. */
+export function responseText(response: string | Uint8Array): string {
+  return typeof response === "string"
+    ? response
+    : Buffer.from(response.buffer, response.byteOffset, response.byteLength).toString("utf8");
+}
+
+export function judge(
+  sample: Pick<BuiltinSample, "groundTruth" | "response">,
+  format: RewardPlan["answerFormat"],
+) {
   const r = verify(sample.groundTruth, answerTail(sample.response, format), { format });
   const verdict: Verdict = r.extracted === null ? "unanswered" : r.correct ? "correct" : "wrong";
   return { verdict, extracted: r.extracted };
 }
 
 export function scoreBuiltins(
-  sample: RewardSample,
+  sample: BuiltinSample,
   plan: RewardPlan,
   keywords: KeywordMatcher,
 ): BuiltinScore {
   const { verdict } = judge(sample, plan.answerFormat);
-  const counts = keywords.count(sample.response);
+  const raw = sample.response;
+  const counts = typeof raw === "string" ? keywords.count(raw) : keywords.countBytes(raw);
+  let decoded: string | undefined;
+  const text = () => {
+    decoded ??= responseText(raw);
+    return decoded;
+  };
   const components: Components = {};
   const estimated = sample.responseTokens === undefined;
-  const lengthTokens = sample.responseTokens ?? Math.ceil(sample.response.length / CHARS_PER_TOKEN);
+  const lengthTokens = sample.responseTokens ?? Math.ceil(text().length / CHARS_PER_TOKEN);
   let weighted = 0;
   let gateOpen = true;
   for (const c of plan.builtins) {
@@ -71,7 +104,7 @@ export function scoreBuiltins(
         value = correctnessReward(verdict, c.variant);
         break;
       case "format":
-        value = formatReward(sample.prompt, sample.response);
+        value = formatReward(sample.prompt, text());
         if (c.mode === "gate") {
           gateOpen &&= value === 1;
           components[c.name] = value;
@@ -88,7 +121,7 @@ export function scoreBuiltins(
         break;
       }
       case "tool_use": {
-        const stats = toolStatsFromExtra(sample.extra) ?? toolStatsFromText(sample.response, plan.toolFences);
+        const stats = toolStatsFromExtra(sample.extra) ?? toolStatsFromText(text(), plan.toolFences);
         components[`${c.name}.calls`] = stats.calls;
         components[`${c.name}.errors`] = stats.errors;
         value = toolUseReward(stats, c);

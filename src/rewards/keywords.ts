@@ -17,6 +17,8 @@ export interface KeywordMatcher {
   readonly names: readonly string[];
   /** Occurrences of each set's keywords in `text`, indexed like `names`. */
   count(text: string): number[];
+  /** The same on UTF-8 bytes (what the bridge delivers), without decoding them. */
+  countBytes(bytes: Uint8Array): number[];
 }
 
 /** The keywords of the report's RRA reward (§4.2.1): `A_i` counts these. */
@@ -32,29 +34,10 @@ export const REASONING_CATEGORIES: KeywordSets = {
   correction: ["correct", "revise", "adjust", "mistake", "wrong", "fix"],
 };
 
-// Lower-cased code of an ASCII word character, 0 for a boundary (anything else, including non-ASCII).
-const WORD = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  if (/[a-z0-9_]/.test(ch)) WORD[c] = c;
-  else if (/[A-Z]/.test(ch)) WORD[c] = c + 32;
-}
-
-function wordCode(c: number): number {
-  return c < 128 ? WORD[c]! : 0;
-}
-
-interface Entry {
-  /** Lower-cased keyword char codes after the first. */
-  rest: Uint16Array;
-  length: number;
-  sets: number[];
-}
-
 /** Compile keyword sets into a matcher. Keywords must be ASCII and start and end with a letter or digit. */
 export function compileKeywords(sets: KeywordSets): KeywordMatcher {
   const names = Object.keys(sets);
-  const byText = new Map<string, number[]>();
+  const owners = new Map<string, number[]>();
   names.forEach((name, i) => {
     for (const raw of sets[name]!) {
       const kw = raw.toLowerCase();
@@ -63,59 +46,35 @@ export function compileKeywords(sets: KeywordSets): KeywordMatcher {
           `keyword ${JSON.stringify(raw)} in "${name}": keywords must be ASCII and start and end with a letter or digit`,
         );
       }
-      const owners = byText.get(kw) ?? [];
-      if (!owners.includes(i)) owners.push(i);
-      byText.set(kw, owners);
+      const list = owners.get(kw) ?? [];
+      if (!list.includes(i)) list.push(i);
+      owners.set(kw, list);
     }
   });
-  // Candidates by first char, longest first so that the longest keyword wins at a position.
-  const byFirst: (Entry[] | undefined)[] = new Array(128);
-  for (const [kw, owners] of [...byText].sort((a, b) => b[0].length - a[0].length)) {
-    const first = kw.charCodeAt(0);
-    const rest = new Uint16Array(kw.length - 1);
-    for (let j = 1; j < kw.length; j++) rest[j - 1] = kw.charCodeAt(j);
-    const list = byFirst[first] ?? [];
-    list.push({ rest, length: kw.length, sets: owners });
-    byFirst[first] = list;
-  }
-  return { names, count: (text) => scan(text, byFirst, names.length) };
-}
-
-function scan(s: string, byFirst: (Entry[] | undefined)[], nSets: number): number[] {
-  const counts = new Array<number>(nSets).fill(0);
-  const n = s.length;
-  let i = 0;
-  while (i < n) {
-    const w = wordCode(s.charCodeAt(i));
-    if (w === 0) {
-      i++;
-      continue;
+  // One regular expression for every keyword: V8 compiles it to machine code that scans several times faster
+  // than a hand-written loop. Without the `u` flag, `\b` is the ASCII word boundary described above and `i`
+  // folds only ASCII letters onto ASCII letters. Longest first, so the longest keyword wins at a position.
+  const alternatives = [...owners.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"));
+  const re = alternatives.length > 0 ? new RegExp(`\\b(?:${alternatives.join("|")})\\b`, "gi") : undefined;
+  const count = (text: string) => {
+    const counts = new Array<number>(names.length).fill(0);
+    if (re === undefined) return counts;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      for (const k of owners.get(m[0].toLowerCase())!) counts[k]!++;
     }
-    // i is the start of a word.
-    const cands = byFirst[w];
-    if (cands !== undefined) {
-      for (const e of cands) {
-        const end = i + e.length;
-        if (end > n || (end < n && wordCode(s.charCodeAt(end)) !== 0)) continue;
-        let ok = true;
-        for (let j = 0; j < e.rest.length; j++) {
-          const c = s.charCodeAt(i + 1 + j);
-          const lc = c >= 65 && c <= 90 ? c + 32 : c;
-          if (lc !== e.rest[j]) {
-            ok = false;
-            break;
-          }
-        }
-        if (ok) {
-          for (const k of e.sets) counts[k]!++;
-          i = end;
-          break;
-        }
-      }
-    }
-    while (i < n && wordCode(s.charCodeAt(i)) !== 0) i++;
-  }
-  return counts;
+    return counts;
+  };
+  return {
+    names,
+    count,
+    // Latin-1 decoding maps each byte to one character (a copy at memory speed): ASCII stays itself and every
+    // byte of a multi-byte UTF-8 character becomes a non-ASCII character, a boundary as it is in the text.
+    countBytes: (bytes) =>
+      count(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1")),
+  };
 }
 
 /**

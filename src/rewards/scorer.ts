@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import type { BuiltinScore } from "./analyze.js";
+import { type BuiltinSample, type BuiltinScore, responseText } from "./analyze.js";
 import { applyGroupStrategies, type GroupOutcome } from "./group.js";
 import { compileKeywords } from "./keywords.js";
 import type { RewardPlan } from "./plan.js";
@@ -33,14 +33,14 @@ export interface ScoreOptions {
 export class RewardScorer {
   private constructor(
     readonly plan: RewardPlan,
-    private readonly builtins: WorkerPool<RewardSample>,
+    private readonly builtins: WorkerPool<BuiltinSample>,
     private readonly user: UserRewardRunner | undefined,
   ) {}
 
   static async start(plan: RewardPlan, opts: ScorerOptions = {}): Promise<RewardScorer> {
     compileKeywords(plan.keywordSets); // bad keywords fail here, not in every worker
     const cores = availableParallelism();
-    const builtins = await WorkerPool.start<RewardSample>({
+    const builtins = await WorkerPool.start<BuiltinSample>({
       callerUrl: import.meta.url,
       worker: "builtin-worker",
       threads: opts.threads ?? cores,
@@ -75,10 +75,19 @@ export class RewardScorer {
     return this.builtins.restarts + (this.user?.restarts ?? 0);
   }
 
-  async score(samples: RewardSample[], opts: ScoreOptions = {}): Promise<ScoredSample[]> {
+  /**
+   * Score a batch. A response may be given as UTF-8 bytes (ideally a view on a SharedArrayBuffer, which the
+   * workers read without a copy); user rewards always see it decoded.
+   */
+  async score(samples: (RewardSample | BuiltinSample)[], opts: ScoreOptions = {}): Promise<ScoredSample[]> {
     const [builtin, user] = await Promise.all([
       this.builtins.run(samples, opts.deadlineMs),
-      this.user?.score(samples, opts.deadlineMs),
+      this.user?.score(
+        samples.map((s) =>
+          typeof s.response === "string" ? (s as RewardSample) : { ...s, response: responseText(s.response) },
+        ),
+        opts.deadlineMs,
+      ),
     ]);
     const plan = this.plan;
     const scored = samples.map((sample, i): ScoredSample => {
@@ -112,7 +121,7 @@ export class RewardScorer {
     return scored;
   }
 
-  private applyGroups(samples: RewardSample[], scored: ScoredSample[]): void {
+  private applyGroups(samples: BuiltinSample[], scored: ScoredSample[]): void {
     const idx = samples.flatMap((s, i) => (s.group === undefined ? [] : [i]));
     if (idx.length === 0) return;
     const outcomes = applyGroupStrategies(

@@ -1,12 +1,15 @@
 import type { RequestContext } from "../bridge/server.js";
+import type { BuiltinSample } from "./analyze.js";
 import type { RewardScorer, ScoredSample } from "./scorer.js";
-import type { RewardSample } from "./types.js";
 
 /**
  * The bridge's `score` request: a batch in columns, as trainers hold it (veRL's DataProto, numpy arrays).
  *
  * Request: `responses` (list of str), `ground_truths` (list of str or numbers), and optionally `prompts`,
  * `response_tokens` (int array), `truncated` (bool array), `data_sources`, `groups`, `extra` (list of dicts).
+ * Packed form, for throughput: instead of `responses`, `responses_utf8` (uint8 array: every response's UTF-8
+ * bytes, concatenated) and `response_offsets` (int array of n + 1 offsets). The bytes travel as their own
+ * ZeroMQ frame, are copied once into shared memory and scanned there by the workers, never decoded whole.
  * Reply: `rewards` (float64 array), `components` (name -> float64 array, NaN where a sample lacks it) and,
  * when `groups` was sent, `advantages` (float64, NaN for estimator none), `included` (uint8) and `reasons`.
  */
@@ -30,12 +33,41 @@ function column(p: Record<string, unknown>, key: string, n: number | undefined):
   return c;
 }
 
-export function samplesFromScoreRequest(payload: unknown): RewardSample[] {
+/** Packed responses as views on one SharedArrayBuffer holding all their bytes. */
+function packedResponses(p: Record<string, unknown>): Uint8Array[] {
+  const bytes = p.responses_utf8;
+  if (!(bytes instanceof Uint8Array)) throw new ScoreRequestError('"responses_utf8" must be a uint8 array');
+  const raw = column(p, "response_offsets", undefined);
+  if (raw === undefined || raw.length < 1) {
+    throw new ScoreRequestError('"responses_utf8" needs "response_offsets" (n + 1 offsets)');
+  }
+  const offsets = Array.from(raw as ArrayLike<number | bigint>, Number);
+  if (offsets[0] !== 0 || offsets.at(-1) !== bytes.length) {
+    throw new ScoreRequestError(`"response_offsets" must run from 0 to ${bytes.length} (the byte count)`);
+  }
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  shared.set(bytes);
+  const out: Uint8Array[] = new Array(offsets.length - 1);
+  for (let i = 0; i < out.length; i++) {
+    const a = offsets[i]!;
+    const b = offsets[i + 1]!;
+    if (!(Number.isInteger(b) && b >= a))
+      throw new ScoreRequestError(`"response_offsets" must not decrease (at ${i + 1})`);
+    out[i] = shared.subarray(a, b);
+  }
+  return out;
+}
+
+export function samplesFromScoreRequest(payload: unknown): BuiltinSample[] {
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
     throw new ScoreRequestError("score: expected a map with responses and ground_truths");
   }
   const p = payload as Record<string, unknown>;
-  const responses = column(p, "responses", undefined);
+  const packed = p.responses_utf8 !== undefined;
+  if (packed && p.responses !== undefined) {
+    throw new ScoreRequestError('send either "responses" or "responses_utf8", not both');
+  }
+  const responses: Column | undefined = packed ? packedResponses(p) : column(p, "responses", undefined);
   if (responses === undefined) throw new ScoreRequestError('score: missing "responses"');
   const n = responses.length;
   const gts = column(p, "ground_truths", n);
@@ -51,15 +83,15 @@ export function samplesFromScoreRequest(payload: unknown): RewardSample[] {
     if (typeof v === "string") return v;
     throw new ScoreRequestError(`"${key}"[${i}] must be a string, got ${v === null ? "null" : typeof v}`);
   };
-  const samples: RewardSample[] = new Array(n);
+  const samples: BuiltinSample[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const gt = gts[i];
     if (typeof gt !== "string" && typeof gt !== "number") {
       throw new ScoreRequestError(`"ground_truths"[${i}] must be a string or a number`);
     }
-    const s: RewardSample = {
+    const s: BuiltinSample = {
       prompt: prompts ? str(prompts, "prompts", i) : "",
-      response: str(responses, "responses", i),
+      response: packed ? (responses[i] as Uint8Array) : str(responses, "responses", i),
       groundTruth: String(gt),
       truncated: truncated ? Boolean(truncated[i]) : false,
       extra: {},

@@ -106,6 +106,7 @@ describe("keyword counting", () => {
     ["émbut butésimple but", [2, 0]],
   ])("%j", (text, want) => {
     expect(m.count(text)).toEqual(want);
+    expect(m.countBytes(Buffer.from(text, "utf8"))).toEqual(want);
   });
 
   it("rejects keywords it cannot match as whole words", () => {

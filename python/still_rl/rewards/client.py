@@ -47,7 +47,16 @@ class RewardClient:
         extra: Sequence[dict] | None = None,
         timeout: float = 120.0,
     ) -> Future:
-        payload: dict[str, Any] = {"responses": list(responses), "ground_truths": list(ground_truths)}
+        # Responses travel packed: their UTF-8 bytes in one buffer (its own ZeroMQ frame, not copied into
+        # msgpack) plus offsets; the TS workers scan the bytes in shared memory without decoding them.
+        encoded = [r.encode("utf-8") for r in responses]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        payload: dict[str, Any] = {
+            "responses_utf8": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+            "response_offsets": offsets,
+            "ground_truths": list(ground_truths),
+        }
         if prompts is not None:
             payload["prompts"] = list(prompts)
         if response_tokens is not None:
