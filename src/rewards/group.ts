@@ -13,16 +13,10 @@ import type { Verdict } from "./types.js";
  * whitened over the batch (no group baseline); `none`: advantages come from elsewhere (PPO's critic), only the
  * inclusion flags apply.
  */
-export type AdvantageEstimator =
-  | "grpo"
-  | "grpo_no_std"
-  | "rloo"
-  | "reinforce_baseline"
-  | "reinforce++"
-  | "none";
+export type GroupEstimator = "grpo" | "grpo_no_std" | "rloo" | "reinforce_baseline" | "reinforce++" | "none";
 
 export interface GroupOptions {
-  estimator: AdvantageEstimator;
+  estimator: GroupEstimator;
   /** Overlength response masking: truncated responses are excluded from the loss, not scored as wrong. */
   orm: boolean;
   /** Question selection: keep the group only when mean correct length > mean wrong length. */

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { RunConfig } from "../config/schema/index.js";
 import type { CorrectnessVariant } from "./correctness.js";
-import type { AdvantageEstimator, GroupOptions } from "./group.js";
+import type { GroupEstimator, GroupOptions } from "./group.js";
 import { type KeywordSets, REASONING_CATEGORIES } from "./keywords.js";
 import type { ToolFences } from "./tool.js";
 import type { UserRewardSpec } from "./user-rewards.js";
@@ -107,7 +107,7 @@ export function planFromConfig(config: RunConfig, baseDir: string = process.cwd(
 
   const strategies = new Set(r.group_strategies);
   const a = config.algorithm;
-  const estimator: AdvantageEstimator =
+  const estimator: GroupEstimator =
     a.advantage_estimator === "grpo"
       ? a.norm_adv_by_std
         ? "grpo"
