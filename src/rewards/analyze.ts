@@ -135,6 +135,9 @@ export function scoreBuiltins(
   components.answered = verdict === "unanswered" ? 0 : 1;
   components.length_tokens = lengthTokens;
   if (estimated) components.length_estimated = 1;
-  for (const name of plan.categories) components[name] = counts[keywords.names.indexOf(name)] ?? 0;
+  // Presence, not counts: the batch mean of these is the keyword-ratio metric (keywordRatios), so a trainer that
+  // averages logged components per step draws the report's "aha moment" curves directly.
+  for (const name of plan.categories)
+    components[name] = (counts[keywords.names.indexOf(name)] ?? 0) > 0 ? 1 : 0;
   return { verdict, lengthTokens, components, weighted, gateOpen };
 }

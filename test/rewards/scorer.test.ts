@@ -58,7 +58,8 @@ describe("RewardScorer", () => {
       concise: 0.5,
       acc: 1,
       length_tokens: 50,
-      kw_reflection: 2,
+      kw_reflection: 1,
+      kw_correction: 0,
     });
     // no box: -2 + 0.5 * (0 - 1) + (0.2 - 1) + 2 * 0.8
     expect(b!.reward).toBeCloseTo(-2 - 0.5 - 0.8 + 1.6, 9);

@@ -123,11 +123,16 @@ try:
     RewardClient(sys.argv[1]).score(["x"], [None])
 except Exception as e:
     print(type(e).__name__, str(e).splitlines()[0])
+import os
+os.environ["STILL_BRIDGE_ENDPOINT"] = sys.argv[1]
+from still_rl.rewards import compute_score   # veRL's custom_reward_function entry point
+r = compute_score("aime24", "so \\\\boxed{42}", "42", {"response_tokens": 12})
+print(json.dumps({"score": r["score"], "acc": r["acc"], "length_tokens": r["length_tokens"]}))
 `;
       const { stdout } = await execa(resolvePython().executable, ["-c", script, service.bridge!.endpoint], {
         env: pythonEnv(),
       });
-      const [json, error] = stdout.trim().split("\n");
+      const [json, error, verl] = stdout.trim().split("\n");
       const results = JSON.parse(json!) as Record<string, unknown>[];
       expect(results).toHaveLength(3);
       for (const r of results) {
@@ -140,6 +145,7 @@ except Exception as e:
         });
       }
       expect(error).toMatch(/RemoteError.*"ground_truths"\[0\] must be a string or a number/);
+      expect(JSON.parse(verl!)).toEqual({ score: 1, acc: 1, length_tokens: 12 });
     } finally {
       await service.stop();
     }
