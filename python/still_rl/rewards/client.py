@@ -21,7 +21,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..bridge import Peer
+# Absolute, so veRL can load this file by path (reward.custom_reward_function.path).
+from still_rl.bridge import Peer
 
 
 _ids = itertools.count(1)
