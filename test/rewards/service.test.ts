@@ -151,3 +151,55 @@ print(json.dumps({"score": r["score"], "acc": r["acc"], "length_tokens": r["leng
     }
   });
 });
+
+describe("fault test over ZeroMQ", () => {
+  it("a reward throwing on 10% and hanging on 1% of a batch: flagged fallbacks within the deadline, service up", async () => {
+    const service = await serveRewards(
+      plan({
+        components: [{ name: "correctness" }, { name: "custom", path: "faulty.ts" }],
+        fallback_score: -1,
+        deadline_ms: 300,
+      }),
+      { http: false, zmq: { endpoint: "tcp://127.0.0.1:*" }, threads: 1, signals: false },
+    );
+    try {
+      const script = `
+import json, sys, time
+from still_rl.rewards import RewardClient
+with RewardClient(sys.argv[1]) as c:
+    n = 300
+    t = time.monotonic()
+    out = c.score(["\\\\boxed{42}"] * n, ["42"] * n, extra=[{"id": i} for i in range(n)], timeout=20)
+    elapsed = time.monotonic() - t
+    r = out["rewards"].tolist()
+    comp = out["components"]
+    again = c.score(["\\\\boxed{42}"], ["42"], extra=[{"id": 1}], timeout=20)["rewards"].tolist()
+    flag = lambda k: [0 if x != x else x for x in comp[k].tolist()]   # NaN: the sample has no such flag
+    print(json.dumps({"elapsed": elapsed, "rewards": r, "timeout": flag("faulty.timeout"),
+                      "error": flag("faulty.error"), "again": again}))
+`;
+      const { stdout } = await execa(resolvePython().executable, ["-c", script, service.bridge!.endpoint], {
+        env: pythonEnv(),
+      });
+      const r = JSON.parse(stdout) as {
+        elapsed: number;
+        rewards: number[];
+        timeout: number[];
+        error: number[];
+        again: number[];
+      };
+      const ids = [...Array(300).keys()];
+      const hang = ids.filter((i) => i % 100 === 99);
+      const fail = ids.filter((i) => i % 100 !== 99 && i % 10 === 0);
+      const ok = ids.filter((i) => i % 100 !== 99 && i % 10 !== 0);
+      expect(hang.map((i) => [r.rewards[i], r.timeout[i]])).toEqual(hang.map(() => [-1, 1]));
+      expect(fail.map((i) => [r.rewards[i], r.error[i]])).toEqual(fail.map(() => [-1, 1]));
+      expect(new Set(ok.map((i) => r.rewards[i]))).toEqual(new Set([1.5]));
+      expect(r.elapsed).toBeLessThan(20);
+      expect(r.again).toEqual([1.5]);
+      expect(service.scorer.restarts).toBe(3);
+    } finally {
+      await service.stop();
+    }
+  });
+});
