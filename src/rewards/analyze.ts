@@ -36,7 +36,6 @@ export interface BuiltinScore {
 /** Characters per token assumed when a sample carries no token count (the HTTP contract sends text only). */
 export const CHARS_PER_TOKEN = 4;
 
-const BOX_COMMANDS = ["\\boxed", "\\fbox"];
 /** Text kept before the last box: enough for the adjacent boxes of a list answer (`\boxed{1}, \boxed{2}`). */
 const BOX_CONTEXT = 4096;
 
@@ -51,9 +50,15 @@ export function answerTail(response: string | Uint8Array, format: RewardPlan["an
     typeof response === "string"
       ? response
       : Buffer.from(response.buffer, response.byteOffset, response.byteLength);
-  let at = -1;
+  let at: number;
   if (format === "answer-tag") at = text.lastIndexOf("<answer>");
-  else for (const c of BOX_COMMANDS) at = Math.max(at, text.lastIndexOf(c));
+  else {
+    // The last \boxed sits near the end, so the backward search is short; \fbox is then looked for only after
+    // it (a backward search for an absent \fbox would read the whole response).
+    at = text.lastIndexOf("\\boxed");
+    if (at === -1) at = text.lastIndexOf("\\fbox");
+    else for (let f = text.indexOf("\\fbox", at); f !== -1; f = text.indexOf("\\fbox", f + 1)) at = f;
+  }
   const from =
     at === -1
       ? Math.max(0, text.length - BOX_CONTEXT)
