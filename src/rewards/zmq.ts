@@ -1,6 +1,7 @@
 import type { RequestContext } from "../bridge/server.js";
 import type { BuiltinSample } from "./analyze.js";
 import type { RewardScorer, ScoredSample } from "./scorer.js";
+import { SharedBytesPool } from "./shared-bytes.js";
 
 /**
  * The bridge's `score` request: a batch in columns, as trainers hold it (veRL's DataProto, numpy arrays).
@@ -33,8 +34,8 @@ function column(p: Record<string, unknown>, key: string, n: number | undefined):
   return c;
 }
 
-/** Packed responses as views on one SharedArrayBuffer holding all their bytes. */
-function packedResponses(p: Record<string, unknown>): Uint8Array[] {
+/** Packed responses as views on one SharedArrayBuffer (from `pool`) holding all their bytes. */
+function packedResponses(p: Record<string, unknown>, pool: SharedBytesPool): Uint8Array[] {
   const bytes = p.responses_utf8;
   if (!(bytes instanceof Uint8Array)) throw new ScoreRequestError('"responses_utf8" must be a uint8 array');
   const raw = column(p, "response_offsets", undefined);
@@ -45,7 +46,7 @@ function packedResponses(p: Record<string, unknown>): Uint8Array[] {
   if (offsets[0] !== 0 || offsets.at(-1) !== bytes.length) {
     throw new ScoreRequestError(`"response_offsets" must run from 0 to ${bytes.length} (the byte count)`);
   }
-  const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  const shared = new Uint8Array(pool.acquire(bytes.length), 0, bytes.length);
   // Buffer#copy is a plain memcpy; TypedArray#set into shared memory is several times slower.
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).copy(Buffer.from(shared.buffer));
   const out: Uint8Array[] = new Array(offsets.length - 1);
@@ -59,7 +60,7 @@ function packedResponses(p: Record<string, unknown>): Uint8Array[] {
   return out;
 }
 
-export function samplesFromScoreRequest(payload: unknown): BuiltinSample[] {
+export function samplesFromScoreRequest(payload: unknown, pool = new SharedBytesPool(0)): BuiltinSample[] {
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
     throw new ScoreRequestError("score: expected a map with responses and ground_truths");
   }
@@ -68,7 +69,7 @@ export function samplesFromScoreRequest(payload: unknown): BuiltinSample[] {
   if (packed && p.responses !== undefined) {
     throw new ScoreRequestError('send either "responses" or "responses_utf8", not both');
   }
-  const responses: Column | undefined = packed ? packedResponses(p) : column(p, "responses", undefined);
+  const responses: Column | undefined = packed ? packedResponses(p, pool) : column(p, "responses", undefined);
   if (responses === undefined) throw new ScoreRequestError('score: missing "responses"');
   const n = responses.length;
   const gts = column(p, "ground_truths", n);
@@ -153,14 +154,21 @@ const REPLY_MARGIN_MS = 50;
 
 /** The bridge handler for `score` requests. */
 export function scoreHandler(scorer: RewardScorer) {
+  const pool = new SharedBytesPool();
   return async (payload: unknown, ctx: RequestContext) => {
-    const samples = samplesFromScoreRequest(payload);
+    const samples = samplesFromScoreRequest(payload, pool);
     const left = ctx.deadline - Date.now();
     const deadlineMs = Math.max(1, Math.floor(left * 0.95) - REPLY_MARGIN_MS);
-    const scored = await scorer.score(samples, { deadlineMs });
-    return scoreReply(
-      scored,
-      samples.some((s) => s.group !== undefined),
-    );
+    try {
+      const scored = await scorer.score(samples, { deadlineMs });
+      return scoreReply(
+        scored,
+        samples.some((s) => s.group !== undefined),
+      );
+    } finally {
+      const first = samples[0]?.response;
+      if (first instanceof Uint8Array && first.buffer instanceof SharedArrayBuffer)
+        pool.release(first.buffer);
+    }
   };
 }
