@@ -48,7 +48,11 @@ describe("correctness", () => {
       "wrong",
     ],
     ["fbox", "\\fbox{42}", "correct"],
-    ["an fbox after the last boxed wins", `\\boxed{41} ${"then more careful work. ".repeat(400)} \\fbox{42}`, "correct"],
+    [
+      "an fbox after the last boxed wins",
+      `\\boxed{41} ${"then more careful work. ".repeat(400)} \\fbox{42}`,
+      "correct",
+    ],
     ["answer far into a long response", `${"step. ".repeat(20_000)}\\boxed{42}`, "correct"],
   ])("%s", (_, response, verdict) => {
     expect(judge(sample(response), "boxed").verdict).toBe(verdict);
