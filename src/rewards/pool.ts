@@ -58,10 +58,13 @@ export class WorkerPool<I> {
   private readonly slots: Slot<I>[] = [];
   private readonly queue: Chunk<I>[] = [];
   private spare: Promise<Worker> | undefined;
+  /** Replacement workers being started. */
+  private restarting = 0;
   private readonly watchdog: NodeJS.Timeout;
   private closed = false;
   /** Workers replaced after hanging or crashing, for logs and tests. */
   restarts = 0;
+  private lastStartError: string | undefined;
   /** What the first worker reported when it became ready. */
   info: unknown;
 
@@ -125,6 +128,11 @@ export class WorkerPool<I> {
         };
       }
       this.dispatch();
+      if (this.slots.length === 0 && this.restarting === 0) {
+        const why = this.lastStartError ?? "none running";
+        job.expired = true;
+        this.fillRemaining(job, { ok: false, kind: "error", message: `no reward workers: ${why}` });
+      }
     });
   }
 
@@ -258,8 +266,10 @@ export class WorkerPool<I> {
     const next = this.spare ?? this.spawn();
     this.spare = this.spawn();
     this.spare.catch(() => {});
+    this.restarting++;
     next.then(
       (w) => {
+        this.restarting--;
         if (this.closed) {
           void w.terminate();
           return;
@@ -268,7 +278,10 @@ export class WorkerPool<I> {
         this.dispatch();
       },
       (err: Error) => {
+        this.restarting--;
+        this.lastStartError = err.message;
         // The worker could start before; if it cannot now, fail what is queued rather than wait forever.
+        if (this.slots.length > 0) return;
         for (const c of this.queue.splice(0)) {
           this.fillRemaining(c.job, {
             ok: false,
