@@ -152,6 +152,17 @@ describe("RewardScorer", () => {
     expect(s.restarts).toBe(0);
   });
 
+  it("a reward that ends its worker thread fails that sample only", async () => {
+    const s = await start(plan({ components: [{ name: "custom", path: "exits.ts" }], fallback_score: -1 }), {
+      threads: 1,
+      userThreads: 1,
+    });
+    const out = await s.score(Array.from({ length: 10 }, (_, id) => sample("x", { extra: { id } })));
+    expect(out.map((o) => o.reward)).toEqual([1, 1, 1, 1, 1, -1, 1, 1, 1, 1]);
+    expect(out[5]!.components["exits.error"]).toBe(1);
+    expect(s.restarts).toBe(1);
+  });
+
   it("the batch deadline bounds the whole call", async () => {
     const s = await start(
       plan({ components: [{ name: "custom", path: "faulty.ts" }], deadline_ms: 5_000, fallback_score: 0 }),
