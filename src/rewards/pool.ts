@@ -47,6 +47,8 @@ interface Job<I> {
 interface Slot<I> {
   worker: Worker;
   chunk?: Chunk<I>;
+  /** Message id of the current chunk: results carrying another id are stale. */
+  chunkId: number;
   /** How many results of the current chunk arrived. */
   done: number;
   lastHeard: number;
@@ -189,7 +191,7 @@ export class WorkerPool<I> {
   }
 
   private adopt(worker: Worker): void {
-    const slot: Slot<I> = { worker, done: 0, lastHeard: Date.now() };
+    const slot: Slot<I> = { worker, chunkId: -1, done: 0, lastHeard: Date.now() };
     this.slots.push(slot);
     worker.on("message", (m: FromWorker) => this.onMessage(slot, m));
     // A worker that dies outside our control (out of memory, process.exit in user code) is replaced too.
@@ -200,7 +202,7 @@ export class WorkerPool<I> {
   }
 
   private onMessage(slot: Slot<I>, m: FromWorker): void {
-    if (m.type !== "results" || slot.chunk === undefined) return;
+    if (m.type !== "results" || slot.chunk === undefined || m.id !== slot.chunkId) return;
     slot.lastHeard = Date.now();
     const chunk = slot.chunk;
     for (const outcome of m.outcomes) {
@@ -231,10 +233,11 @@ export class WorkerPool<I> {
       while (chunk?.job.expired) chunk = this.queue.shift();
       if (chunk === undefined) return;
       slot.chunk = chunk;
+      slot.chunkId = nextMessageId++;
       slot.done = 0;
       slot.lastHeard = Date.now();
       const items = chunk.positions.map((p) => chunk!.job.items[p]);
-      slot.worker.postMessage({ type: "run", id: nextMessageId++, items } satisfies ToWorker);
+      slot.worker.postMessage({ type: "run", id: slot.chunkId, items } satisfies ToWorker);
     }
   }
 
@@ -256,6 +259,7 @@ export class WorkerPool<I> {
     this.restarts++;
     void slot.worker.terminate();
     const chunk = slot.chunk;
+    slot.chunk = undefined;
     if (chunk !== undefined) {
       const current = chunk.positions[slot.done];
       if (current !== undefined) this.settle(chunk.job, current, { ok: false, kind, message });
