@@ -1,6 +1,7 @@
 import type { Node, RelOp } from "./ast.js";
 import { show } from "./ast.js";
 import { asRational, divideVals, evaluate, exEqual, resetBudget, type Val, ValueError } from "./evaluate.js";
+import { proseWords, rightmost } from "./extract.js";
 import { parseAnswer } from "./parse.js";
 import type { Rational } from "./rational.js";
 import * as Q from "./rational.js";
@@ -32,7 +33,41 @@ interface Ctx {
 
 class CapError extends Error {}
 
+/** An answer given as a sentence ("The smallest value is \\(248\\)."): its last formula or number. */
+function proseCore(parts: string[]): string[] | null {
+  if (parts.length !== 1) return null;
+  const s = parts[0]!.replace(/\\text\s*\{([^{}]*)\}/g, " $1 ");
+  const words = proseWords(s);
+  // Two words of prose make a sentence; "or" would make it a hedge, which must not pass.
+  if (words.length < 2 || /\bor\b/i.test(s)) return null;
+  return rightmost(s);
+}
+
+const MC_GOLD = /^\s*(?:\\(?:text|textbf|mathrm|mathbf)\s*\{\s*)?\(?\s*([A-E])\s*\)?\s*\}?\s*$/;
+const MC_PRED = /^\s*(?:\\(?:text|textbf|mathrm|mathbf)\s*\{\s*)?(?:\(\s*([A-E])\s*\)|([A-E])\s*[).:])/;
+
+/** A multiple-choice gold ("B", "(B)", "\text{(B)}") against an answer that starts with a choice: "(B) 5". */
+function multipleChoice(gold: string[], pred: string[]): Comparison | null {
+  const g = gold.length === 1 ? MC_GOLD.exec(gold[0]!) : null;
+  const m = g && pred.length === 1 ? MC_PRED.exec(pred[0]!) : null;
+  if (!g || !m) return null;
+  const equal = g[1] === (m[1] ?? m[2]);
+  return { equal, reason: equal ? "choice" : "mismatch" };
+}
+
 export function compareAnswers(gold: string[], pred: string[], options: VerifyOptions): Comparison {
+  const direct = compareParsed(gold, pred, options);
+  if (direct.equal) return direct;
+  const g = proseCore(gold);
+  const p = proseCore(pred);
+  if (!g && !p) return direct;
+  const again = compareParsed(g ?? gold, p ?? pred, options);
+  return again.equal ? { equal: true, reason: `${again.reason} (from a sentence)` } : direct;
+}
+
+function compareParsed(gold: string[], pred: string[], options: VerifyOptions): Comparison {
+  const mc = multipleChoice(gold, pred) ?? multipleChoice(pred, gold);
+  if (mc) return mc;
   const g = parseAll(gold);
   const p = parseAll(pred);
   if (!g || !p) {
@@ -218,7 +253,7 @@ function match(g: Node, p: Node, ctx: Ctx): boolean {
   if (g.k === "list" || p.k === "list") return matchLists(g, p, ctx);
   if (g.k === "set" || p.k === "set") return matchSets(g, p, ctx);
   if (g.k === "rel" || p.k === "rel") return matchRel(g, p, ctx);
-  if (g.k === "union" || p.k === "union") return matchIntervals(g, p, ctx);
+  if (g.k === "union" || p.k === "union" || isReals(g) || isReals(p)) return matchIntervals(g, p, ctx);
   if (g.k === "pct" || p.k === "pct") return matchPct(g, p, ctx);
   if (g.k === "deg" || p.k === "deg") return matchDeg(g, p, ctx);
   if (g.k === "tuple" || p.k === "tuple" || g.k === "matrix" || p.k === "matrix")
@@ -430,7 +465,15 @@ function isIntervalish(n: Node): boolean {
 }
 
 /** A set of reals as intervals (points as closed degenerate ones), or null when it is not one. */
+/** ℝ written as a set: \mathbb{R}, "all real numbers". */
+function isReals(n: Node): boolean {
+  if (n.k === "sym") return n.name === "mathbb{R}";
+  if (n.k === "text") return /^(all )?real( numbers|s)?$/i.test(n.s.trim());
+  return false;
+}
+
 function intervalSet(n: Node): Interval[] | null {
+  if (isReals(n)) return [{ lo: NEG_INF, hi: POS_INF, loClosed: false, hiClosed: false }];
   switch (n.k) {
     case "tuple":
       return n.xs.length === 2
@@ -688,6 +731,27 @@ function freeVars(n: Node, out = new Set<string>()): Set<string> {
   return out;
 }
 
+function hasBigOperator(n: Node): boolean {
+  switch (n.k) {
+    case "fn":
+      return n.name === "sum" || n.name === "prod" || n.args.some(hasBigOperator);
+    case "add":
+    case "mul":
+    case "ratio":
+    case "rel":
+      return n.xs.some(hasBigOperator);
+    case "neg":
+    case "pct":
+    case "deg":
+      return hasBigOperator(n.x);
+    case "div":
+    case "pow":
+      return hasBigOperator(n.a) || hasBigOperator(n.b);
+    default:
+      return false;
+  }
+}
+
 function sameSet(a: Set<string>, b: Set<string>): boolean {
   if (a.size !== b.size) return false;
   for (const x of a) if (!b.has(x)) return false;
@@ -712,7 +776,7 @@ function rng(seed: number): () => number {
  */
 function points(vars: Set<string>, ...nodes: Node[]): Map<string, Rational>[] {
   if (vars.size === 0) return [new Map()];
-  const integer = nodes.some((n) => /(^|[^a-z])(sum|prod)\(/.test(show(n)));
+  const integer = nodes.some(hasBigOperator);
   const rand = rng(0x5eed);
   const names = [...vars].sort();
   const out: Map<string, Rational>[] = [];
@@ -815,7 +879,7 @@ const terminates = (r: Rational) => {
 
 /** A decimal matches an exact value that rounds to its printed digits (two significant digits at least). */
 function roundsTo(x: Val, lit: DecimalLiteral): boolean {
-  if (lit.sig < 2) return false;
+  if (lit.sig < 2 || Math.abs(lit.dec) > 300) return false;
   const r = asRational(x.ex);
   const unit = Q.powInt(Q.rat(10n), BigInt(-lit.dec), 4000)!;
   if (r) {

@@ -29,20 +29,29 @@ export class ValueError extends Error {}
 export const MAX_BITS = 20_000;
 export const MAX_TERMS = 32;
 export const MAX_FACTORIAL = 2_000;
-export const MAX_FUEL = 20_000;
+export const MAX_FUEL = 12_000;
 
 export interface Env {
   vars: ReadonlyMap<string, Rational>;
 }
 
 /**
- * Work budget of the current verification, shared by everything it evaluates (one thread, synchronous):
- * node visits cost 1, big-number arithmetic costs by size. Spent budget is an ValueError, never a hang.
+ * Work budget of the current verification, shared by everything it evaluates (one thread, synchronous): node
+ * visits cost 1, arithmetic costs by operand size (squared: big-number products and gcds are quadratic).
+ * Spending it is a ValueError, never a hang, and no clock is involved, so a loaded machine never changes a
+ * verdict. Calibrated so the worst inputs found stay within about 20 ms of CPU (test/verify/robustness.test.ts).
  */
 const budget = { n: MAX_FUEL };
+const factorials = new Map<number, bigint>();
 
 export function resetBudget(n = MAX_FUEL): void {
   budget.n = n;
+  factorials.clear();
+}
+
+/** Budget left, for calibration. */
+export function budgetLeft(): number {
+  return budget.n;
 }
 
 function spend(k: number): void {
@@ -59,9 +68,10 @@ export function fromRat(r: Rational): Exact {
 
 function normalize(terms: Term[]): Exact {
   const m = new Map<string, Term>();
-  let bits = 0;
-  for (const t of terms) bits += Q.bitLength(t.c.n) + Q.bitLength(t.c.d);
-  spend(1 + bits / 2048);
+  let cost = 3;
+  // Big-number arithmetic (and the gcd in every rational) grows with the square of the size.
+  for (const t of terms) cost += ((Q.bitLength(t.c.n) + Q.bitLength(t.c.d)) / 256) ** 2;
+  spend(cost);
   for (const t of terms) {
     const k = termKey(t);
     const prev = m.get(k);
@@ -567,9 +577,16 @@ function factorial(x: Val): Val {
   if (r?.d !== 1n || r.n < 0n) throw new ValueError("factorial of a non-natural number");
   if (r.n > BigInt(MAX_FACTORIAL)) throw new ValueError("factorial too large");
   const n = Number(r.n);
-  spend((n * n) / 20_000);
-  let acc = 1n;
-  for (let k = 2n; k <= r.n; k++) acc *= k;
+  let acc = factorials.get(n);
+  if (acc === undefined) {
+    // Continue from the largest factorial already computed in this verification (sums of k! stay linear).
+    let from = 0;
+    for (const m of factorials.keys()) if (m < n && m > from) from = m;
+    spend(((n - from) * n) / 2_000);
+    acc = factorials.get(from) ?? 1n;
+    for (let k = BigInt(from) + 1n; k <= r.n; k++) acc *= k;
+    factorials.set(n, acc);
+  }
   return ratVal(Q.rat(acc));
 }
 
@@ -584,7 +601,7 @@ function binomial(nv: Val, kv: Val | undefined): Val {
     if (n.n - kk < kk) kk = n.n - kk;
   }
   if (kk > BigInt(MAX_FACTORIAL)) throw new ValueError("binomial too large");
-  spend((Number(kk) * Number(kk)) / 20_000);
+  spend((Number(kk) * Number(kk)) / 2_000);
   let acc = Q.ONE;
   for (let j = 0n; j < kk; j++) {
     acc = Q.div(Q.mul(acc, Q.sub(n, Q.rat(j))), Q.rat(j + 1n));

@@ -32,17 +32,20 @@ export function matchBrace(s: string, open: number): number {
 /** All outermost `\boxed{…}`, `\boxed x` and `\fbox{…}`, left to right. */
 function findBoxes(s: string): Box[] {
   const boxes: Box[] = [];
+  // Next occurrence of each command at or after i, searched again only once passed (linear overall).
+  const next = BOX_COMMANDS.map((c) => s.indexOf(c));
   let i = 0;
   while (i < s.length) {
     let at = -1;
     let cmd = "";
-    for (const c of BOX_COMMANDS) {
-      const j = s.indexOf(c, i);
+    BOX_COMMANDS.forEach((c, k) => {
+      if (next[k] !== -1 && next[k]! < i) next[k] = s.indexOf(c, i);
+      const j = next[k]!;
       if (j !== -1 && (at === -1 || j < at)) {
         at = j;
         cmd = c;
       }
-    }
+    });
     if (at === -1) break;
     let j = at + cmd.length;
     if (/[A-Za-z]/.test(s[j] ?? "")) {
@@ -91,7 +94,7 @@ function adjacent(gap: string): boolean {
 }
 
 /** The last box and the boxes adjacent to it, as a list of contents in order. */
-export function extractBoxed(s: string): Extracted {
+export function extractBoxed(s: string, depth = 0): Extracted {
   const boxes = findBoxes(s);
   if (boxes.length === 0) return null;
   let first = boxes.length - 1;
@@ -100,7 +103,8 @@ export function extractBoxed(s: string): Extracted {
   for (let k = first; k < boxes.length; k++) {
     let c = boxes[k]!.content;
     // A box around a sentence that holds a box: the inner box is the answer.
-    const inner = c.includes("\\boxed") || c.includes("\\fbox") ? extractBoxed(c) : null;
+    const inner =
+      depth < 2 && (c.includes("\\boxed") || c.includes("\\fbox")) ? extractBoxed(c, depth + 1) : null;
     if (inner?.length === 1) c = inner[0]!;
     if (out[out.length - 1] !== c) out.push(c);
   }
@@ -168,7 +172,7 @@ export function extractFallback(s: string, parses: (answer: string) => boolean):
 }
 
 /** The rightmost math environment or number. */
-function rightmost(s: string): Extracted {
+export function rightmost(s: string): Extracted {
   let best: { at: number; text: string } | null = null;
   for (const m of s.matchAll(LATEX_ENV)) {
     const text = m[1] ?? m[2] ?? m[3] ?? m[4];
@@ -188,6 +192,14 @@ function cleanSentenceEnd(s: string): string {
     .trim()
     .replace(/[.。]+$/, "")
     .trim();
+}
+
+/** Words of prose (three letters or more) outside math delimiters and commands. */
+export function proseWords(s: string): string[] {
+  const outside = s.replace(LATEX_ENV, " ").replace(/\\[A-Za-z]+/g, " ");
+  return (outside.match(/[A-Za-z]{3,}/g) ?? []).filter(
+    (w) => !/^(and|percent|percentage|pct|boxed|text)$/i.test(w),
+  );
 }
 
 /** Short text with no prose outside math delimiters: the whole string is the answer. */

@@ -302,8 +302,21 @@ function lexNumber(
     digits += ".";
     j++;
     while (isDigit(s[j])) digits += s[j++];
-  } else if (s[j] === "." && !isDigit(s[j + 1]) && digits.length > 0) {
-    // "5." at a sentence end: the dot is punctuation.
+  }
+  // A repeating decimal, 0.1\overline{6} = 1/6: emitted as the exact fraction in parentheses.
+  const rep = /^\.?\\overline\{(\d{1,50})\}/.exec(s.slice(j, j + 70));
+  if (rep && digits.length <= 60) {
+    const [ip = "0", fp = ""] = digits.split(".");
+    const r = rep[1]!;
+    const all = BigInt(ip + fp + r);
+    const head = BigInt(ip + fp);
+    const den = 10n ** BigInt(fp.length) * (10n ** BigInt(r.length) - 1n);
+    push("op", "(");
+    push("num", (all - head).toString());
+    push("op", "/");
+    push("num", den.toString());
+    push("op", ")");
+    return j + rep[0].length;
   }
   // Scientific notation written plainly: 1.5e-3, 2E10.
   const sci = /^[eE]([+-]?\d+)(?![\d.])/.exec(s.slice(j, j + 8));

@@ -115,6 +115,37 @@ const MATRIX_ENVS = new Set([
   "smallmatrix",
   "array",
 ]);
+const NUMBER_WORDS: Record<string, number> = {
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  sixty: 60,
+  seventy: 70,
+  eighty: 80,
+  ninety: 90,
+  hundred: 100,
+};
 const UNIT_WORDS = new Set(["percent", "percentage", "pct"]);
 const DEGREE_WORDS = new Set(["degree", "degrees", "deg"]);
 
@@ -224,11 +255,18 @@ class Parser {
     return ops.length ? this.node({ k: "rel", ops, xs }) : first;
   }
 
+  /** `\\cup`, or a plain `U` between intervals ("(-∞, 1) U (2, ∞)"). */
+  private isUnion(): boolean {
+    if (this.isCmd("cup")) return true;
+    const t = this.peek();
+    return t.t === "letter" && t.v === "U" && (this.isOp("(", 1) || this.isOp("[", 1) || this.isCmd("{", 1));
+  }
+
   private parseUnion(): Node {
     const first = this.parseRatio();
-    if (!this.isCmd("cup")) return first;
+    if (!this.isUnion()) return first;
     const xs = [first];
-    while (this.isCmd("cup")) {
+    while (this.isUnion()) {
       this.next();
       xs.push(this.parseRatio());
     }
@@ -278,6 +316,9 @@ class Parser {
         const a = factors.length === 1 ? factors[0]! : this.node<Node>({ k: "mul", xs: factors.splice(0) });
         factors.length = 0;
         factors.push(this.node({ k: "div", a, b }));
+      } else if (this.peek().t === "text" && !separatorOf(this.peek())) {
+        // Text after a value is a unit, even a single letter: 10^\circ \text{C}, 5 \text{ m}.
+        factors.push(this.parsePostfix(this.node({ k: "text", s: this.next().v.trim() })));
       } else if (this.startsImplicitFactor()) {
         const f = this.parseUnary();
         const last = factors[factors.length - 1]!;
@@ -300,8 +341,9 @@ class Parser {
   private startsImplicitFactor(): boolean {
     const t = this.peek();
     switch (t.t) {
-      case "num":
       case "letter":
+        return !this.isUnion();
+      case "num":
       case "begin":
         return true;
       case "word":
@@ -536,6 +578,8 @@ class Parser {
     if (lw === "sqrt") return this.parseSqrt();
     if (lw === "pi") return this.node({ k: "sym", name: "pi" });
     if (lw === "inf" || lw === "infty" || lw === "infinity") return this.node({ k: "sym", name: "inf" });
+    const n = NUMBER_WORDS[lw];
+    if (n !== undefined) return numNode(String(n));
     return this.node({ k: "text", s: w });
   }
 
@@ -545,7 +589,16 @@ class Parser {
     const mc = /^\(?([A-Z])\)?$/.exec(s);
     if (mc) return this.node({ k: "sym", name: mc[1]! });
     if (/^[a-z]$/.test(s)) return this.node({ k: "sym", name: s });
-    if (/^[-+]?[\d.,\s]+$/.test(s) || /^[A-Za-z]$/.test(s)) return parseAnswer(s);
+    const n = NUMBER_WORDS[s.toLowerCase()];
+    if (n !== undefined) return numNode(String(n));
+    if (/\d/.test(s) && s.length <= 200) {
+      // "\text{5 apples}": a value with its unit inside the text.
+      try {
+        return parseAnswer(s);
+      } catch {
+        return this.node({ k: "text", s });
+      }
+    }
     return this.node({ k: "text", s });
   }
 

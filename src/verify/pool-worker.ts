@@ -6,3 +6,5 @@ parentPort?.on("message", (req: ChunkRequest) => {
   const results = req.items.map((it) => verify(it.gold, it.response, it.options));
   parentPort?.postMessage({ id: req.id, results } satisfies ChunkResponse);
 });
+// Module loading (and, from source, TypeScript compilation) is done: the pool may start its watchdogs now.
+parentPort?.postMessage({ ready: true });

@@ -26,6 +26,10 @@ export interface ChunkResponse {
   results: VerifyResult[];
 }
 
+interface ReadyMessage {
+  ready: true;
+}
+
 interface Job {
   chunk: ChunkRequest;
   resolve: (r: VerifyResult[]) => void;
@@ -33,6 +37,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** The worker has loaded its module; chunks (and their watchdogs) start only then. */
+  ready: boolean;
   job: Job | null;
   timer: NodeJS.Timeout | null;
 }
@@ -86,8 +92,13 @@ export class VerifierPool {
   private spawn(): Slot {
     const worker = startWorker(import.meta.url, "pool-worker");
     worker.unref();
-    const slot: Slot = { worker, job: null, timer: null };
-    worker.on("message", (msg: ChunkResponse) => {
+    const slot: Slot = { worker, ready: false, job: null, timer: null };
+    worker.on("message", (msg: ChunkResponse | ReadyMessage) => {
+      if ("ready" in msg) {
+        slot.ready = true;
+        this.pump();
+        return;
+      }
       const job = slot.job;
       if (!job || job.chunk.id !== msg.id) return;
       this.finish(slot);
@@ -123,7 +134,7 @@ export class VerifierPool {
 
   private pump(): void {
     for (const slot of this.slots) {
-      if (slot.job) continue;
+      if (slot.job || !slot.ready) continue;
       const job = this.queue.shift();
       if (!job) return;
       slot.job = job;

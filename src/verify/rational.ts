@@ -29,8 +29,17 @@ export const add = (a: Rational, b: Rational): Rational =>
   a.d === b.d ? rat(a.n + b.n, a.d) : rat(a.n * b.d + b.n * a.d, a.d * b.d);
 export const neg = (a: Rational): Rational => ({ n: -a.n, d: a.d });
 export const sub = (a: Rational, b: Rational): Rational => add(a, neg(b));
-export const mul = (a: Rational, b: Rational): Rational => rat(a.n * b.n, a.d * b.d);
-export const div = (a: Rational, b: Rational): Rational => rat(a.n * b.d, a.d * b.n);
+/** Product of reduced rationals, cancelling crosswise: gcds of one big and one small number stay cheap. */
+export function mul(a: Rational, b: Rational): Rational {
+  if (a.n === 0n || b.n === 0n) return ZERO;
+  const g1 = gcd(a.n, b.d);
+  const g2 = gcd(b.n, a.d);
+  return { n: (a.n / g1) * (b.n / g2), d: (a.d / g2) * (b.d / g1) };
+}
+export function div(a: Rational, b: Rational): Rational {
+  if (b.n === 0n) throw new RangeError("zero denominator");
+  return mul(a, b.n < 0n ? { n: -b.d, d: -b.n } : { n: b.d, d: b.n });
+}
 export const eq = (a: Rational, b: Rational): boolean => a.n === b.n && a.d === b.d;
 export const isZero = (a: Rational): boolean => a.n === 0n;
 export const isInt = (a: Rational): boolean => a.d === 1n;

@@ -41,6 +41,8 @@ function verifyUnsafe(gold: string, response: string, options: VerifyOptions): V
     options,
   );
   if (!goldAnswer) return { correct: false, extracted, reason: "no-gold" };
+  if (goldAnswer.join(", ").length > MAX_ANSWER_CHARS)
+    return { correct: false, extracted, reason: "gold-too-long" };
   const r = compareAnswers(goldAnswer, pred, options);
   return { correct: r.equal, extracted, reason: r.reason };
 }
