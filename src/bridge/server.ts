@@ -6,6 +6,10 @@
  * timeout, or whose process exits, fails everything pending on it with a PeerLostError.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { onExit } from "signal-exit";
 import * as zmq from "zeromq";
 import type { z } from "zod";
 import { authRequired, type CurveKeyPair, curveKeyPair, type PeerCredentials, zapHandler } from "./auth.js";
@@ -92,6 +96,8 @@ export interface PeerProcess {
   stderrTail(): string[];
   /** Ask it to exit (it was sent bye), escalating to SIGTERM and SIGKILL after `graceMs`. */
   stop(graceMs: number): Promise<void>;
+  /** SIGKILL, for a peer that no longer answers at all. */
+  kill(): void;
 }
 
 const DEFAULT_HEARTBEAT_MS = 1000;
@@ -276,6 +282,9 @@ export class Bridge {
     private readonly socket: zmq.Router,
     /** The bound endpoint with its actual port, e.g. `tcp://127.0.0.1:41234`. */
     readonly endpoint: string,
+    private readonly localDir: string | null,
+    /** Unregisters the exit hook that removes `localDir` if this process ends without close(). */
+    private readonly forgetLocalDir: () => void,
     readonly authRequired: boolean,
     private readonly serverKeys: CurveKeyPair | null,
     private readonly clientKeys: CurveKeyPair | null,
@@ -313,16 +322,32 @@ export class Bridge {
       socket.curveSecretKey = serverKeys.secretKey;
       socket.zapDomain = domain;
     }
+    let endpoint: string;
+    let localDir: string | null = null;
+    let removeLocalDir = () => {};
     try {
       await socket.bind(requested);
+      endpoint = socket.lastEndpoint ?? requested;
+      // Peers on this host get a unix socket in a private directory: faster than loopback TCP, and only
+      // this user can reach it. The same CURVE settings apply to it.
+      if (process.platform !== "win32") {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "still-bridge-"));
+        localDir = dir;
+        removeLocalDir = onExit(() => rmSync(dir, { recursive: true, force: true }));
+        await socket.bind(`ipc://${dir}/router.sock`);
+      }
     } catch (err) {
       socket.close();
+      if (localDir) rmSync(localDir, { recursive: true, force: true });
+      removeLocalDir();
       if (domain) zapHandler.unregister(domain);
       throw new BridgeError(`bridge: cannot bind ${requested}: ${(err as Error).message}`, "closed");
     }
     const bridge = new Bridge(
       socket,
-      socket.lastEndpoint ?? requested,
+      endpoint,
+      localDir,
+      removeLocalDir,
       auth,
       serverKeys,
       clientKeys,
@@ -339,6 +364,11 @@ export class Bridge {
   /** Where a peer on this host connects (a wildcard bind is reached through loopback). */
   get connectEndpoint(): string {
     return this.endpoint.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:");
+  }
+
+  /** Where peers spawned on this host connect: a private unix socket, or `connectEndpoint` without one. */
+  get localEndpoint(): string {
+    return this.localDir ? `ipc://${this.localDir}/router.sock` : this.connectEndpoint;
   }
 
   /**
@@ -463,6 +493,8 @@ export class Bridge {
       await Promise.all([...this.closers].map((fn) => fn()));
       this.socket.close();
       await this.received;
+      if (this.localDir) rmSync(this.localDir, { recursive: true, force: true });
+      this.forgetLocalDir();
       if (this.zapDomain) zapHandler.unregister(this.zapDomain);
     })();
     return this.closing;
@@ -541,12 +573,12 @@ export class Bridge {
       if (now - peer.lastSeen > this.heartbeatTimeoutMs) {
         const running =
           peer.process && !peer.process.exitStatus()
-            ? ` (its process ${peer.process.pid} is still running and is being stopped)`
+            ? ` (its process ${peer.process.pid} was still running: killing it)`
             : "";
         peer.fail(
           `${peer.label()} sent nothing for ${now - peer.lastSeen} ms (heartbeat timeout ${this.heartbeatTimeoutMs} ms)${running}${stderrSuffix(peer.process?.stderrTail() ?? [])}`,
         );
-        void peer.process?.stop(0);
+        peer.process?.kill();
       } else {
         this.send(peer, "heartbeat", this.nextId(), "", {});
       }
@@ -582,12 +614,7 @@ export class Bridge {
     const replyId = typeof rawId === "string" && rawId.length > 0 && rawId.length <= 128 ? rawId : "-";
     const v = (raw as { v?: unknown } | null)?.v;
     if (typeof v === "number" && v !== PROTOCOL_VERSION) {
-      this.protocolError(
-        identity,
-        "version_mismatch",
-        `protocol version mismatch: the peer sent version ${v}, this TS side (still-rl ${PACKAGE_VERSION}) speaks ${PROTOCOL_VERSION}`,
-        replyId,
-      );
+      this.refuseVersion(identity, raw, frames, v, replyId);
       return;
     }
     const parsed = Envelope.safeParse(raw);
@@ -669,6 +696,32 @@ export class Bridge {
       return null;
     }
     return r.data;
+  }
+
+  /** A message in another protocol version: refused, and a spawned peer's start fails with the reason. */
+  private refuseVersion(identity: Frame, raw: unknown, frames: Frame[], v: number, replyId: string): void {
+    let who = "the peer";
+    let name: string | null = null;
+    if ((raw as { kind?: unknown }).kind === "hello") {
+      try {
+        const hello = decodePlain(frames[1]!) as Partial<Hello>;
+        if (typeof hello.name === "string") {
+          name = hello.name;
+          who = `peer ${hello.name} (role ${hello.role}, pid ${hello.pid}, still_rl ${hello.package})`;
+        }
+      } catch {
+        // The version is all we can report.
+      }
+    }
+    const message =
+      `version mismatch: ${who} speaks protocol ${v}; this TS side speaks protocol ${PROTOCOL_VERSION} ` +
+      `(still-rl ${PACKAGE_VERSION}). Install the Python package from the same still-rl release.`;
+    this.protocolError(identity, "version_mismatch", message, replyId);
+    const e = name === null ? undefined : this.expected.get(name);
+    if (name !== null && e) {
+      this.expected.delete(name);
+      e.reject(new VersionMismatchError(message));
+    }
   }
 
   private onHello(identity: Frame, env: Envelope, frames: Frame[]): void {
