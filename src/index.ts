@@ -30,6 +30,7 @@ export { type SpawnPeerOptions, spawnPeer } from "./bridge/spawn.js";
 export * from "./config/index.js";
 export { PROMPT_TEXTS, renderPrompt, templateText } from "./prompts/templates.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
+export * from "./rewards/index.js";
 export { UserError } from "./util/errors.js";
 export {
   extractAnswerTag,
