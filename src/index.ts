@@ -27,5 +27,24 @@ export {
   type RequestContext,
 } from "./bridge/server.js";
 export { type SpawnPeerOptions, spawnPeer } from "./bridge/spawn.js";
+export type {
+  Completion,
+  Engine,
+  EngineInfo,
+  FinishReason,
+  GenerateRequest,
+  KlEstimator,
+  LossAggregation,
+  PolicySample,
+  SamplingParams,
+  Sequence,
+  SftOptions,
+  SftSample,
+  SftStats,
+  UpdateOptions,
+  UpdateStats,
+} from "./engines/engine.js";
+export { HfEngine, type HfEngineOptions, startHfEngine } from "./engines/hf.js";
+export { buildTinyModel, type TinyModelOptions } from "./engines/tiny.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export { UserError } from "./util/errors.js";
