@@ -94,6 +94,7 @@ export interface UpdateOptions {
   klEstimator: KlEstimator;
   entropyCoef: number;
   lossAggregation: LossAggregation;
+  /** Gradients are clipped to this global norm; 0 or less: not clipped (the norm is still reported). */
   maxGradNorm: number;
   /** Samples per optimizer step; the batch is split into mini-batches of this size (0: the whole batch). */
   miniBatchSize: number;

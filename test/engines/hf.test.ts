@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PeerLostError, RemoteError } from "../../src/bridge/errors.js";
+import { DeadlineError, PeerLostError, RemoteError } from "../../src/bridge/errors.js";
 import type {
   Completion,
   KlEstimator,
@@ -348,13 +348,25 @@ describe("HfEngine: sftStep, save/load", () => {
   });
 });
 
-describe("HfEngine: a dead engine", () => {
-  it("reports kill -9 mid-generate with the signal, and leaves no process", async () => {
-    const victim = await startHfEngine({ model: modelDir, threads: 1, name: "victim" });
+describe("HfEngine: deadlines and a dead engine", () => {
+  it("abandons a generate past its deadline and stays usable; reports kill -9 mid-generate with the signal", async () => {
+    const victim = await startHfEngine({
+      model: modelDir,
+      threads: 1,
+      name: "victim",
+      requestTimeoutMs: 1500,
+    });
     const pid = victim.pid;
     const prompt = (await victim.tokenize(["go"]))[0]!;
+    const long = sampling({ n: 64, maxNewTokens: 3000 });
+    await expect(victim.generate({ inputs: [prompt], params: long })).rejects.toBeInstanceOf(DeadlineError);
+    // One request at a time: this answers promptly only if the cancelled generate stopped sampling.
+    const t0 = Date.now();
+    expect((await victim.tokenize(["ok"]))[0]!.length).toBe(2);
+    expect(Date.now() - t0).toBeLessThan(1000);
+
     const started = Date.now();
-    const pending = victim.generate({ inputs: [prompt], params: sampling({ n: 64, maxNewTokens: 3000 }) });
+    const pending = victim.generate({ inputs: [prompt], params: long });
     setTimeout(() => process.kill(pid, "SIGKILL"), 300);
     const error = await pending.then(
       () => null,

@@ -185,8 +185,9 @@ class HfEngine:
             resp_mask[i, : len(r)] = 1
         return ids.to(self.device), mask.to(self.device), resp_mask.to(self.device), r_width
 
-    def _forward(self, model, prompts, responses, temperature: float, want_entropy: bool):
-        """Log-probs (and entropies) of the response tokens, shape (rows, R), plus the response mask."""
+    def _forward(self, model, prompts, responses, temperature: float, want_entropy: bool, entropy_grad: bool = False):
+        """Log-probs (and entropies) of the response tokens, shape (rows, R), plus the response mask. The entropy
+        needs a full-vocabulary softmax: it joins the autograd graph only when it is part of the loss."""
         ids, mask, resp_mask, r_width = self._batch(prompts, responses)
         logits = model(
             input_ids=ids, attention_mask=mask, position_ids=positions(mask), logits_to_keep=r_width + 1
@@ -195,7 +196,10 @@ class HfEngine:
             logits = logits / temperature
         targets = ids[:, -r_width:]
         logp = logits.gather(-1, targets[..., None])[..., 0] - torch.logsumexp(logits, -1)
-        entropy = losses.entropy_from_logits(logits) if want_entropy else None
+        entropy = None
+        if want_entropy:
+            with torch.set_grad_enabled(entropy_grad and torch.is_grad_enabled()):
+                entropy = losses.entropy_from_logits(logits)
         return logp, entropy, resp_mask
 
     def _chunks(self, indices: Sequence[int]) -> list[list[int]]:
@@ -231,7 +235,9 @@ class HfEngine:
     def _step(self, lr: float, max_grad_norm: float) -> float:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        norm = torch.nn.utils.clip_grad_norm_(self.policy.parameters(), max_grad_norm)
+        # maxGradNorm <= 0 measures the norm without clipping (clipping to 0 would erase the gradient).
+        limit = max_grad_norm if max_grad_norm > 0 else float("inf")
+        norm = torch.nn.utils.clip_grad_norm_(self.policy.parameters(), limit)
         grad_norm = float(norm)
         # A non-finite gradient would poison the weights and the Adam moments: skip the step (as veRL does).
         if np.isfinite(grad_norm):
@@ -248,6 +254,8 @@ class HfEngine:
             raise ValueError(f"unknown KL estimator {opts.kl_estimator!r}; expected one of {sorted(losses.KL_ESTIMATORS)}")
         if opts.epochs < 1:
             raise ValueError(f"epochs must be at least 1, got {opts.epochs}")
+        if opts.lr < 0 or opts.clip_ratio_low < 0 or opts.clip_ratio_high < 0 or opts.temperature <= 0:
+            raise ValueError("lr and clip ratios must be >= 0 and temperature > 0")
         use_kl = opts.kl_coef != 0
         for i, s in enumerate(batch):
             n = len(s.response_ids)
@@ -285,6 +293,7 @@ class HfEngine:
                     [batch[i].response_ids for i in chunk],
                     opts.temperature,
                     True,
+                    entropy_grad=opts.entropy_coef != 0,
                 )
                 width = logp.shape[1]
                 mask = padded(lambda s: s.loss_mask, chunk, width)
@@ -293,7 +302,7 @@ class HfEngine:
                 pg, clipped = losses.clipped_policy_loss(logp, old, adv, opts.clip_ratio_low, opts.clip_ratio_high)
                 pg_loss = losses.agg_loss(pg, mask, opts.loss_aggregation, denom)
                 ent_loss = losses.agg_loss(entropy, mask, opts.loss_aggregation, denom)
-                loss = pg_loss - opts.entropy_coef * ent_loss
+                loss = pg_loss - opts.entropy_coef * ent_loss if opts.entropy_coef != 0 else pg_loss
                 if use_kl:
                     ref = padded(lambda s: s.ref_logprobs, chunk, width)
                     kl = losses.kl_penalty(logp, ref, opts.kl_estimator)
