@@ -187,6 +187,18 @@ class EngineTests:
             last = self.e.sft_step(prompts, responses, SftOptions(lr=1e-2))
         assert last["loss"] < first["loss"] and first["tokens"] == 4 * len(target)
 
+    def test_gradient_checkpointing_same_update(self):
+        cs = self._samples()
+        self.e.save(self.tmp + "/gc")
+        self.e.update(self._batch(cs), UpdateOptions(lr=1e-2))
+        plain = self._lp(cs)
+        other = HfEngine(EngineOptions(model=self.tmp + "/gc/policy", threads=1, gradient_checkpointing=True))
+        other.update(self._batch(cs), UpdateOptions(lr=1e-2))
+        self.e.load(self.tmp + "/gc")
+        ckpt = other.logprobs([self.prompts[c.input] for c in cs], [c.token_ids for c in cs], "policy")
+        assert other.policy.is_activation_checkpointing
+        assert max(float(np.abs(a - b).max()) for a, b in zip(plain, ckpt, strict=True)) < 1e-5
+
     def run(self) -> list[str]:
         failures = []
         with tempfile.TemporaryDirectory() as tmp:

@@ -25,7 +25,14 @@ export interface HfEngineOptions {
   model: string;
   /** "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N". Default "auto". */
   device?: string;
-  dtype?: "float32" | "bfloat16" | "float16";
+  /** Weights and optimizer state; "auto" (default): float32 on CPU, bfloat16 on CUDA. */
+  dtype?: "auto" | "float32" | "bfloat16" | "float16";
+  /** Tokenizer directory when it is not the model's. */
+  tokenizer?: string;
+  /** Let transformers run model code shipped with the checkpoint. */
+  trustRemoteCode?: boolean;
+  /** Recompute activations in the backward pass (less memory, more time). */
+  gradientCheckpointing?: boolean;
   /** torch CPU threads; default half the cores. */
   threads?: number;
   /** Rows per forward pass when scoring and training (bounds activation memory); default all at once. */
@@ -196,6 +203,9 @@ export async function startHfEngine(options: HfEngineOptions): Promise<HfEngine>
     if (options.dtype) args.push("--dtype", options.dtype);
     if (options.threads !== undefined) args.push("--threads", String(options.threads));
     if (options.microBatchSize !== undefined) args.push("--micro-batch-size", String(options.microBatchSize));
+    if (options.tokenizer) args.push("--tokenizer", options.tokenizer);
+    if (options.trustRemoteCode) args.push("--trust-remote-code");
+    if (options.gradientCheckpointing) args.push("--gradient-checkpointing");
     const peer = await spawnPeer(bridge, {
       module: "still_rl.engines.hf",
       args,

@@ -13,7 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ...bridge import cli  # noqa: E402
 from ...bridge.peer import Peer  # noqa: E402
-from .engine import DTYPES, EngineOptions, HfEngine  # noqa: E402
+from .engine import DTYPE_CHOICES, EngineOptions, HfEngine  # noqa: E402
 from .service import operations  # noqa: E402
 
 
@@ -21,7 +21,10 @@ def main(argv: list[str] | None = None) -> None:
     p = cli.parser("The built-in Hugging Face engine of still-rl, served over the bridge.")
     p.add_argument("--model", required=True, help="Hugging Face model directory (or a name in the offline cache)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda or cuda:N")
-    p.add_argument("--dtype", default="float32", choices=sorted(DTYPES))
+    p.add_argument("--dtype", default="auto", choices=DTYPE_CHOICES, help="auto: float32 on CPU, bfloat16 on CUDA")
+    p.add_argument("--tokenizer", help="tokenizer directory when it is not the model's")
+    p.add_argument("--trust-remote-code", action="store_true", help="allow model code shipped with the checkpoint")
+    p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations in backward")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: half the cores)")
     p.add_argument(
         "--micro-batch-size", type=int, default=0, help="rows per forward pass when scoring and training (0: all)"
@@ -36,6 +39,9 @@ def main(argv: list[str] | None = None) -> None:
                 dtype=args.dtype,
                 threads=args.threads,
                 micro_batch_size=args.micro_batch_size,
+                tokenizer=args.tokenizer,
+                trust_remote_code=args.trust_remote_code,
+                gradient_checkpointing=args.gradient_checkpointing,
             )
         )
         for name, op in operations(engine).items():

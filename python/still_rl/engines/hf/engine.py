@@ -3,8 +3,8 @@
 Plain PyTorch + transformers, usable directly from Python (tests, notebooks) and served over the bridge by
 `python -m still_rl.engines.hf`. Arrays in and out are numpy; the bridge moves them as typed binary.
 
-Dropout stays off (eval mode) in training too, as in RL fine-tuning practice: the log-probs the loss sees must be
-those the sampler saw.
+Dropout is off in training too, as in RL fine-tuning practice: the log-probs the loss sees must be those the
+sampler saw. (Gradient checkpointing needs train mode in transformers, so with it every dropout rate is zeroed.)
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from . import losses  # noqa: E402
 from .sampling import Completion, SamplingParams, generate, positions  # noqa: E402
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DTYPE_CHOICES = ("auto", *DTYPES)
 # veRL's actor optimizer defaults.
 ADAMW_BETAS = (0.9, 0.999)
 ADAMW_WEIGHT_DECAY = 0.01
@@ -36,7 +37,10 @@ ADAMW_WEIGHT_DECAY = 0.01
 class EngineOptions:
     model: str
     device: str = "auto"  # auto | cpu | cuda | cuda:N
-    dtype: str = "float32"
+    dtype: str = "auto"  # auto: float32 on CPU, bfloat16 on CUDA (weights and optimizer state in that dtype)
+    tokenizer: str | None = None  # default: the model directory
+    trust_remote_code: bool = False
+    gradient_checkpointing: bool = False
     threads: int = 0  # CPU threads for torch; 0: half the cores (OpenMP spin-waits collapse when cores are shared)
     micro_batch_size: int = 0  # rows per forward pass in logprobs/update/sft; 0: a whole mini-batch at once
 
@@ -83,15 +87,19 @@ def _resolve_device(name: str) -> torch.device:
 class HfEngine:
     def __init__(self, options: EngineOptions):
         self.options = options
-        if options.dtype not in DTYPES:
-            raise ValueError(f"unknown dtype {options.dtype!r}; expected one of {sorted(DTYPES)}")
+        if options.dtype not in DTYPE_CHOICES:
+            raise ValueError(f"unknown dtype {options.dtype!r}; expected one of {list(DTYPE_CHOICES)}")
         self.device = _resolve_device(options.device)
-        self.dtype = DTYPES[options.dtype]
+        dtype = options.dtype if options.dtype != "auto" else ("bfloat16" if self.device.type == "cuda" else "float32")
+        self.dtype_name = dtype
+        self.dtype = DTYPES[dtype]
         torch.set_num_threads(options.threads or max(1, (os.cpu_count() or 1) // 2))
         if self.device.type == "cpu":
             # Bit-identical resumes on CPU (save -> load -> continue) rely on deterministic kernels.
             torch.use_deterministic_algorithms(True)
-        self.tokenizer = AutoTokenizer.from_pretrained(options.model)
+        self.tokenizer = AutoTokenizer.from_pretrained(
+            options.tokenizer or options.model, trust_remote_code=options.trust_remote_code
+        )
         self.policy = self._load_model(options.model)
         self.reference = self._frozen_copy(self.policy)
         self.optimizer = self._make_optimizer()
@@ -102,9 +110,23 @@ class HfEngine:
     # --- setup -------------------------------------------------------------------------------------------------
 
     def _load_model(self, path: str | Path) -> torch.nn.Module:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=self.dtype).to(self.device)
+        model = AutoModelForCausalLM.from_pretrained(
+            path, dtype=self.dtype, trust_remote_code=self.options.trust_remote_code
+        ).to(self.device)
+        if self.options.gradient_checkpointing:
+            model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+            for module in model.modules():
+                if isinstance(module, torch.nn.Dropout):
+                    module.p = 0.0
+                if isinstance(getattr(module, "attention_dropout", None), float):
+                    module.attention_dropout = 0.0
         model.eval()
         return model
+
+    def _train_mode(self, on: bool) -> None:
+        # Only gradient checkpointing needs train mode (transformers checkpoints only while training).
+        if self.options.gradient_checkpointing:
+            self.policy.train(on)
 
     @staticmethod
     def _frozen_copy(model: torch.nn.Module) -> torch.nn.Module:
@@ -134,7 +156,7 @@ class HfEngine:
             "engine": "hf",
             "model": self.options.model,
             "device": str(self.device),
-            "dtype": self.options.dtype,
+            "dtype": self.dtype_name,
             "vocabSize": int(self.policy.get_input_embeddings().weight.shape[0]),
             "eosTokenId": int(self.tokenizer.eos_token_id if self.tokenizer.eos_token_id is not None else min(self.eos_ids)),
             "padTokenId": int(self.pad_id),
@@ -190,7 +212,11 @@ class HfEngine:
         needs a full-vocabulary softmax: it joins the autograd graph only when it is part of the loss."""
         ids, mask, resp_mask, r_width = self._batch(prompts, responses)
         logits = model(
-            input_ids=ids, attention_mask=mask, position_ids=positions(mask), logits_to_keep=r_width + 1
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=positions(mask),
+            use_cache=False,
+            logits_to_keep=r_width + 1,
         ).logits[:, :-1].float()
         if temperature != 1.0:
             logits = logits / temperature
@@ -269,7 +295,13 @@ class HfEngine:
                     raise ValueError(f"batch[{i}].{name} has {len(arr)} entries, responseIds has {n}")
         self._check_pairs([s.prompt_ids for s in batch], [s.response_ids for s in batch])
 
-        self.policy.train(False)
+        self._train_mode(True)
+        try:
+            return self._update(batch, opts, use_kl)
+        finally:
+            self._train_mode(False)
+
+    def _update(self, batch: Sequence[PolicySample], opts: UpdateOptions, use_kl: bool) -> dict:
         totals = {"loss": 0.0, "pgLoss": 0.0, "kl": 0.0, "entropy": 0.0, "gradNorm": 0.0, "clipFraction": 0.0}
         mbs = self._mini_batches(len(batch), opts.mini_batch_size, opts.epochs, opts.seed)
         for mb in mbs:
@@ -324,6 +356,13 @@ class HfEngine:
         if not prompts:
             raise ValueError("sftStep needs at least one sample")
         self._check_pairs(prompts, responses)
+        self._train_mode(True)
+        try:
+            return self._sft_step(prompts, responses, opts)
+        finally:
+            self._train_mode(False)
+
+    def _sft_step(self, prompts: Sequence[np.ndarray], responses: Sequence[np.ndarray], opts: SftOptions) -> dict:
         mbs = self._mini_batches(len(prompts), opts.mini_batch_size, 1, 0)
         loss_total, norm_total, token_total = 0.0, 0.0, 0
         for mb in mbs:
