@@ -8,6 +8,8 @@ cannot load ends the process with its error on stderr, which the TS side reports
 from __future__ import annotations
 
 import os
+import sys
+import traceback
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -15,6 +17,9 @@ from ...bridge import cli  # noqa: E402
 from ...bridge.peer import Peer  # noqa: E402
 from .engine import DTYPE_CHOICES, EngineOptions, HfEngine  # noqa: E402
 from .service import operations  # noqa: E402
+
+#: Exit code when the model or tokenizer cannot be loaded (the bridge's own codes are 1-3).
+EXIT_LOAD = 4
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,18 +37,24 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
 
     def setup(peer: Peer) -> None:
-        engine = HfEngine(
-            EngineOptions(
-                model=args.model,
-                device=args.device,
-                dtype=args.dtype,
-                threads=args.threads,
-                micro_batch_size=args.micro_batch_size,
-                tokenizer=args.tokenizer,
-                trust_remote_code=args.trust_remote_code,
-                gradient_checkpointing=args.gradient_checkpointing,
+        try:
+            engine = HfEngine(
+                EngineOptions(
+                    model=args.model,
+                    device=args.device,
+                    dtype=args.dtype,
+                    threads=args.threads,
+                    micro_batch_size=args.micro_batch_size,
+                    tokenizer=args.tokenizer,
+                    trust_remote_code=args.trust_remote_code,
+                    gradient_checkpointing=args.gradient_checkpointing,
+                )
             )
-        )
+        except Exception as e:
+            # The traceback for debugging, then one line the TS side shows last.
+            traceback.print_exc()
+            print(f"still_rl hf engine: cannot load {args.model}: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+            sys.exit(EXIT_LOAD)
         for name, op in operations(engine).items():
             peer.handler(name, op)
 
