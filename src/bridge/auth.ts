@@ -65,6 +65,21 @@ function z85(bytes: Uint8Array): string {
   return out;
 }
 
+/** Bind the process's ZAP endpoint; a handler closed a moment ago may still hold it, so retry briefly. */
+async function bindZap(): Promise<zmq.Reply> {
+  for (let attempt = 0; ; attempt++) {
+    const socket = new zmq.Reply({ linger: 0 });
+    try {
+      await socket.bind(ZAP_ENDPOINT);
+      return socket;
+    } catch (err) {
+      socket.close();
+      if ((err as { code?: string }).code !== "EADDRINUSE" || attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
 interface Domain {
   allowed: Set<string>;
   onRefused: () => void;
@@ -76,13 +91,19 @@ interface Domain {
  */
 class ZapHandler {
   private readonly domains = new Map<string, Domain>();
-  private socket: zmq.Reply | null = null;
+  private socket: Promise<zmq.Reply> | null = null;
 
   async register(allowed: Set<string>, onRefused: () => void): Promise<string> {
-    if (!this.socket) {
-      this.socket = new zmq.Reply({ linger: 0 });
-      await this.socket.bind(ZAP_ENDPOINT);
-      void this.serve(this.socket);
+    // Without a bound handler libzmq admits every CURVE client, so failing to bind must fail the bridge.
+    this.socket ??= bindZap().then((socket) => {
+      void this.serve(socket);
+      return socket;
+    });
+    try {
+      await this.socket;
+    } catch (err) {
+      this.socket = null;
+      throw err;
     }
     const domain = `still-${randomBytes(8).toString("hex")}`;
     this.domains.set(domain, { allowed, onRefused });
@@ -92,7 +113,7 @@ class ZapHandler {
   unregister(domain: string): void {
     this.domains.delete(domain);
     if (this.domains.size === 0 && this.socket) {
-      this.socket.close();
+      void this.socket.then((s) => s.close());
       this.socket = null;
     }
   }

@@ -92,6 +92,8 @@ export interface PeerProcess {
   stderrTail(): string[];
   /** Ask it to exit (it was sent bye), escalating to SIGTERM and SIGKILL after `graceMs`. */
   stop(graceMs: number): Promise<void>;
+  /** SIGKILL, for a peer that no longer answers at all. */
+  kill(): void;
 }
 
 const DEFAULT_HEARTBEAT_MS = 1000;
@@ -541,12 +543,12 @@ export class Bridge {
       if (now - peer.lastSeen > this.heartbeatTimeoutMs) {
         const running =
           peer.process && !peer.process.exitStatus()
-            ? ` (its process ${peer.process.pid} is still running and is being stopped)`
+            ? ` (its process ${peer.process.pid} was still running: killing it)`
             : "";
         peer.fail(
           `${peer.label()} sent nothing for ${now - peer.lastSeen} ms (heartbeat timeout ${this.heartbeatTimeoutMs} ms)${running}${stderrSuffix(peer.process?.stderrTail() ?? [])}`,
         );
-        void peer.process?.stop(0);
+        peer.process?.kill();
       } else {
         this.send(peer, "heartbeat", this.nextId(), "", {});
       }
@@ -582,12 +584,7 @@ export class Bridge {
     const replyId = typeof rawId === "string" && rawId.length > 0 && rawId.length <= 128 ? rawId : "-";
     const v = (raw as { v?: unknown } | null)?.v;
     if (typeof v === "number" && v !== PROTOCOL_VERSION) {
-      this.protocolError(
-        identity,
-        "version_mismatch",
-        `protocol version mismatch: the peer sent version ${v}, this TS side (still-rl ${PACKAGE_VERSION}) speaks ${PROTOCOL_VERSION}`,
-        replyId,
-      );
+      this.refuseVersion(identity, raw, frames, v, replyId);
       return;
     }
     const parsed = Envelope.safeParse(raw);
@@ -669,6 +666,32 @@ export class Bridge {
       return null;
     }
     return r.data;
+  }
+
+  /** A message in another protocol version: refused, and a spawned peer's start fails with the reason. */
+  private refuseVersion(identity: Frame, raw: unknown, frames: Frame[], v: number, replyId: string): void {
+    let who = "the peer";
+    let name: string | null = null;
+    if ((raw as { kind?: unknown }).kind === "hello") {
+      try {
+        const hello = decodePlain(frames[1]!) as Partial<Hello>;
+        if (typeof hello.name === "string") {
+          name = hello.name;
+          who = `peer ${hello.name} (role ${hello.role}, pid ${hello.pid}, still_rl ${hello.package})`;
+        }
+      } catch {
+        // The version is all we can report.
+      }
+    }
+    const message =
+      `version mismatch: ${who} speaks protocol ${v}; this TS side speaks protocol ${PROTOCOL_VERSION} ` +
+      `(still-rl ${PACKAGE_VERSION}). Install the Python package from the same still-rl release.`;
+    this.protocolError(identity, "version_mismatch", message, replyId);
+    const e = name === null ? undefined : this.expected.get(name);
+    if (name !== null && e) {
+      this.expected.delete(name);
+      e.reject(new VersionMismatchError(message));
+    }
   }
 
   private onHello(identity: Frame, env: Envelope, frames: Frame[]): void {

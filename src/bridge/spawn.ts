@@ -104,6 +104,10 @@ class ChildPeerProcess implements PeerProcess {
     return this.stderr.snapshot();
   }
 
+  kill(): void {
+    if (!this.status) this.child.kill("SIGKILL");
+  }
+
   async stop(graceMs: number): Promise<void> {
     if (this.status) return this.closed;
     const wait = (ms: number) =>

@@ -5,7 +5,8 @@ Handlers: ``echo`` (returns the payload; arrays go back without a copy; runs inl
 received, without reading them), ``describe`` (dtype, shape and sum of
 each array field), ``make`` (an int32 arange of ``n`` elements, cached), ``sleep`` (cooperatively cancellable),
 ``fail`` (raises), ``log`` (writes lines to stderr), ``call`` (asks the TS side ``type`` with ``payload``:
-a request in the other direction), ``cancellations`` (requests its handlers saw cancelled), ``pid``.
+a request in the other direction), ``cancellations`` (requests its handlers saw cancelled), ``pid``, ``exit``
+(dies at once with the given code, as a crashing engine would).
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def setup(peer: Peer) -> None:
         return peer.request(payload["type"], payload.get("payload"), timeout=float(payload.get("timeout", 10.0)))
 
     peer.handler("cancellations", lambda payload: list(_cancelled))
+
+    @peer.handler("exit")
+    def exit_now(payload: dict) -> None:
+        print(payload.get("message", "exiting on request"), file=sys.stderr, flush=True)
+        os._exit(int(payload["code"]))
 
 
 def main(argv: list[str] | None = None) -> None:

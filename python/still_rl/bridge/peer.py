@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import zmq
+import zmq.utils.monitor
 
 from .. import __version__
 from . import config as _config
@@ -292,36 +293,64 @@ class Peer:
             sock.curve_serverkey = self.config.server_key.encode()
             sock.curve_publickey = self.config.public_key.encode()
             sock.curve_secretkey = self.config.secret_key.encode()
+        # Until the handshake, watch for the TS side refusing our CURVE keys, to say so instead of timing out.
+        # The monitor must exist before connect(), or a fast refusal goes unseen.
+        monitor = sock.get_monitor_socket(_HANDSHAKE_FAILED)
         try:
             sock.connect(self.config.endpoint)
-            self._loop(sock)
+            self._loop(sock, monitor)
         except Exception as e:  # the I/O thread must not die silently
             self._fail(BridgeError(f"{self.name}: bridge I/O thread failed: {e!r}", "closed"))
             self._welcomed.set()
             traceback.print_exc()
         finally:
+            if not monitor.closed:
+                sock.disable_monitor()
+                monitor.close()
             sock.close()
 
-    def _loop(self, sock: zmq.Socket) -> None:
+    def _loop(self, sock: zmq.Socket, monitor: zmq.Socket | None) -> None:
         hello = Hello(self.config.role, self.name, os.getpid(), PROTOCOL_VERSION, __version__, sorted(self._handlers))
         self._hello_id = self._next_id()
         self._send("hello", self._hello_id, "", to_wire(hello))
         poller = zmq.Poller()
         poller.register(sock, zmq.POLLIN)
         poller.register(self._wake_r, zmq.POLLIN)
+        poller.register(monitor, zmq.POLLIN)
+        drops = 0
         last_recv = last_sent = time.monotonic()
         while True:
+            # Never block here: with no connection (yet, or refused) a DEALER send would wait forever.
+            blocked = False
             while self._outbox:
-                sock.send_multipart(self._outbox.popleft(), copy=False)
+                try:
+                    sock.send_multipart(self._outbox[0], flags=zmq.NOBLOCK, copy=False)
+                except zmq.Again:
+                    blocked = True
+                    break
+                self._outbox.popleft()
                 last_sent = time.monotonic()
             if self._stop:
                 return
+            poller.modify(sock, zmq.POLLIN | zmq.POLLOUT if blocked else zmq.POLLIN)
             welcome = self._welcome
             interval = welcome.heartbeat / 1000 if welcome else 0.1
             events = dict(poller.poll(timeout=min(interval, 0.1) * 1000))
             if self._wake_r in events:
                 os.read(self._wake_r, 65536)
-            if sock in events:
+            if monitor is not None and monitor in events and not self._welcomed.is_set():
+                event = zmq.utils.monitor.recv_monitor_message(monitor)["event"]
+                # A refused mechanism sometimes shows only as the connection dropping during the handshake.
+                drops += event == zmq.EVENT_DISCONNECTED
+                if event != zmq.EVENT_DISCONNECTED or drops >= 3:
+                    self._fail(ConnectError(_handshake_failure(self.name, self.config, event)))
+                    self._welcomed.set()
+            if monitor is not None and self._welcomed.is_set():
+                poller.unregister(monitor)
+                sock.disable_monitor()
+                monitor.close()
+                monitor = None
+            if events.get(sock, 0) & zmq.POLLIN:
                 while sock.get(zmq.EVENTS) & zmq.POLLIN:
                     self._on_message(sock.recv_multipart(copy=False))
                 last_recv = time.monotonic()
@@ -481,6 +510,24 @@ class Peer:
             pending.future.set_exception(BridgeError(f"malformed reply to {pending.type}: {e}", "bad_message"))
             return
         pending.future.set_result(payload)
+
+
+_HANDSHAKE_FAILED = (
+    zmq.EVENT_HANDSHAKE_FAILED_AUTH
+    | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+    | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+    | zmq.EVENT_DISCONNECTED
+)
+
+
+def _handshake_failure(name: str, cfg: _config.PeerConfig, event: int) -> str:
+    if cfg.curve:
+        why = "refused this peer's CURVE keys" if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH else "failed the CURVE handshake"
+        return f"{name}: the TS side at {cfg.endpoint} {why}; this run's keys come from STILL_BRIDGE_*_KEY"
+    return (
+        f"{name}: the ZeroMQ handshake with {cfg.endpoint} failed: the TS side requires authentication; "
+        "set STILL_BRIDGE_SERVER_KEY, STILL_BRIDGE_PUBLIC_KEY and STILL_BRIDGE_SECRET_KEY"
+    )
 
 
 class _Bye(ServerLost):
