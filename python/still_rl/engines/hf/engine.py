@@ -293,6 +293,8 @@ class HfEngine:
             for name, arr in fields.items():
                 if len(arr) != n:
                     raise ValueError(f"batch[{i}].{name} has {len(arr)} entries, responseIds has {n}")
+            if np.any(np.asarray(s.loss_mask) > 1):
+                raise ValueError(f"batch[{i}].lossMask must hold only 0 and 1")
         self._check_pairs([s.prompt_ids for s in batch], [s.response_ids for s in batch])
 
         self._train_mode(True)
