@@ -380,3 +380,14 @@ describe("HfEngine: deadlines and a dead engine", () => {
     await victim.shutdown();
   });
 });
+
+describe("HfEngine: shutdown", () => {
+  // Last in the file: it ends the shared engine.
+  it("ends the engine process, and later calls fail clearly", async () => {
+    const pid = engine.pid;
+    await engine.shutdown();
+    expect(() => process.kill(pid, 0)).toThrow();
+    await expect(engine.tokenize(["x"])).rejects.toThrow(/after shutdown/);
+    await engine.shutdown();
+  });
+});
