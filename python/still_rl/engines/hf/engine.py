@@ -335,8 +335,9 @@ class HfEngine:
                 old = padded(lambda s: s.old_logprobs, chunk, width)
                 pg, clipped = losses.clipped_policy_loss(logp, old, adv, opts.clip_ratio_low, opts.clip_ratio_high)
                 pg_loss = losses.agg_loss(pg, mask, opts.loss_aggregation, denom)
-                ent_loss = losses.agg_loss(entropy, mask, opts.loss_aggregation, denom)
-                loss = pg_loss - opts.entropy_coef * ent_loss if opts.entropy_coef != 0 else pg_loss
+                loss = pg_loss
+                if opts.entropy_coef != 0:
+                    loss = loss - opts.entropy_coef * losses.agg_loss(entropy, mask, opts.loss_aggregation, denom)
                 if use_kl:
                     ref = padded(lambda s: s.ref_logprobs, chunk, width)
                     kl = losses.kl_penalty(logp, ref, opts.kl_estimator)
@@ -365,7 +366,9 @@ class HfEngine:
             self._train_mode(False)
 
     def _sft_step(self, prompts: Sequence[np.ndarray], responses: Sequence[np.ndarray], opts: SftOptions) -> dict:
-        mbs = self._mini_batches(len(prompts), opts.mini_batch_size, 1, 0)
+        size = opts.mini_batch_size if opts.mini_batch_size > 0 else len(prompts)
+        # In the caller's order: SFT data is shuffled by whoever feeds it.
+        mbs = [list(range(i, min(i + size, len(prompts)))) for i in range(0, len(prompts), size)]
         loss_total, norm_total, token_total = 0.0, 0.0, 0
         for mb in mbs:
             tokens = sum(len(responses[i]) for i in mb)
