@@ -23,6 +23,8 @@ export {
   type BridgeStats,
   type CallOptions,
   type Handler,
+  type PeerProcess,
+  type ProtocolErrorEvent,
   RemotePeer,
   type RequestContext,
 } from "./bridge/server.js";

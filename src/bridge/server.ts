@@ -6,6 +6,10 @@
  * timeout, or whose process exits, fails everything pending on it with a PeerLostError.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { onExit } from "signal-exit";
 import * as zmq from "zeromq";
 import type { z } from "zod";
 import { authRequired, type CurveKeyPair, curveKeyPair, type PeerCredentials, zapHandler } from "./auth.js";
@@ -271,6 +275,7 @@ export class Bridge {
   private idCounter = 0;
   private readonly idPrefix = randomBytes(3).toString("hex");
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  private lastTick = Date.now();
   private closing: Promise<void> | null = null;
   private received: Promise<void> | null = null;
 
@@ -278,6 +283,9 @@ export class Bridge {
     private readonly socket: zmq.Router,
     /** The bound endpoint with its actual port, e.g. `tcp://127.0.0.1:41234`. */
     readonly endpoint: string,
+    private readonly localDir: string | null,
+    /** Unregisters the exit hook that removes `localDir` if this process ends without close(). */
+    private readonly forgetLocalDir: () => void,
     readonly authRequired: boolean,
     private readonly serverKeys: CurveKeyPair | null,
     private readonly clientKeys: CurveKeyPair | null,
@@ -315,16 +323,32 @@ export class Bridge {
       socket.curveSecretKey = serverKeys.secretKey;
       socket.zapDomain = domain;
     }
+    let endpoint: string;
+    let localDir: string | null = null;
+    let removeLocalDir = () => {};
     try {
       await socket.bind(requested);
+      endpoint = socket.lastEndpoint ?? requested;
+      // Peers on this host get a unix socket in a private directory: faster than loopback TCP, and only
+      // this user can reach it. The same CURVE settings apply to it.
+      if (process.platform !== "win32") {
+        const dir = mkdtempSync(path.join(os.tmpdir(), "still-bridge-"));
+        localDir = dir;
+        removeLocalDir = onExit(() => rmSync(dir, { recursive: true, force: true }));
+        await socket.bind(`ipc://${dir}/router.sock`);
+      }
     } catch (err) {
       socket.close();
+      if (localDir) rmSync(localDir, { recursive: true, force: true });
+      removeLocalDir();
       if (domain) zapHandler.unregister(domain);
       throw new BridgeError(`bridge: cannot bind ${requested}: ${(err as Error).message}`, "closed");
     }
     const bridge = new Bridge(
       socket,
-      socket.lastEndpoint ?? requested,
+      endpoint,
+      localDir,
+      removeLocalDir,
       auth,
       serverKeys,
       clientKeys,
@@ -341,6 +365,11 @@ export class Bridge {
   /** Where a peer on this host connects (a wildcard bind is reached through loopback). */
   get connectEndpoint(): string {
     return this.endpoint.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:");
+  }
+
+  /** Where peers spawned on this host connect: a private unix socket, or `connectEndpoint` without one. */
+  get localEndpoint(): string {
+    return this.localDir ? `ipc://${this.localDir}/router.sock` : this.connectEndpoint;
   }
 
   /**
@@ -465,6 +494,8 @@ export class Bridge {
       await Promise.all([...this.closers].map((fn) => fn()));
       this.socket.close();
       await this.received;
+      if (this.localDir) rmSync(this.localDir, { recursive: true, force: true });
+      this.forgetLocalDir();
       if (this.zapDomain) zapHandler.unregister(this.zapDomain);
     })();
     return this.closing;
@@ -539,8 +570,12 @@ export class Bridge {
 
   private tick(): void {
     const now = Date.now();
+    // After this thread was blocked, timers run before the messages that queued meanwhile are read: silence
+    // cannot be judged on this tick.
+    const stalled = now - this.lastTick > 2 * this.heartbeatMs;
+    this.lastTick = now;
     for (const peer of this.peers()) {
-      if (now - peer.lastSeen > this.heartbeatTimeoutMs) {
+      if (!stalled && now - peer.lastSeen > this.heartbeatTimeoutMs) {
         const running =
           peer.process && !peer.process.exitStatus()
             ? ` (its process ${peer.process.pid} was still running: killing it)`

@@ -135,7 +135,7 @@ export async function spawnPeer(bridge: Bridge, options: SpawnPeerOptions): Prom
   const stdout = new LineTail(1, (l) => options.onOutput?.(l, "stdout"));
   const child = execa(python.executable, ["-m", options.module, ...(options.args ?? [])], {
     env: pythonEnv({
-      ...bridge.peerEnv({ role: options.role, name }),
+      ...bridge.peerEnv({ role: options.role, name }, bridge.localEndpoint),
       STILL_BRIDGE_PARENT_PID: String(process.pid),
       ...options.env,
     }),

@@ -100,7 +100,7 @@ describe("bridge with a real Python peer", () => {
     const err = await rejection(peer.call("nope", {}, { timeoutMs: 5000 }));
     expect(err).toBeInstanceOf(RemoteError);
     expect(err.code).toBe("unknown_type");
-    expect(err.message).toMatch(/no handler for 'nope' \(it has: call, cancellations/);
+    expect(err.message).toMatch(/no handler for 'nope' \(it has: call, call_timed, cancellations/);
   });
 
   it("a deadline fails the call on time and cancels the handler", async () => {

@@ -6,7 +6,7 @@ received, without reading them), ``describe`` (dtype, shape and sum of
 each array field), ``make`` (an int32 arange of ``n`` elements, cached), ``sleep`` (cooperatively cancellable),
 ``fail`` (raises), ``log`` (writes lines to stderr), ``call`` (asks the TS side ``type`` with ``payload``:
 a request in the other direction), ``cancellations`` (requests its handlers saw cancelled), ``pid``, ``exit``
-(dies at once with the given code, as a crashing engine would).
+(dies at once with the given code, as a crashing engine would), ``call_timed`` (``n`` timed requests to TS).
 """
 
 from __future__ import annotations
@@ -74,6 +74,16 @@ def setup(peer: Peer) -> None:
         return peer.request(payload["type"], payload.get("payload"), timeout=float(payload.get("timeout", 10.0)))
 
     peer.handler("cancellations", lambda payload: list(_cancelled))
+
+    @peer.handler("call_timed")
+    def call_timed(payload: dict) -> np.ndarray:
+        """Round trips Python -> TS, timed here: microseconds per call."""
+        out = np.empty(int(payload["n"]), dtype=np.float64)
+        for i in range(len(out)):
+            start = time.perf_counter()
+            peer.request(payload["type"], payload.get("payload"), timeout=10.0)
+            out[i] = (time.perf_counter() - start) * 1e6
+        return out
 
     @peer.handler("exit")
     def exit_now(payload: dict) -> None:
