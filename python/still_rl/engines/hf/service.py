@@ -2,6 +2,18 @@
 
 Each operation is a function of a payload dict returning a reply dict; token ids, masks and log-probs travel as
 numpy arrays (typed binary on the wire). `__main__` registers them with the bridge peer.
+
+    info             {}                                        -> EngineInfo
+    tokenize         {texts: str[]}                            -> {ids: int32[][]}
+    detokenize       {ids: int32[][]}                          -> {texts: str[]}
+    generate         {inputs: int32[][], params: SamplingParams} -> {completions: Completion[]}
+    logprobs         {sequences: {promptIds, responseIds}[], model: "policy"|"reference", temperature}
+                                                               -> {logprobs: float32[][]}
+    update           {batch: PolicySample[], options: UpdateOptions} -> UpdateStats
+    sft_step         {batch: {promptIds, responseIds}[], options: SftOptions} -> SftStats
+    save, load       {dir: str}                                -> {}
+    reset_reference  {}                                        -> {}
+Shutdown is the bridge's `bye`. Field names and meanings: src/engines/engine.ts.
 """
 
 from __future__ import annotations
