@@ -28,6 +28,25 @@ export {
 } from "./bridge/server.js";
 export { type SpawnPeerOptions, spawnPeer } from "./bridge/spawn.js";
 export * from "./config/index.js";
+export type {
+  Completion,
+  Engine,
+  EngineInfo,
+  FinishReason,
+  GenerateRequest,
+  KlEstimator,
+  LossAggregation,
+  PolicySample,
+  SamplingParams,
+  Sequence,
+  SftOptions,
+  SftSample,
+  SftStats,
+  UpdateOptions,
+  UpdateStats,
+} from "./engines/engine.js";
+export { HfEngine, type HfEngineOptions, startHfEngine } from "./engines/hf.js";
+export { buildTinyModel, type TinyModelOptions } from "./engines/tiny.js";
 export { PROMPT_TEXTS, renderPrompt, templateText } from "./prompts/templates.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export * from "./rewards/index.js";
