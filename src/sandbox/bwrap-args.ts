@@ -112,6 +112,13 @@ export function sandboxArgs(plan: SandboxPlan, command: string[]): string[] {
     "/proc",
     "--dev",
     "/dev",
+    // bwrap's /dev is an uncapped tmpfs with a world-writable shm/ in it: cap that like the work dir.
+    "--perms",
+    "1777",
+    "--size",
+    String(plan.limits.workDirMb << 20),
+    "--tmpfs",
+    "/dev/shm",
     "--perms",
     "1777",
     "--size",

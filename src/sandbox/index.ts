@@ -6,5 +6,6 @@ export {
   resolveLimits,
   type SandboxLimits,
   type SandboxOptions,
+  sandboxOptionsFromConfig,
 } from "./options.js";
 export { NO_ISOLATION_WARNING, type RunOptions, SandboxPool, SandboxSession } from "./pool.js";

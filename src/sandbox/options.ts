@@ -19,7 +19,7 @@ export interface SandboxLimits {
   maxFileMb: number;
   /** RLIMIT_NOFILE. */
   maxOpenFiles: number;
-  /** Size of the private writable tmpfs (the working directory and /tmp), in MiB. */
+  /** Size of the private writable tmpfs (the working directory and /tmp), in MiB; /dev/shm gets as much. */
   workDirMb: number;
   /** Bytes of each of stdout and stderr kept: the first and last half of this many. */
   outputBytes: number;
@@ -72,4 +72,32 @@ export function resolveLimits(overrides: Partial<SandboxLimits> = {}): SandboxLi
     );
   }
   return limits;
+}
+
+/** The run config's `tools` block (its `sandbox` sub-block and `isolation`) as pool options. */
+export function sandboxOptionsFromConfig(
+  tools: {
+    isolation: Isolation;
+    sandbox: {
+      timeout_ms: number;
+      cpu_seconds: number;
+      memory_mb: number;
+      max_processes: number;
+      max_file_mb: number;
+      pool_size: number;
+    };
+  },
+  python?: string,
+): SandboxOptions {
+  const s = tools.sandbox;
+  return {
+    isolation: tools.isolation,
+    timeoutMs: s.timeout_ms,
+    cpuSeconds: s.cpu_seconds,
+    memoryMb: s.memory_mb,
+    maxProcesses: s.max_processes,
+    maxFileMb: s.max_file_mb,
+    concurrency: s.pool_size,
+    ...(python === undefined ? {} : { python }),
+  };
 }

@@ -81,10 +81,15 @@ export class SandboxPool {
     const limits = resolveLimits(options);
     const isolation = options.isolation ?? "bwrap";
     const python = options.python ?? resolvePython().executable;
-    const runtime = await probeRuntime(python);
+    let runtime: PythonRuntime;
+    try {
+      runtime = await probeRuntime(python);
+      if (isolation === "bwrap") checkRuntimePaths(runtime);
+    } catch (err) {
+      throw new SandboxError((err as Error).message);
+    }
     if (isolation === "none") return new SandboxPool(options, runtime, null, null, []);
 
-    checkRuntimePaths(runtime);
     const etcDir = mkdtempSync(path.join(os.tmpdir(), "still-sandbox-etc-"));
     const tempDirs = [etcDir];
     let view: MountView | null = null;
@@ -114,26 +119,21 @@ export class SandboxPool {
     } catch (err) {
       view?.close();
       for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-      throw err;
+      throw new SandboxError(
+        `cannot create the code sandbox, refusing to run model-written code: ${(err as Error).message}\n` +
+          "Fix: install bubblewrap and allow unprivileged user namespaces (Debian: `apt-get install bubblewrap`, " +
+          "sysctl kernel.unprivileged_userns_clone=1; in Docker: `--security-opt seccomp=unconfined " +
+          "--security-opt apparmor=unconfined`), or set `isolation: none` to run with no isolation at all.",
+      );
     }
   }
 
   /** Fail closed: one trivial snippet must run and print, or nothing runs at all. */
   private async selfTest(): Promise<void> {
-    let r: SandboxResult;
-    try {
-      r = await this.run("print(6 * 7)", { timeoutMs: 30_000 });
-    } catch (err) {
-      throw new SandboxError(
-        `cannot create the code sandbox, refusing to run model-written code: ${(err as Error).message}\n` +
-          "Fix: install bubblewrap and allow user namespaces (Debian: `apt-get install bubblewrap`; in Docker: " +
-          "`--security-opt seccomp=unconfined --security-opt apparmor=unconfined`, or sysctl " +
-          "kernel.unprivileged_userns_clone=1), or set `isolation: none` to run without any isolation.",
-      );
-    }
+    const r = await this.run("print(6 * 7)", { timeoutMs: 30_000 });
     if (r.status !== "ok" || r.stdout !== "42\n") {
-      throw new SandboxError(
-        `the code sandbox does not work (status ${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      throw new Error(
+        `a test snippet failed (status ${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`,
       );
     }
   }
