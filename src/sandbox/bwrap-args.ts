@@ -22,6 +22,8 @@ export interface SandboxPlan {
   host: HostLayout;
   /** Host directory holding the synthetic passwd and group files. */
   etcDir: string;
+  /** Absolute path of the bwrap binary. */
+  bwrap: string;
 }
 
 /** The snippet's home, working directory and /tmp: a private size-capped tmpfs. */

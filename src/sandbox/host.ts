@@ -1,5 +1,5 @@
 /** Facts about the host filesystem that shape the sandbox's mounts. */
-import { existsSync, lstatSync, readlinkSync, type Stats, statSync } from "node:fs";
+import { accessSync, constants, existsSync, lstatSync, readlinkSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
 import { type HostLayout, TOP_LEVEL_DIRS, type TopLevelEntry } from "./bwrap-args.js";
 
@@ -43,4 +43,19 @@ export function unreachableAncestors(paths: string[], uid: number, gid: number):
     }
   }
   return [...found].sort();
+}
+
+/** Absolute path of a program on $PATH (resolved once, so the sandbox's empty environment needs no PATH). */
+export function findProgram(name: string): string | null {
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
 }

@@ -13,7 +13,7 @@ import {
   sandboxArgs,
 } from "./bwrap-args.js";
 import { type Launch, SandboxError, type SandboxResult, Started } from "./execute.js";
-import { hostLayout, unreachableAncestors } from "./host.js";
+import { findProgram, hostLayout, unreachableAncestors } from "./host.js";
 import {
   DEFAULT_HOST_ID,
   type Isolation,
@@ -89,6 +89,14 @@ export class SandboxPool {
       throw new SandboxError((err as Error).message);
     }
     if (isolation === "none") return new SandboxPool(options, runtime, null, null, []);
+    const bwrap = findProgram("bwrap");
+    if (bwrap === null) {
+      throw new SandboxError(
+        "bubblewrap (bwrap) is not installed, refusing to run model-written code. Install it " +
+          "(`apt-get install bubblewrap`; `npm run setup` does this as root), or set `isolation: none`.",
+      );
+    }
+    const nsenter = findProgram("nsenter") ?? "nsenter";
 
     const etcDir = mkdtempSync(path.join(os.tmpdir(), "still-sandbox-etc-"));
     const tempDirs = [etcDir];
@@ -101,7 +109,7 @@ export class SandboxPool {
         writeFileSync(path.join(etcDir, name), text, { mode: 0o644 });
       }
       chmodSync(etcDir, 0o755);
-      const plan: SandboxPlan = { runtime, limits, host: hostLayout(), etcDir };
+      const plan: SandboxPlan = { runtime, limits, host: hostLayout(), etcDir, bwrap };
       if (process.geteuid?.() === 0) {
         // Root: the sandbox must run as an unprivileged host uid, which may not reach a root-owned interpreter
         // (pyenv under /root); a private mount view makes exactly the runtime paths reachable.
@@ -111,7 +119,7 @@ export class SandboxPool {
           options.hostUid ?? DEFAULT_HOST_ID,
           options.hostGid ?? DEFAULT_HOST_ID,
         );
-        view = await MountView.start(hide, binds);
+        view = await MountView.start(bwrap, nsenter, hide, binds);
       }
       const pool = new SandboxPool(options, runtime, plan, view, tempDirs);
       await pool.selfTest();
@@ -203,12 +211,12 @@ export class SandboxPool {
     const bwrap = sandboxArgs(this.plan, python);
     const launch: Launch = this.view
       ? {
-          file: "nsenter",
-          args: [...this.view.enter(this.hostUid, this.hostGid), "bwrap", ...bwrap],
+          file: this.view.nsenter,
+          args: [...this.view.enter(this.hostUid, this.hostGid), this.plan.bwrap, ...bwrap],
           env: {},
           bwrapStatusFd: true,
         }
-      : { file: "bwrap", args: bwrap, env: {}, bwrapStatusFd: true };
+      : { file: this.plan.bwrap, args: bwrap, env: {}, bwrapStatusFd: true };
     return { process: new Started(launch, execLimits), cleanup: () => {} };
   }
 

@@ -11,10 +11,12 @@ export class MountView {
     private readonly child: ChildProcess,
     /** Host pid of a process inside the view: /proc/<pid>/ns/mnt is the namespace. */
     readonly pid: number,
+    /** Absolute path of nsenter, which starts the sandboxes inside the view. */
+    readonly nsenter: string,
   ) {}
 
-  static async start(hide: string[], binds: string[]): Promise<MountView> {
-    const child = spawn("bwrap", viewArgs(hide, binds), { env: {}, stdio: ["pipe", "pipe", "pipe"] });
+  static async start(bwrap: string, nsenter: string, hide: string[], binds: string[]): Promise<MountView> {
+    const child = spawn(bwrap, viewArgs(hide, binds), { env: {}, stdio: ["pipe", "pipe", "pipe"] });
     const pid = await new Promise<number>((resolve, reject) => {
       let out = "";
       let err = "";
@@ -35,7 +37,7 @@ export class MountView {
     for (const s of [child.stdin, child.stdout, child.stderr] as (Readable | Writable | null)[]) {
       (s as unknown as { unref?: () => void } | null)?.unref?.();
     }
-    return new MountView(child, pid);
+    return new MountView(child, pid, nsenter);
   }
 
   /** nsenter argv prefix that runs a command inside the view as (uid, gid), supplementary groups cleared. */

@@ -32,9 +32,10 @@ function runBuilder(y: Argv) {
       choices: ["bwrap", "none"] as const,
       describe: "none runs WITHOUT isolation (rlimits only); default: the config's, else bwrap",
     })
-    .conflicts("file", "code")
     .check((a) => {
       if (a.file === undefined && a.code === undefined) throw new UserError("give --file F or --code C");
+      if (a.file !== undefined && a.code !== undefined)
+        throw new UserError("give --file or --code, not both");
       if (a.timeout !== undefined && !(a.timeout > 0))
         throw new UserError("--timeout must be a positive number");
       return true;

@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+describe("still sandbox run", () => {
+  it("prints one JSON object and exits 0 when the snippet fails", async () => {
+    const r = await runCli(["sandbox", "run", "--code", "print('hi')\nraise SystemExit(4)"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(["status", "exitCode", "stdout", "stderr", "truncated", "ms"]);
+    expect(out).toMatchObject({ status: "error", exitCode: 4, stdout: "hi\n", truncated: false });
+    expect(out.ms).toBeGreaterThan(0);
+  });
+
+  it("runs a file with a timeout", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "still-cli-"));
+    try {
+      const file = path.join(dir, "loop.py");
+      writeFileSync(file, "while True:\n    pass\n");
+      const r = await runCli(["sandbox", "run", "--file", file, "--timeout", "0.5"]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: "timeout", exitCode: null });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [["sandbox", "run"], /give --file F or --code C/],
+    [["sandbox", "run", "--code", "1", "--file", "x.py"], /give --file or --code, not both/],
+    [["sandbox", "run", "--file", "/nonexistent/x.py"], /cannot read \/nonexistent\/x.py/],
+    [["sandbox", "run", "--code", "1", "--timeout", "-1"], /--timeout must be a positive number/],
+  ])("%j exits 1 with one line", async (argv, message) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
