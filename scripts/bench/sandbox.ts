@@ -2,7 +2,9 @@
  * `npm run bench:sandbox [-- --n N --sympy-n M]`: executions/s and p50/p99 latency of the code sandbox for a
  * trivial snippet and for sympy work, at concurrency 1 and 2, next to the floor: the same interpreter started
  * bare (`python -I -S -c`, site-packages on sys.path, no sandbox, no limits). Also shows `isolation: none`
- * (the boot program and rlimits without namespaces) to separate the boot cost from the namespace cost.
+ * (the boot program and rlimits without namespaces) to separate the boot cost from the namespace cost, and
+ * the bwrap sandbox started on demand (`prestart: false`) next to the default pool that keeps sandboxes
+ * started ahead of demand.
  */
 import { spawn } from "node:child_process";
 import { resolvePython } from "../../src/pyenv/python.js";
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
   const python = resolvePython().executable;
   const runtime = await probeRuntime(python);
   const bwrap = await SandboxPool.create({ concurrency: 2 });
+  const fresh = await SandboxPool.create({ concurrency: 2, prestart: false });
   const none = await SandboxPool.create({ concurrency: 2, isolation: "none", warn: () => {} });
   const rows: Row[] = [];
   try {
@@ -112,11 +115,13 @@ async function main(): Promise<void> {
           ),
         );
         rows.push(await measure("isolation: none", workload, concurrency, n, pooled(none, code)));
-        rows.push(await measure("bwrap sandbox", workload, concurrency, n, pooled(bwrap, code)));
+        rows.push(await measure("bwrap, started on demand", workload, concurrency, n, pooled(fresh, code)));
+        rows.push(await measure("bwrap sandbox (pool)", workload, concurrency, n, pooled(bwrap, code)));
       }
     }
   } finally {
     bwrap.close();
+    fresh.close();
     none.close();
   }
   const floor = new Map(

@@ -31,6 +31,12 @@ export interface SandboxOptions extends Partial<SandboxLimits> {
   isolation?: Isolation;
   /** Executions running at once; more wait in line. */
   concurrency?: number;
+  /**
+   * Keep `concurrency` sandboxes started and waiting for input (default true): namespace set-up and interpreter
+   * start-up then overlap the previous execution instead of adding to each one's latency. Each is still used
+   * for exactly one execution. False starts every sandbox on demand (no idle processes).
+   */
+  prestart?: boolean;
   /** Interpreter to run (default: resolvePython()). Its prefix and site-packages are bound read-only. */
   python?: string;
   /** Host uid/gid the sandbox runs as when the caller is root (it must never be root). */

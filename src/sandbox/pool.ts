@@ -68,11 +68,13 @@ export class SandboxPool {
     this.limits = resolveLimits(options);
     this.isolation = options.isolation ?? "bwrap";
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? os.availableParallelism()));
+    this.prestart = options.prestart ?? true;
     this.hostUid = options.hostUid ?? DEFAULT_HOST_ID;
     this.hostGid = options.hostGid ?? DEFAULT_HOST_ID;
     this.warn = options.warn ?? ((m) => process.stderr.write(`${m}\n`));
   }
 
+  private readonly prestart: boolean;
   private readonly hostUid: number;
   private readonly hostGid: number;
   private readonly warn: (message: string) => void;
@@ -188,6 +190,7 @@ export class SandboxPool {
   }
 
   private refill(): void {
+    if (!this.prestart) return;
     while (!this.closed && this.spares.length < this.concurrency) this.spares.push(this.start());
   }
 
