@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { EXIT_MEMORY } from "./boot.js";
 import { HeadTailCapture } from "./capture.js";
 
@@ -34,14 +35,43 @@ export interface Launch {
 export interface ExecuteLimits {
   outputBytes: number;
   outputKillBytes: number;
+  /** Resident memory of all the sandbox's processes together (bwrap only; RLIMIT_AS is per process). */
+  memoryBytes: number;
 }
 
 const SIGXCPU = 24;
 
+/** Why the sandbox killed an execution: wall clock, output flood, or the total-memory watchdog. */
+export type KillReason = "timeout" | "output" | "memory";
+
+/** How often the memory watchdog sums the sandbox's resident memory. */
+const MEMORY_POLL_MS = 50;
+const PAGE_BYTES = 4096;
+
+/**
+ * Resident bytes of every process in the pid namespace `pidNs` (a /proc/<pid>/ns/pid link text). RLIMIT_AS
+ * bounds each process, but a snippet may fork maxProcesses of them; this bounds their sum.
+ */
+export function residentBytes(pidNs: string): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (entry.charCodeAt(0) > 57) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) !== pidNs) continue;
+      const statm = readFileSync(`/proc/${entry}/statm`, "latin1");
+      total += Number(statm.split(" ")[1]) * PAGE_BYTES;
+    } catch {
+      // gone, or not ours to inspect
+    }
+  }
+  return total;
+}
+
 /** Map a finished execution to a status. Pure; `killedBy` says whether the sandbox stopped it and why. */
-export function classify(exitCode: number | null, killedBy: "timeout" | "output" | null): SandboxStatus {
+export function classify(exitCode: number | null, killedBy: KillReason | null): SandboxStatus {
   if (killedBy === "timeout") return "timeout";
   if (killedBy === "output") return "killed";
+  if (killedBy === "memory") return "memory";
   if (exitCode === 0) return "ok";
   if (exitCode === EXIT_MEMORY) return "memory";
   if (exitCode === 128 + SIGXCPU) return "timeout";
@@ -60,7 +90,7 @@ export class Started {
   private readonly out: HeadTailCapture;
   private readonly err: HeadTailCapture;
   private status = "";
-  private killedBy: "timeout" | "output" | null = null;
+  private killedBy: KillReason | null = null;
   private exited = false;
   private readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private spawnError: Error | null = null;
@@ -112,7 +142,7 @@ export class Started {
   }
 
   /** SIGKILL the process group: under bwrap, the monitor's death takes the whole sandbox with it. */
-  kill(why: "timeout" | "output" | null = null): void {
+  kill(why: KillReason | null = null): void {
     if (this.killedBy !== null || !this.alive) return;
     this.killedBy = why;
     try {
@@ -120,6 +150,24 @@ export class Started {
     } catch {
       this.child.kill("SIGKILL");
     }
+  }
+
+  /** Poll the total resident memory of the sandbox's pid namespace; kill it when over the limit. */
+  private watchMemory(): NodeJS.Timeout {
+    let pidNs: string | null = null;
+    return setInterval(() => {
+      if (pidNs === null) {
+        // bwrap reports its child's pid once the namespaces exist; a sandbox started on demand may not be there yet.
+        const m = /"child-pid":\s*(\d+)/.exec(this.status);
+        if (!m) return;
+        try {
+          pidNs = readlinkSync(`/proc/${m[1]}/ns/pid`);
+        } catch {
+          return;
+        }
+      }
+      if (residentBytes(pidNs) > this.limits.memoryBytes) this.kill("memory");
+    }, MEMORY_POLL_MS);
   }
 
   private setRef(ref: boolean): void {
@@ -137,9 +185,11 @@ export class Started {
     this.setRef(true);
     const started = performance.now();
     const timer = setTimeout(() => this.kill("timeout"), timeoutMs);
+    const watchdog = this.launch.bwrapStatusFd ? this.watchMemory() : undefined;
     this.child.stdin!.end(stdin);
     const { code, signal } = await this.closed;
     clearTimeout(timer);
+    clearInterval(watchdog);
     const ms = performance.now() - started;
     if (this.spawnError)
       throw new SandboxError(`cannot start ${this.launch.file}: ${this.spawnError.message}`);

@@ -11,7 +11,10 @@ export interface SandboxLimits {
   timeoutMs: number;
   /** RLIMIT_CPU of each process in the sandbox. */
   cpuSeconds: number;
-  /** RLIMIT_AS (address space) of each process, in MiB. */
+  /**
+   * RLIMIT_AS (address space) of each process, in MiB; under bwrap also the limit on the resident memory of
+   * all the sandbox's processes together (polled every 50 ms; status `memory` when exceeded).
+   */
   memoryMb: number;
   /** RLIMIT_NPROC inside the sandbox's own user namespace (threads count too). */
   maxProcesses: number;

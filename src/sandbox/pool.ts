@@ -196,7 +196,11 @@ export class SandboxPool {
 
   private start(): Spare {
     const python = [this.runtime.executable, "-I", "-S", "-B", "-c", BOOT, ...this.runtime.sitePackages];
-    const execLimits = { outputBytes: this.limits.outputBytes, outputKillBytes: this.limits.outputKillBytes };
+    const execLimits = {
+      outputBytes: this.limits.outputBytes,
+      outputKillBytes: this.limits.outputKillBytes,
+      memoryBytes: this.limits.memoryMb * (1 << 20),
+    };
     if (this.plan === null) {
       const dir = mkdtempSync(path.join(os.tmpdir(), "still-sandbox-"));
       const launch: Launch = {

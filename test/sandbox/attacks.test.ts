@@ -104,6 +104,28 @@ except OSError as e:
     expect(r.stderr.trim().split("\n").pop()).toMatch(/MemoryError/);
   });
 
+  it("memory bomb across processes: the sandbox's total resident memory is capped, not just each process's", async () => {
+    const small = await SandboxPool.create({ concurrency: 1, memoryMb: 300, prestart: false });
+    try {
+      // Eight children of 200 MiB each stay under RLIMIT_AS one by one but not together.
+      const r = await small.run(
+        `import os, time
+for _ in range(8):
+    if os.fork() == 0:
+        block = bytearray(200 * 1024**2)
+        time.sleep(30)
+        os._exit(0)
+time.sleep(30)`,
+        { timeoutMs: 10_000 },
+      );
+      expect(r.status).toBe("memory");
+      expect(r.ms).toBeLessThan(8000);
+      expect((await small.run("print('still serving')")).stdout).toBe("still serving\n");
+    } finally {
+      small.close();
+    }
+  });
+
   it("CPU loop: killed at the wall-clock limit", async () => {
     const r = await run("while True:\n    pass", 1000);
     expect(r.status).toBe("timeout");
