@@ -24,7 +24,12 @@ export interface SandboxPlan {
   etcDir: string;
   /** Absolute path of the bwrap binary. */
   bwrap: string;
+  /** Host file with the seccomp filter (seccompProgram), handed to bwrap on SECCOMP_FD; null for none. */
+  seccomp: string | null;
 }
+
+/** The child's fd on which bwrap reads the seccomp program. */
+export const SECCOMP_FD = 4;
 
 /** The snippet's home, working directory and /tmp: a private size-capped tmpfs. */
 export const WORK_DIR = "/sandbox";
@@ -136,6 +141,7 @@ export function sandboxArgs(plan: SandboxPlan, command: string[]): string[] {
     "/",
   );
   for (const [k, v] of Object.entries(SANDBOX_ENV)) args.push("--setenv", k, v);
+  if (plan.seccomp !== null) args.push("--seccomp", String(SECCOMP_FD));
   args.push("--json-status-fd", "3", "--", ...command);
   return args;
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { EXIT_MEMORY } from "./boot.js";
 import { HeadTailCapture } from "./capture.js";
 
@@ -30,6 +30,8 @@ export interface Launch {
   cwd?: string;
   env: NodeJS.ProcessEnv;
   bwrapStatusFd: boolean;
+  /** File opened and passed as fd 4 (bwrap's --seccomp program). */
+  seccompFile?: string;
 }
 
 export interface ExecuteLimits {
@@ -100,12 +102,17 @@ export class Started {
     private readonly launch: Launch,
     private readonly limits: ExecuteLimits,
   ) {
-    this.child = spawn(launch.file, launch.args, {
-      env: launch.env,
-      cwd: launch.cwd,
-      detached: true,
-      stdio: ["pipe", "pipe", "pipe", launch.bwrapStatusFd ? "pipe" : "ignore"],
-    });
+    const seccompFd = launch.seccompFile === undefined ? null : openSync(launch.seccompFile, "r");
+    try {
+      this.child = spawn(launch.file, launch.args, {
+        env: launch.env,
+        cwd: launch.cwd,
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe", launch.bwrapStatusFd ? "pipe" : "ignore", seccompFd ?? "ignore"],
+      });
+    } finally {
+      if (seccompFd !== null) closeSync(seccompFd);
+    }
     this.out = new HeadTailCapture(limits.outputBytes);
     this.err = new HeadTailCapture(limits.outputBytes);
     this.child.stdout!.on("data", this.collect(this.out));

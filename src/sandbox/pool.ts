@@ -22,6 +22,7 @@ import {
   type SandboxOptions,
 } from "./options.js";
 import { type PythonRuntime, probeRuntime } from "./runtime.js";
+import { seccompProgram } from "./seccomp.js";
 import { MountView } from "./view.js";
 
 export interface RunOptions {
@@ -111,7 +112,13 @@ export class SandboxPool {
         writeFileSync(path.join(etcDir, name), text, { mode: 0o644 });
       }
       chmodSync(etcDir, 0o755);
-      const plan: SandboxPlan = { runtime, limits, host: hostLayout(), etcDir, bwrap };
+      const program = seccompProgram();
+      let seccomp: string | null = null;
+      if (program !== null) {
+        seccomp = path.join(etcDir, "seccomp.bpf");
+        writeFileSync(seccomp, program, { mode: 0o644 });
+      }
+      const plan: SandboxPlan = { runtime, limits, host: hostLayout(), etcDir, bwrap, seccomp };
       if (process.geteuid?.() === 0) {
         // Root: the sandbox must run as an unprivileged host uid, which may not reach a root-owned interpreter
         // (pyenv under /root); a private mount view makes exactly the runtime paths reachable.
@@ -216,14 +223,16 @@ export class SandboxPool {
       };
     }
     const bwrap = sandboxArgs(this.plan, python);
+    const seccomp = this.plan.seccomp === null ? {} : { seccompFile: this.plan.seccomp };
     const launch: Launch = this.view
       ? {
           file: this.view.nsenter,
           args: [...this.view.enter(this.hostUid, this.hostGid), this.plan.bwrap, ...bwrap],
           env: {},
           bwrapStatusFd: true,
+          ...seccomp,
         }
-      : { file: this.plan.bwrap, args: bwrap, env: {}, bwrapStatusFd: true };
+      : { file: this.plan.bwrap, args: bwrap, env: {}, bwrapStatusFd: true, ...seccomp };
     return { process: new Started(launch, execLimits), cleanup: () => {} };
   }
 

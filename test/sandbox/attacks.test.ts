@@ -365,6 +365,43 @@ ctypes.string_at(1)`,
   });
 });
 
+describe("sandbox attacks: seccomp", () => {
+  it.skipIf(process.arch !== "x64")(
+    "ptrace of another sandboxed process, io_uring, userfaultfd, bpf, keyrings: EPERM",
+    async () => {
+      const r = await run(
+        `import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+def sc(*args):
+    rc = libc.syscall(*args)
+    return f"{rc}/{ctypes.get_errno()}"
+print(sc(101, 16, 1, 0, 0), sc(425, 8, ctypes.c_void_p(0)), sc(323, 0), sc(321, 0, 0, 0), sc(250, 0, 0),
+      sc(310, 1, 0, 0, 0, 0, 0), sc(298, 0, 0, -1, -1, 0))`,
+      );
+      expect(r.status).toBe("ok");
+      expect(r.stdout.trim().split(" ")).toEqual(Array(7).fill("-1/1"));
+    },
+  );
+
+  it.skipIf(process.arch !== "x64")(
+    "a syscall through the i386 ABI (int 0x80) kills the process",
+    async () => {
+      const r = await run(
+        `import ctypes, mmap
+code = b"\\xb8\\x14\\x00\\x00\\x00\\xcd\\x80\\xc3"  # mov eax, 20 (getpid); int 0x80; ret
+buf = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+buf.write(code)
+addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+print("calling", flush=True)
+print(ctypes.CFUNCTYPE(ctypes.c_int)(addr)())`,
+      );
+      expect(r.stdout).toBe("calling\n");
+      expect(r.status).toBe("killed");
+      expect(r.exitCode).toBe(128 + 31); // SIGSYS
+    },
+  );
+});
+
 describe("sandbox attacks: network", () => {
   it("cannot reach the host's loopback, other hosts, or host unix sockets", async () => {
     let connections = 0;

@@ -16,6 +16,7 @@ import { classify } from "../../src/sandbox/execute.js";
 import { unreachableAncestors } from "../../src/sandbox/host.js";
 import { DEFAULT_LIMITS, resolveLimits } from "../../src/sandbox/options.js";
 import { collapse, type PythonRuntime } from "../../src/sandbox/runtime.js";
+import { DENIED_SYSCALLS_X86_64, seccompProgram } from "../../src/sandbox/seccomp.js";
 
 const runtime: PythonRuntime = {
   executable: "/root/.pyenv/versions/3.11.7/bin/python3.11",
@@ -36,6 +37,7 @@ const plan: SandboxPlan = {
   host: merged,
   etcDir: "/tmp/etc-x",
   bwrap: "/usr/bin/bwrap",
+  seccomp: "/tmp/etc-x/seccomp.bpf",
 };
 
 /** The values following each occurrence of `flag`, `n` at a time. */
@@ -249,5 +251,27 @@ describe("limits", () => {
 
   it("fills defaults", () => {
     expect(resolveLimits({ timeoutMs: 5 })).toEqual({ ...DEFAULT_LIMITS, timeoutMs: 5 });
+  });
+});
+
+describe("seccompProgram", () => {
+  it("is one 8-byte instruction per check, loads the arch first and ends allow, deny(EPERM)", () => {
+    const p = seccompProgram("x64")!;
+    const n = Object.keys(DENIED_SYSCALLS_X86_64).length;
+    expect(p.length).toBe((5 + n + 2) * 8);
+    expect([p.readUInt16LE(0), p.readUInt32LE(4)]).toEqual([0x20, 4]);
+    expect(p.readUInt32LE(4 + 8)).toBe(0xc000003e);
+    expect(p.readUInt32LE(p.length - 12)).toBe(0x7fff0000);
+    expect(p.readUInt32LE(p.length - 4)).toBe(0x00050001);
+  });
+
+  it("every deny jump lands on the deny instruction", () => {
+    const p = seccompProgram("x64")!;
+    const count = p.length / 8;
+    for (let i = 4; i < count - 2; i++) expect(i + 1 + p.readUInt8(i * 8 + 2)).toBe(count - 1);
+  });
+
+  it("has no program for other architectures", () => {
+    expect(seccompProgram("arm64")).toBeNull();
   });
 });
