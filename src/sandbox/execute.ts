@@ -49,6 +49,8 @@ export type KillReason = "timeout" | "output" | "memory";
 /** How often the memory watchdog sums the sandbox's resident memory. */
 const MEMORY_POLL_MS = 50;
 const PAGE_BYTES = 4096;
+/** After the process exits, how long its pipes may stay open before they are closed from this side. */
+const EXIT_GRACE_MS = 500;
 
 /**
  * Resident bytes of every process in the pid namespace `pidNs` (a /proc/<pid>/ns/pid link text). RLIMIT_AS
@@ -133,6 +135,12 @@ export class Started {
         this.exited = true;
         resolve({ code, signal });
       });
+    });
+    // Under `isolation: none` a daemonised grandchild can hold stdout open forever; "close" must still come.
+    this.child.on("exit", () => {
+      setTimeout(() => {
+        for (const s of this.child.stdio) (s as { destroy?: () => void } | null)?.destroy?.();
+      }, EXIT_GRACE_MS).unref();
     });
   }
 

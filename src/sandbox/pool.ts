@@ -83,6 +83,11 @@ export class SandboxPool {
   static async create(options: SandboxOptions = {}): Promise<SandboxPool> {
     const limits = resolveLimits(options);
     const isolation = options.isolation ?? "bwrap";
+    if (options.hostUid === 0 || options.hostGid === 0) {
+      throw new SandboxError(
+        "the sandbox's hostUid/hostGid must not be 0: sandboxed code never runs as root",
+      );
+    }
     const python = options.python ?? resolvePython().executable;
     let runtime: PythonRuntime;
     try {
@@ -104,6 +109,7 @@ export class SandboxPool {
     const etcDir = mkdtempSync(path.join(os.tmpdir(), "still-sandbox-etc-"));
     const tempDirs = [etcDir];
     let view: MountView | null = null;
+    let pool: SandboxPool | undefined;
     try {
       for (const [name, text] of [
         ["passwd", PASSWD],
@@ -122,19 +128,20 @@ export class SandboxPool {
       if (process.geteuid?.() === 0) {
         // Root: the sandbox must run as an unprivileged host uid, which may not reach a root-owned interpreter
         // (pyenv under /root); a private mount view makes exactly the runtime paths reachable.
-        const binds = runtimeBinds(runtime);
+        const binds = [...runtimeBinds(runtime), etcDir];
         const hide = unreachableAncestors(
-          [...binds, etcDir],
+          binds,
           options.hostUid ?? DEFAULT_HOST_ID,
           options.hostGid ?? DEFAULT_HOST_ID,
         );
         view = await MountView.start(bwrap, nsenter, hide, binds);
       }
-      const pool = new SandboxPool(options, runtime, plan, view, tempDirs);
+      pool = new SandboxPool(options, runtime, plan, view, tempDirs);
       await pool.selfTest();
       return pool;
     } catch (err) {
-      view?.close();
+      if (pool) pool.close();
+      else view?.close();
       for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
       throw new SandboxError(
         `cannot create the code sandbox, refusing to run model-written code: ${(err as Error).message}\n` +

@@ -110,10 +110,20 @@ describe("isolation", () => {
     try {
       expect((await p.run("print(2 + 2)")).stdout).toBe("4\n");
       expect((await p.run("import time; time.sleep(5)", { timeoutMs: 300 })).status).toBe("timeout");
-      expect(warnings).toEqual([NO_ISOLATION_WARNING, NO_ISOLATION_WARNING]);
+      // A daemonised grandchild holding stdout must not hang the run.
+      const daemon = await p.run(
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(3)\n    os._exit(0)\nprint('parent')",
+      );
+      expect(daemon).toMatchObject({ status: "ok", stdout: "parent\n" });
+      expect(daemon.ms).toBeLessThan(2500);
+      expect(warnings).toEqual([NO_ISOLATION_WARNING, NO_ISOLATION_WARNING, NO_ISOLATION_WARNING]);
     } finally {
       p.close();
     }
+  });
+
+  it("refuses to run sandboxes as host root", async () => {
+    await expect(SandboxPool.create({ hostUid: 0 })).rejects.toThrow(/must not be 0/);
   });
 
   it("fails closed with a clear message when bubblewrap cannot make namespaces", async () => {
