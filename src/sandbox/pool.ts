@@ -35,6 +35,12 @@ export interface RunOptions {
   previous?: readonly string[];
 }
 
+/** Temp dirs of open pools, removed at exit even when a pool was never closed. */
+const liveTempDirs = new Set<string>();
+process.once("exit", () => {
+  for (const d of liveTempDirs) rmSync(d, { recursive: true, force: true });
+});
+
 interface Spare {
   process: Started;
   cleanup: () => void;
@@ -107,6 +113,7 @@ export class SandboxPool {
     const nsenter = findProgram("nsenter") ?? "nsenter";
 
     const etcDir = mkdtempSync(path.join(os.tmpdir(), "still-sandbox-etc-"));
+    liveTempDirs.add(etcDir);
     const tempDirs = [etcDir];
     let view: MountView | null = null;
     let pool: SandboxPool | undefined;
@@ -142,7 +149,10 @@ export class SandboxPool {
     } catch (err) {
       if (pool) pool.close();
       else view?.close();
-      for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+      for (const d of tempDirs) {
+        rmSync(d, { recursive: true, force: true });
+        liveTempDirs.delete(d);
+      }
       throw new SandboxError(
         `cannot create the code sandbox, refusing to run model-written code: ${(err as Error).message}\n` +
           "Fix: install bubblewrap and allow unprivileged user namespaces (Debian: `apt-get install bubblewrap`, " +
@@ -256,7 +266,10 @@ export class SandboxPool {
       spare.cleanup();
     }
     this.view?.close();
-    for (const d of this.tempDirs) rmSync(d, { recursive: true, force: true });
+    for (const d of this.tempDirs) {
+      rmSync(d, { recursive: true, force: true });
+      liveTempDirs.delete(d);
+    }
   }
 
   private acquire(): Promise<void> {
