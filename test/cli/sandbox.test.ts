@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { packageRoot } from "../../src/util/paths.js";
 import { runCli } from "../helpers/cli.js";
 
 describe("still sandbox run", () => {
@@ -25,6 +26,26 @@ describe("still sandbox run", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("takes limits and isolation from a run config; --isolation none warns loudly", async () => {
+    const config = path.join(packageRoot, "configs/eval/still3-tool-greedy.yaml");
+    const ok = await runCli(["sandbox", "run", "--config", config, "--code", "print(sum(range(10)))"]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ status: "ok", stdout: "45\n" });
+    expect(ok.stderr).toBe("");
+    const none = await runCli([
+      "sandbox",
+      "run",
+      "--config",
+      config,
+      "--isolation",
+      "none",
+      "--code",
+      "print(1)",
+    ]);
+    expect(JSON.parse(none.stdout)).toMatchObject({ status: "ok", stdout: "1\n" });
+    expect(none.stderr).toMatch(/WARNING: sandbox isolation is OFF/);
   });
 
   it.each([
