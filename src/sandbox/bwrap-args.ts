@@ -33,6 +33,8 @@ export const SECCOMP_FD = 4;
 
 /** The snippet's home, working directory and /tmp: a private size-capped tmpfs. */
 export const WORK_DIR = "/sandbox";
+/** The size-capped tmpfs mounts a snippet can write to. */
+export const WRITABLE_DIRS = [WORK_DIR, "/dev/shm"];
 export const SANDBOX_UID = 1000;
 export const SANDBOX_GID = 1000;
 /** Paths the sandbox builds itself; no bound host path may sit under them. */

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSync } from "node:fs";
 import { EXIT_MEMORY } from "./boot.js";
 import { HeadTailCapture } from "./capture.js";
 
@@ -39,18 +39,32 @@ export interface ExecuteLimits {
   outputKillBytes: number;
   /** Resident memory of all the sandbox's processes together (bwrap only; RLIMIT_AS is per process). */
   memoryBytes: number;
+  /** Inodes in use across the sandbox's writable tmpfs mounts (bwrap only). */
+  maxFiles: number;
+  /** Those mounts, as paths inside the sandbox. */
+  writableDirs: string[];
 }
 
 const SIGXCPU = 24;
 
-/** Why the sandbox killed an execution: wall clock, output flood, or the total-memory watchdog. */
-export type KillReason = "timeout" | "output" | "memory";
+/** Why the sandbox killed an execution: wall clock, output flood, total memory, or too many files. */
+export type KillReason = "timeout" | "output" | "memory" | "files";
 
-/** How often the memory watchdog sums the sandbox's resident memory. */
-const MEMORY_POLL_MS = 50;
+/** How often the watchdog sums the sandbox's resident memory and counts its files. */
+const WATCH_POLL_MS = 50;
 const PAGE_BYTES = 4096;
 /** After the process exits, how long its pipes may stay open before they are closed from this side. */
 const EXIT_GRACE_MS = 500;
+
+/** Inodes in use on the filesystem at `dir` (statfs), 0 when it cannot be read. */
+export function inodesUsed(dir: string): number {
+  try {
+    const st = statfsSync(dir);
+    return st.files - st.ffree;
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * Resident bytes of every process in the pid namespace `pidNs` (a /proc/<pid>/ns/pid link text). RLIMIT_AS
@@ -74,7 +88,7 @@ export function residentBytes(pidNs: string): number {
 /** Map a finished execution to a status. Pure; `killedBy` says whether the sandbox stopped it and why. */
 export function classify(exitCode: number | null, killedBy: KillReason | null): SandboxStatus {
   if (killedBy === "timeout") return "timeout";
-  if (killedBy === "output") return "killed";
+  if (killedBy === "output" || killedBy === "files") return "killed";
   if (killedBy === "memory") return "memory";
   if (exitCode === 0) return "ok";
   if (exitCode === EXIT_MEMORY) return "memory";
@@ -167,9 +181,13 @@ export class Started {
     }
   }
 
-  /** Poll the total resident memory of the sandbox's pid namespace; kill it when over the limit. */
-  private watchMemory(): NodeJS.Timeout {
+  /**
+   * Poll what rlimits cannot bound: the total resident memory of the sandbox's pid namespace and the number of
+   * files in its writable tmpfs mounts (seen through /proc/<pid>/root); kill the sandbox when over a limit.
+   */
+  private watch(): NodeJS.Timeout {
     let pidNs: string | null = null;
+    let root = "";
     return setInterval(() => {
       if (pidNs === null) {
         // bwrap reports its child's pid once the namespaces exist; a sandbox started on demand may not be there yet.
@@ -180,9 +198,12 @@ export class Started {
         } catch {
           return;
         }
+        root = `/proc/${m[1]}/root`;
       }
       if (residentBytes(pidNs) > this.limits.memoryBytes) this.kill("memory");
-    }, MEMORY_POLL_MS);
+      const files = this.limits.writableDirs.reduce((n, d) => n + inodesUsed(root + d), 0);
+      if (files > this.limits.maxFiles) this.kill("files");
+    }, WATCH_POLL_MS);
   }
 
   private setRef(ref: boolean): void {
@@ -200,7 +221,7 @@ export class Started {
     this.setRef(true);
     const started = performance.now();
     const timer = setTimeout(() => this.kill("timeout"), timeoutMs);
-    const watchdog = this.launch.bwrapStatusFd ? this.watchMemory() : undefined;
+    const watchdog = this.launch.bwrapStatusFd ? this.watch() : undefined;
     this.child.stdin!.end(stdin);
     const { code, signal } = await this.closed;
     clearTimeout(timer);

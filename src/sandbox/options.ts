@@ -24,6 +24,11 @@ export interface SandboxLimits {
   maxOpenFiles: number;
   /** Size of the private writable tmpfs (the working directory and /tmp), in MiB; /dev/shm gets as much. */
   workDirMb: number;
+  /**
+   * Files and directories in the writable tmpfs mounts together (the size cap does not bound them, and each
+   * costs kernel memory). Checked every 50 ms under bwrap; exceeding it kills the snippet (status `killed`).
+   */
+  maxFiles: number;
   /** Bytes of each of stdout and stderr kept: the first and last half of this many. */
   outputBytes: number;
   /** A stream that exceeds this many bytes gets the snippet killed (status `killed`). */
@@ -57,6 +62,7 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   maxFileMb: 16,
   maxOpenFiles: 256,
   workDirMb: 64,
+  maxFiles: 10_000,
   outputBytes: 1 << 20,
   outputKillBytes: 16 << 20,
 };

@@ -11,6 +11,7 @@ import {
   SANDBOX_ENV,
   type SandboxPlan,
   sandboxArgs,
+  WRITABLE_DIRS,
 } from "./bwrap-args.js";
 import { type Launch, SandboxError, type SandboxResult, Started } from "./execute.js";
 import { findProgram, hostLayout, unreachableAncestors } from "./host.js";
@@ -224,6 +225,8 @@ export class SandboxPool {
       outputBytes: this.limits.outputBytes,
       outputKillBytes: this.limits.outputKillBytes,
       memoryBytes: this.limits.memoryMb * (1 << 20),
+      maxFiles: this.limits.maxFiles,
+      writableDirs: WRITABLE_DIRS,
     };
     if (this.plan === null) {
       const dir = mkdtempSync(path.join(os.tmpdir(), "still-sandbox-"));

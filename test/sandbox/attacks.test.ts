@@ -247,6 +247,14 @@ print(*fill("/dev/shm/many", 1))`,
     expect(shmMb).toBeLessThanOrEqual(16);
     expect(shmErrno).toBe(28);
   });
+  it("filling the tmpfs with empty files (which the size cap does not bound): killed at maxFiles", async () => {
+    const r = await run(
+      "import os\nos.mkdir('/sandbox/d')\nfor i in range(1_000_000):\n    open(f'/sandbox/d/{i}', 'w').close()",
+      20_000,
+    );
+    expect(r.status).toBe("killed");
+    expect(r.ms).toBeLessThan(10_000);
+  });
 });
 
 describe("sandbox attacks: secrets, processes, signals", () => {
