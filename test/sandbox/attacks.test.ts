@@ -32,7 +32,8 @@ function hostProcessesWith(needle: string): number[] {
   return pids;
 }
 
-async function run(code: string, timeoutMs = 3000): Promise<SandboxResult> {
+// Generous by default: on a loaded two-core machine even honest work can take seconds.
+async function run(code: string, timeoutMs = 10_000): Promise<SandboxResult> {
   return pool.run(code, { timeoutMs });
 }
 

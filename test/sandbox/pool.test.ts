@@ -7,7 +7,7 @@ import { NO_ISOLATION_WARNING, SandboxError, SandboxPool } from "../../src/sandb
 let pool: SandboxPool;
 
 beforeAll(async () => {
-  pool = await SandboxPool.create({ concurrency: 2, timeoutMs: 5000 });
+  pool = await SandboxPool.create({ concurrency: 2, timeoutMs: 20_000 });
 });
 
 afterAll(() => pool?.close());
