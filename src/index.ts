@@ -50,6 +50,19 @@ export { buildTinyModel, type TinyModelOptions } from "./engines/tiny.js";
 export { PROMPT_TEXTS, renderPrompt, templateText } from "./prompts/templates.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export * from "./rewards/index.js";
+export {
+  DEFAULT_LIMITS,
+  type Isolation,
+  type RunOptions,
+  SandboxError,
+  type SandboxLimits,
+  type SandboxOptions,
+  SandboxPool,
+  type SandboxResult,
+  SandboxSession,
+  type SandboxStatus,
+  sandboxOptionsFromConfig,
+} from "./sandbox/index.js";
 export { UserError } from "./util/errors.js";
 export {
   extractAnswerTag,

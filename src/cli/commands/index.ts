@@ -6,4 +6,10 @@ import { verifyCommand } from "./verify.js";
 
 /** Every command of `still`, in the order `still --help` lists them. */
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
-export const commands: CliCommand<any>[] = [configCommand, doctorCommand, rewardCommand, verifyCommand];
+export const commands: CliCommand<any>[] = [
+  configCommand,
+  doctorCommand,
+  rewardCommand,
+  sandboxCommand,
+  verifyCommand,
+];
