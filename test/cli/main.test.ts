@@ -1,19 +1,5 @@
-import { describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main.js";
-
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(""), stderr: err.join("") };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
 
 describe("still CLI", () => {
   it.each([
@@ -21,7 +7,7 @@ describe("still CLI", () => {
     [[], 1, /name a command/],
     [["doctor", "--bogus"], 1, /Unknown argument/],
   ])("%j exits %i with a one-line error", async (argv, code, message) => {
-    const r = await run(argv);
+    const r = await runCli(argv);
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);

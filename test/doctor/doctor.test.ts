@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { formatDoctor, runDoctor } from "../../src/doctor/doctor.js";
+import { runCli } from "../helpers/cli.js";
+
+describe("still doctor", () => {
+  it("reports the project interpreter and its packages through pythonia", async () => {
+    const report = await runDoctor();
+    const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+    expect(byName.python?.value).toMatch(/^3\.\d+\.\d+ /);
+    expect(byName.torch?.value).toMatch(/^2\.13\.0/);
+    expect(byName.pyzmq?.ok).toBe(true);
+    expect(byName.verl?.value).toBe("not installed");
+    expect(formatDoctor(report)).toMatch(/sandbox/);
+  });
+
+  it("fails a requirement the environment does not meet, with a fix", async () => {
+    const report = await runDoctor({ packages: ["verl"], sandbox: false, cuda: true });
+    const verl = report.checks.find((c) => c.name === "verl");
+    const cuda = report.checks.find((c) => c.name === "cuda");
+    expect(verl?.ok).toBe(false);
+    expect(verl?.fix).toMatch(/pip install verl/);
+    // CI machines have no GPU; on a GPU machine the same requirement is met.
+    expect(cuda?.ok).toBe(/GPU\(s\)/.test(cuda?.value ?? ""));
+  });
+});
+
+describe("still doctor --config", () => {
+  it("exits 1 and says how to fix what an OpenRLHF run lacks here", async () => {
+    const r = await runCli(["doctor", "--config", "configs/still3/still3-1.5b.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL openrlhf\s+not installed\n\s+fix: .*pip install openrlhf/);
+  });
+});
