@@ -50,3 +50,14 @@ export * from "./config/index.js";
 export { PROMPT_TEXTS, renderPrompt, templateText } from "./prompts/templates.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export { UserError } from "./util/errors.js";
+export {
+  extractAnswerTag,
+  extractBoxed,
+  extractFallback,
+  VerifierPool,
+  type VerifierPoolOptions,
+  type VerifyItem,
+  type VerifyOptions,
+  type VerifyResult,
+  verify,
+} from "./verify/index.js";
