@@ -117,30 +117,62 @@ export function stripMathDelimiters(s: string): string {
   return s.replace(/\$+|\\[()[\]]/g, " ");
 }
 
-const FINAL_ANSWER = /final answer is:?\s*([\s\S]*?)(?:\.?\s*I hope it is correct|$)/i;
+const FINAL_ANSWER = /final answer(?: is)?\s*[:：]?\s*/gi;
+const SENTENCE_END = /\.?\s*I hope it is correct|<\|/i;
 const ANSWER_COLON = /answer(?:\s+is)?\s*[:：]\s*([^\n]+)$/i;
-const LATEX_ENV = /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\$([^$\n]+?)\$|\\\(([^\n]+?)\\\)/g;
-const NUMBER = /-?\d[\d,]*(?:\.\d+)?|-?\.\d+/g;
+const LATEX_ENV =
+  /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|(?<!\\)\$((?:\\\$|[^$\n])+?)(?<!\\)\$|\\\(([^\n]+?)\\\)/g;
+const NUMBER = /(?<![A-Za-z])(?:-?\d[\d,]*(?:\.\d+)?(?:\s*\/\s*\d+)?%?|-?\.\d+%?)/g;
+
+/** Position of the last "final answer" phrase, for choosing between it and a box. */
+export function lastFinalAnswerAt(s: string): number {
+  let at = -1;
+  for (const m of s.matchAll(FINAL_ANSWER)) at = m.index ?? at;
+  return at;
+}
+
+/** The text after the last "final answer (is)", up to "I hope it is correct" or a chat-template marker. */
+function finalAnswerSentence(s: string): string | undefined {
+  let end = -1;
+  for (const m of s.matchAll(FINAL_ANSWER)) end = (m.index ?? 0) + m[0].length;
+  if (end === -1) return ANSWER_COLON.exec(s.trimEnd())?.[1];
+  const rest = s.slice(end);
+  const stop = SENTENCE_END.exec(rest);
+  return stop ? rest.slice(0, stop.index) : rest;
+}
 
 /**
- * Evaluation-only fallback: "final answer is …", "answer: …", a response that is just an answer, the last
- * math environment, the last number.
+ * Evaluation-only fallback: "final answer is …"/"answer: …" (the answer inside that sentence), a response that
+ * is just an answer, else the rightmost math environment or number.
  */
-export function extractFallback(s: string): Extracted {
-  const fin = FINAL_ANSWER.exec(s);
-  if (fin?.[1]?.trim()) return [cleanSentenceEnd(fin[1])];
-  const colon = ANSWER_COLON.exec(s.trimEnd());
-  if (colon?.[1]?.trim()) return [cleanSentenceEnd(colon[1])];
-  if (looksLikeBareAnswer(s)) {
-    const t = stripMathDelimiters(s).trim();
-    return t ? [t] : null;
+export function extractFallback(s: string, parses: (answer: string) => boolean): Extracted {
+  const sentence = finalAnswerSentence(s);
+  if (sentence?.trim()) {
+    const whole = cleanSentenceEnd(sentence);
+    if (whole && looksLikeBareAnswer(sentence) && parses(whole)) return [whole];
+    return rightmost(sentence);
   }
-  let last: string | undefined;
-  for (const m of s.matchAll(LATEX_ENV)) last = m[1] ?? m[2] ?? m[3] ?? m[4];
-  if (last?.trim()) return [cleanSentenceEnd(last)];
-  const nums = s.match(NUMBER);
-  const n = nums?.[nums.length - 1];
-  return n ? [n] : null;
+  if (looksLikeBareAnswer(s)) {
+    const t = cleanSentenceEnd(s);
+    if (t && parses(t)) return [t];
+  }
+  return rightmost(s);
+}
+
+/** The rightmost math environment or number. */
+function rightmost(s: string): Extracted {
+  let best: { at: number; text: string } | null = null;
+  for (const m of s.matchAll(LATEX_ENV)) {
+    const text = m[1] ?? m[2] ?? m[3] ?? m[4];
+    if (text?.trim()) best = { at: (m.index ?? 0) + m[0].length, text };
+  }
+  for (const m of s.matchAll(NUMBER)) {
+    const end = (m.index ?? 0) + m[0].length;
+    if (!best || end > best.at) best = { at: end, text: m[0] };
+  }
+  if (!best) return null;
+  const t = cleanSentenceEnd(best.text);
+  return t ? [t] : null;
 }
 
 function cleanSentenceEnd(s: string): string {
@@ -150,11 +182,10 @@ function cleanSentenceEnd(s: string): string {
     .trim();
 }
 
-/** Short text whose words outside math delimiters are few: the whole string is the answer. */
+/** Short text with no prose outside math delimiters: the whole string is the answer. */
 function looksLikeBareAnswer(s: string): boolean {
   if (s.length > 200) return false;
-  const outside = s.replace(LATEX_ENV, " ");
+  const outside = s.replace(LATEX_ENV, " ").replace(/\\[A-Za-z]+/g, " ");
   const words = outside.match(/[A-Za-z]{2,}/g) ?? [];
-  const prose = words.filter((w) => !/^(and|or|percent|percentage|pct|text|frac|sqrt|pi|cm|m)$/i.test(w));
-  return prose.length <= 3 && !/[.!?]\s+[A-Z]/.test(outside);
+  return words.every((w) => /^(and|or|percent|percentage|pct|cm|m|boxed|text)$/i.test(w));
 }

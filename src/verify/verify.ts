@@ -1,5 +1,12 @@
 import { compareAnswers } from "./compare.js";
-import { extractAnswerTag, extractBoxed, extractFallback, stripMathDelimiters } from "./extract.js";
+import {
+  extractAnswerTag,
+  extractBoxed,
+  extractFallback,
+  lastFinalAnswerAt,
+  stripMathDelimiters,
+} from "./extract.js";
+import { parseAnswer } from "./parse.js";
 import type { VerifyOptions, VerifyResult } from "./types.js";
 
 /** Inputs longer than this are cut to their last part before extraction: answers sit at the end. */
@@ -40,16 +47,30 @@ function verifyUnsafe(gold: string, response: string, options: VerifyOptions): V
 
 function extractPred(response: string, options: VerifyOptions): string[] | null {
   const primary = options.format === "answer-tag" ? extractAnswerTag(response) : extractBoxed(response);
-  if (primary) return primary;
-  if (options.fallback) return extractFallback(response);
-  return null;
+  if (!primary && options.bareAnswer) {
+    const t = stripMathDelimiters(response).trim();
+    return t ? [t] : null;
+  }
+  if (!options.fallback) return primary;
+  // Evaluation: a "final answer is …" sentence after the last box is the model's last word.
+  if (primary && lastFinalAnswerAt(response) < response.lastIndexOf("\\boxed")) return primary;
+  return extractFallback(response, parses) ?? primary;
+}
+
+function parses(answer: string): boolean {
+  try {
+    parseAnswer(answer);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Gold is normally a bare answer; a boxed gold (or, for evaluation, a full solution) is extracted like a response. */
 function extractGold(gold: string, options: VerifyOptions): string[] | null {
   const boxed = extractBoxed(gold);
   if (boxed) return boxed;
-  if (options.fallback) return extractFallback(gold);
+  if (options.fallback) return extractFallback(gold, parses);
   const t = stripMathDelimiters(gold).trim();
   return t ? [t] : null;
 }
