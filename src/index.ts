@@ -27,6 +27,7 @@ export {
   type RequestContext,
 } from "./bridge/server.js";
 export { type SpawnPeerOptions, spawnPeer } from "./bridge/spawn.js";
+export * from "./config/index.js";
 export type {
   Completion,
   Engine,
@@ -46,7 +47,6 @@ export type {
 } from "./engines/engine.js";
 export { HfEngine, type HfEngineOptions, startHfEngine } from "./engines/hf.js";
 export { buildTinyModel, type TinyModelOptions } from "./engines/tiny.js";
-export * from "./config/index.js";
 export { PROMPT_TEXTS, renderPrompt, templateText } from "./prompts/templates.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export { UserError } from "./util/errors.js";

@@ -9,13 +9,14 @@ import type { QaRecord, SftRecord } from "./dataset.js";
  * format with a naive rule (the first number half of the time, otherwise any number of the list), so after
  * SFT the model answers in a box, copies a number from the question, and is right only about a third of the
  * time: RL with the correctness reward must discover the rule. The 1,000 possible questions are split
- * 800 train / 200 test by a fixed shuffle; the SFT split is built from the train questions only.
+ * 800 train / 200 test by a fixed shuffle; the SFT split (4 naive answers per train question, 3,200 pairs) is built from the train questions only.
  */
 
 export const SYNTHETIC_PREFIX = "synthetic:";
 
 const MAX3_TEST = 200;
 const MAX3_SPLIT_SEED = 20_241_125;
+const MAX3_SFT_COPIES = 4;
 
 function max3Lists(): number[][] {
   const all: number[][] = [];
@@ -40,11 +41,15 @@ function max3(split: string): QaRecord[] | SftRecord[] {
     case "test":
       return test.map(qa);
     case "sft": {
+      // Several independent naive answers per question: the cold start learns the rule's distribution
+      // (box a number of the list, the first one more often) instead of memorising one answer per question.
       const rand = mulberry32(MAX3_SPLIT_SEED + 1);
-      return train.map((xs) => {
-        const pick = rand() < 0.5 ? xs[0]! : xs[Math.floor(rand() * xs.length)]!;
-        return { prompt: max3Question(xs), response: `\\boxed{${pick}}` };
-      });
+      return Array.from({ length: MAX3_SFT_COPIES }, () => train).flatMap((lists) =>
+        lists.map((xs) => {
+          const pick = rand() < 0.5 ? xs[0]! : xs[Math.floor(rand() * xs.length)]!;
+          return { prompt: max3Question(xs), response: `\\boxed{${pick}}` };
+        }),
+      );
     }
     default:
       throw new Error(`synthetic:max3 has splits train, test and sft; got "${split}"`);

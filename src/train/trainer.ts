@@ -238,11 +238,8 @@ class Loop {
     const sampler: SamplerOptions = { size: data.train.length, seed: c.data.seed, shuffle: c.data.shuffle };
     const stageStart = this.state.step;
     const stageStarted = Date.now();
+    if (this.interrupted()) return this.result(true, data.totalSteps);
     while (this.state.step < data.totalSteps) {
-      if (this.interrupted()) {
-        await this.checkpoint();
-        return this.result(true, data.totalSteps);
-      }
       const step = this.state.step + 1;
       const t0 = Date.now();
       const draw = drawBatch(this.state.sampler, c.algorithm.train_batch_size, sampler);
@@ -251,8 +248,8 @@ class Loop {
       this.state = { ...this.state, step, sampler: draw.next };
       const line: MetricsLine = { step, ...values, "time/step_s": (Date.now() - t0) / 1000 };
       const last = step === data.totalSteps;
-      const every = c.eval.every_steps;
-      if (last || (every !== null && step % every === 0)) {
+      const evalEvery = c.eval.every_steps;
+      if (last || (evalEvery !== null && step % evalEvery === 0)) {
         Object.assign(line, await this.evaluateOnly(step, data));
         if (last) this.evalFinal = line["eval/accuracy"] as number | undefined;
       }
@@ -269,19 +266,13 @@ class Loop {
           length: values["train/response_length_mean"]!,
         },
       });
-      const ckptEvery = c.checkpoint.every_steps;
-      if (!last && ckptEvery !== null && step % ckptEvery === 0) await this.checkpoint();
-      if (this.opts.stopAfterStep === step && !last) {
-        await this.checkpoint();
-        return this.result(true, data.totalSteps);
-      }
+      if (last) break;
+      const stop = this.interrupted() || this.opts.stopAfterStep === step;
+      const every = c.checkpoint.every_steps;
+      if (stop || (every !== null && step % every === 0)) await this.checkpoint();
+      if (stop) return this.result(true, data.totalSteps);
     }
-    if (
-      this.lastCheckpoint === null ||
-      !this.lastCheckpoint.endsWith(String(this.state.step).padStart(6, "0"))
-    ) {
-      await this.checkpoint();
-    }
+    await this.checkpoint();
     return this.result(false, data.totalSteps);
   }
 
@@ -299,7 +290,7 @@ class Loop {
       `SFT cold start: ${total} steps of ${sft.batch_size} pairs (${records.length} pairs, ${sft.epochs} epochs)`,
     );
     while (this.state.sft.step < total) {
-      if (this.interrupted() || (this.opts.stopAfterStep === 0 && this.state.sft.step > startStep)) {
+      if (this.interrupted()) {
         await this.checkpoint();
         return true;
       }
