@@ -2,6 +2,8 @@ import type { CliCommand } from "../command.js";
 import { configCommand } from "./config.js";
 import { doctorCommand } from "./doctor.js";
 import { rewardCommand } from "./reward.js";
+import { reportCommand } from "./report.js";
+import { trainCommand } from "./train.js";
 import { verifyCommand } from "./verify.js";
 
 /** Every command of `still`, in the order `still --help` lists them. */
@@ -11,5 +13,7 @@ export const commands: CliCommand<any>[] = [
   doctorCommand,
   rewardCommand,
   sandboxCommand,
+  reportCommand,
+  trainCommand,
   verifyCommand,
 ];
