@@ -6,7 +6,7 @@
  * Our engines keep the stop string in the generated text (vLLM harnesses drop it and re-append it), so `stop`
  * is what generation halts on and `formatOutput` is what comes *after* it. Upstream sources (see
  * shared/reference/anchors/openrlhf-tir.md, B3/B4/C):
- * - still-harness: RUCAIBox/Slow_Thinking_with_LLMs STILL-3-TOOL/evaluation/run_eval_tool.py — stop "```\n\n",
+ * - still_harness: RUCAIBox/Slow_Thinking_with_LLMs STILL-3-TOOL/evaluation/run_eval_tool.py — stop "```\n\n",
  *   then `"```\n\n" + "```Output\n" + excu_content + "```\n\n"` (no newline between the output and its fence).
  * - still: STILL-3-Tool's prompt marker ("between '```output' and '```'", config/prompt_template.json) in the
  *   layout of its SFT-data synthesis (data_synthesis/coding_by_thinking.py:
@@ -18,7 +18,7 @@
  *   `"</code>\n" + "<interpreter>\n" + excu_content + "</interpreter>\n\n"`.
  */
 
-export type DialectName = "still" | "still-harness" | "qwen" | "torl" | "retool";
+export type DialectName = "still" | "still_harness" | "qwen" | "torl" | "retool";
 
 export interface ToolDialect {
   name: DialectName;
@@ -88,8 +88,8 @@ export const DIALECTS: Record<DialectName, ToolDialect> = {
     maxOutputChars: 400,
     truncateAtLimit: false,
   },
-  "still-harness": {
-    name: "still-harness",
+  still_harness: {
+    name: "still_harness",
     stop: ["```\n\n"],
     parseCall: stillParse,
     formatOutput: (content) => `\`\`\`Output\n${content}\`\`\`\n\n`,

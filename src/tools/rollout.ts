@@ -104,15 +104,22 @@ export async function runToolRollouts(
   for (let round = 1; pending.length > 0; round++) {
     const toRun: { state: State; code: string }[] = [];
     const toContinue: State[] = [];
-    for (const [state, completion] of pending) {
-      const atToolStop =
-        completion.finishReason === "stop" &&
-        completion.stopString !== null &&
-        toolStops.has(completion.stopString) &&
-        !params.stop.includes(completion.stopString);
-      await appendSampled(engine, state, completion, params.maxNewTokens, atToolStop);
+    const atToolStop = pending.map(
+      ([, c]) =>
+        c.finishReason === "stop" &&
+        c.stopString !== null &&
+        toolStops.has(c.stopString) &&
+        !params.stop.includes(c.stopString),
+    );
+    // The engine cuts `text` right after the stop string, but the last token may carry a few more characters:
+    // a sequence that goes on continues from its tokens, so its text must be theirs.
+    const stoppedIds = pending.filter((_, i) => atToolStop[i]).map(([, c]) => c.tokenIds);
+    const stoppedTexts = stoppedIds.length > 0 ? await engine.detokenize(stoppedIds) : [];
+    for (const [i, [state, completion]] of pending.entries()) {
+      const text = atToolStop[i] ? stoppedTexts.shift()! : completion.text;
+      await appendSampled(engine, state, completion, text, params.maxNewTokens, atToolStop[i]!);
       if (state.done) continue;
-      if (!atToolStop) {
+      if (!atToolStop[i]) {
         state.done = true;
         continue;
       }
@@ -175,6 +182,7 @@ async function appendSampled(
   engine: Engine,
   state: State,
   c: Completion,
+  text: string,
   maxNewTokens: number,
   atToolStop: boolean,
 ): Promise<void> {
@@ -182,7 +190,7 @@ async function appendSampled(
   const cut = c.tokenIds.length > room;
   const tokens = cut ? c.tokenIds.subarray(0, room) : c.tokenIds;
   pushTokens(state, tokens, 1, c.logprobs);
-  state.rollout.text += cut ? ((await engine.detokenize([tokens]))[0] ?? "") : c.text;
+  state.rollout.text += cut ? ((await engine.detokenize([tokens]))[0] ?? "") : text;
   state.rollout.finishReason = c.finishReason;
   if (state.ids.length >= maxNewTokens) {
     state.done = true;

@@ -11,7 +11,7 @@ describe("dialect bytes match the upstream harnesses", () => {
   it.each<[DialectName, string, string]>([
     [
       // run_eval_tool.py: pred excludes the stop "```\n\n"; then `"```\n\n" + "```Output\n" + excu_content + "```\n\n"`
-      "still-harness",
+      "still_harness",
       `\`\`\`python\n${code}\n\`\`\`\n\n`,
       // biome-ignore lint/style/useTemplate: spelled like the upstream expression
       `\`\`\`python\n${code}\n` + "```\n\n" + "```Output\n" + out + "```\n\n",
@@ -70,7 +70,7 @@ describe("parseCall", () => {
     // a token may run a few characters past the stop string
     ["still", "```python\nprint(1)\n```\n\n\n", "print(1)"],
     ["still", "no code at all", null],
-    ["still-harness", "```python\nprint('a')\n```\n\n", "print('a')"],
+    ["still_harness", "```python\nprint('a')\n```\n\n", "print('a')"],
     // qwen/torl: the model writes the closing fence and the output opener itself; whitespace in between is free
     ["qwen", "```python\nprint(1)\n```\n\n```output", "print(1)"],
     ["qwen", "```python\nprint(1)\n``````output", "print(1)"],
@@ -106,6 +106,6 @@ describe("pyStrip", () => {
 
 describe("getDialect", () => {
   it("names the known dialects when given an unknown one", () => {
-    expect(() => getDialect("sglang")).toThrow(/unknown tool dialect "sglang".*still-harness/);
+    expect(() => getDialect("sglang")).toThrow(/unknown tool dialect "sglang".*still_harness/);
   });
 });

@@ -45,8 +45,8 @@ describe("runToolRollouts", () => {
       maxCalls: 4,
     });
     expect(r!.text).toBe(`${BLOCK}\`\`\`output\n5\n\`\`\`\n\nSo \\boxed{5}`);
-    expect(masked(r!)).toBe(`${BLOCK}${"#".repeat("```output\n5\n```\n\n".length)}So \\boxed{5}`);
-    expect(String.fromCharCode(...r!.responseIds)).toBe(r!.text);
+    expect(masked(r!)).toBe(`${BLOCK}${"#".repeat("```output\n5\n```\n\n".length)}So \\boxed{5}\x03`);
+    expect(String.fromCharCode(...r!.responseIds)).toBe(`${r!.text}\x03`);
     expect(Array.from(r!.logprobs!)).toEqual(Array.from(r!.lossMask, (m) => (m ? -0.5 : 0)));
     expect(r!.calls).toEqual([{ code: "print(2+3)", status: "ok", output: "5" }]);
     expect(r!.finishReason).toBe("stop");
@@ -75,7 +75,7 @@ describe("runToolRollouts", () => {
       [ids("Q")],
       { ...params, stop: ["STOP"] },
       {
-        dialect: "still-harness",
+        dialect: "still_harness",
         maxCalls: 2,
       },
     );
@@ -145,7 +145,7 @@ describe("runToolRollouts", () => {
     );
     expect(rs.map((r) => [r.input, r.sample, r.responseIds.length, r.finishReason])).toEqual([
       [0, 0, 60, "length"],
-      [0, 1, 5, "stop"],
+      [0, 1, 6, "stop"],
     ]);
     expect(rs[0]!.text).toBe(`${BLOCK}\`\`\`output\n5\n\`\`\`\n\n${"y".repeat(60 - BLOCK.length - 17)}`);
   });

@@ -13,7 +13,7 @@ export class ScriptedEngine implements Engine {
     device: "cpu",
     dtype: "none",
     vocabSize: 65536,
-    eosTokenId: 0,
+    eosTokenId: 3,
     padTokenId: 0,
   };
   readonly requests: GenerateRequest[] = [];
@@ -51,14 +51,17 @@ export class ScriptedEngine implements Engine {
         if (stopString === null && finishReason === "stop" && text.length === params.maxNewTokens) {
           finishReason = text.length === wants.length ? "stop" : "length";
         }
+        // Like the HF engine: a response that ends on its own carries the EOS token (not in `text`).
+        const tokens = Array.from(text, (c) => c.charCodeAt(0));
+        if (finishReason === "stop" && stopString === null) tokens.push(this.info.eosTokenId);
         out.push({
           input,
           sample,
-          tokenIds: Int32Array.from(text, (c) => c.charCodeAt(0)),
+          tokenIds: Int32Array.from(tokens),
           text,
           finishReason,
           stopString,
-          logprobs: params.returnLogprobs ? Float32Array.from(text, () => -0.5) : null,
+          logprobs: params.returnLogprobs ? Float32Array.from(tokens, () => -0.5) : null,
         });
       }
     }
