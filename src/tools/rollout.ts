@@ -230,3 +230,37 @@ function concat(a: Int32Array, b: number[]): Int32Array {
   out.set(b, a.length);
   return out;
 }
+
+export interface ToolCallStats {
+  responses: number;
+  calls: number;
+  /** Responses that made at least one call. */
+  responsesWithCalls: number;
+  /** Calls by how they ended. */
+  byStatus: Record<ExecutionStatus, number>;
+  /** Fraction of response tokens that are tool output (loss mask 0). */
+  toolTokenFraction: number;
+}
+
+/** Per-batch numbers a trainer logs next to rewards. */
+export function toolCallStats(rollouts: readonly ToolRollout[]): ToolCallStats {
+  const byStatus: Record<ExecutionStatus, number> = { ok: 0, error: 0, timeout: 0, memory: 0, killed: 0 };
+  let calls = 0;
+  let withCalls = 0;
+  let tokens = 0;
+  let toolTokens = 0;
+  for (const r of rollouts) {
+    calls += r.calls.length;
+    if (r.calls.length > 0) withCalls++;
+    for (const c of r.calls) byStatus[c.status]++;
+    tokens += r.lossMask.length;
+    for (const m of r.lossMask) if (m === 0) toolTokens++;
+  }
+  return {
+    responses: rollouts.length,
+    calls,
+    responsesWithCalls: withCalls,
+    byStatus,
+    toolTokenFraction: tokens === 0 ? 0 : toolTokens / tokens,
+  };
+}

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { SamplingParams } from "../../src/engines/engine.js";
-import type { ExecutionOutcome } from "../../src/tools/output.js";
-import { runToolRollouts, type ToolRollout, type ToolSandbox } from "../../src/tools/rollout.js";
+import type { ExecutionOutcome, ExecutionStatus } from "../../src/tools/output.js";
+import {
+  runToolRollouts,
+  type ToolCallStats,
+  type ToolRollout,
+  type ToolSandbox,
+  toolCallStats,
+} from "../../src/tools/rollout.js";
 import { ScriptedEngine } from "./scripted-engine.js";
 
 /** Answers from a table instead of executing (the real sandbox is in rollout-hf.test.ts); records what it got. */
@@ -213,5 +219,42 @@ describe("runToolRollouts", () => {
     await expect(
       runToolRollouts(engine, new TableSandbox({}), [ids("Q")], params, { dialect: "still", maxCalls: -1 }),
     ).rejects.toThrow(/maxCalls/);
+  });
+});
+
+describe("toolCallStats", () => {
+  const rollout = (calls: ExecutionStatus[], mask: number[]): ToolRollout => ({
+    input: 0,
+    sample: 0,
+    responseIds: new Int32Array(mask.length),
+    lossMask: Uint8Array.from(mask),
+    logprobs: null,
+    text: "",
+    finishReason: "stop",
+    calls: calls.map((status) => ({ code: "", status, output: "" })),
+  });
+  it.each<[ToolRollout[], ToolCallStats]>([
+    [
+      [],
+      {
+        responses: 0,
+        calls: 0,
+        responsesWithCalls: 0,
+        byStatus: { ok: 0, error: 0, timeout: 0, memory: 0, killed: 0 },
+        toolTokenFraction: 0,
+      },
+    ],
+    [
+      [rollout(["ok", "timeout"], [1, 1, 0, 0, 1, 0]), rollout([], [1, 1]), rollout(["error"], [1, 0])],
+      {
+        responses: 3,
+        calls: 3,
+        responsesWithCalls: 2,
+        byStatus: { ok: 1, error: 1, timeout: 1, memory: 0, killed: 0 },
+        toolTokenFraction: 0.4,
+      },
+    ],
+  ])("%#", (rollouts, stats) => {
+    expect(toolCallStats(rollouts)).toEqual(stats);
   });
 });
