@@ -22,8 +22,8 @@ export {
   type ToolCallStats,
   type ToolOptions,
   type ToolRollout,
+  type ToolRunner,
   type ToolSandbox,
   toolCallStats,
 } from "./tools/rollout.js";
-export { statefulProgram } from "./tools/stateful.js";
 export { UserError } from "./util/errors.js";

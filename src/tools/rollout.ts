@@ -9,11 +9,15 @@
 import type { Completion, Engine, FinishReason, SamplingParams } from "../engines/engine.js";
 import { type DialectName, getDialect, type ToolDialect } from "./dialect.js";
 import { type ExecutionOutcome, type ExecutionStatus, toolOutputText } from "./output.js";
-import { statefulProgram } from "./stateful.js";
 
-/** Anything that runs one snippet in isolation; `SandboxPool` satisfies it. */
-export interface ToolSandbox {
+/** Runs one snippet in isolation. */
+export interface ToolRunner {
   run(code: string): Promise<ExecutionOutcome>;
+}
+
+/** `SandboxPool` satisfies it; `session()` gives a runner whose calls see the definitions of earlier ones. */
+export interface ToolSandbox extends ToolRunner {
+  session(): ToolRunner;
 }
 
 export interface ToolOptions {
@@ -22,7 +26,7 @@ export interface ToolOptions {
   maxCalls: number;
   /** Model-facing output length; defaults to the dialect's upstream value. */
   maxOutputChars?: number;
-  /** Later blocks of a response see the definitions of its earlier (successful) blocks. */
+  /** Later blocks of a response see the definitions of its earlier blocks (one sandbox session each). */
   stateful?: boolean;
 }
 
@@ -55,8 +59,8 @@ interface State {
   mask: number[];
   logprobs: number[];
   done: boolean;
-  /** Code of this response's successful calls, replayed in stateful mode. */
-  history: string[];
+  /** The sandbox, or this response's own session in stateful mode (opened at its first call). */
+  runner: ToolRunner | null;
 }
 
 export async function runToolRollouts(
@@ -97,7 +101,7 @@ export async function runToolRollouts(
     mask: [],
     logprobs: [],
     done: false,
-    history: [],
+    runner: null,
   }));
   let pending: [State, Completion][] = states.map((s, i) => [s, first[i]!]);
 
@@ -132,15 +136,15 @@ export async function runToolRollouts(
     }
 
     const outputs = await Promise.all(
-      toRun.map(({ state, code }) =>
-        sandbox.run(options.stateful ? statefulProgram(state.history, code) : code),
-      ),
+      toRun.map(({ state, code }) => {
+        state.runner ??= options.stateful ? sandbox.session() : sandbox;
+        return state.runner.run(code);
+      }),
     );
     const appended = toRun.map(({ state, code }, i) => {
       const outcome = outputs[i]!;
       const output = toolOutputText(outcome, truncate);
       state.rollout.calls.push({ code, status: outcome.status, output });
-      if (outcome.status === "ok") state.history.push(code);
       return dialect.formatOutput(output);
     });
     const appendedIds = appended.length > 0 ? await engine.tokenize(appended) : [];

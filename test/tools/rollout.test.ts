@@ -5,18 +5,33 @@ import {
   runToolRollouts,
   type ToolCallStats,
   type ToolRollout,
+  type ToolRunner,
   type ToolSandbox,
   toolCallStats,
 } from "../../src/tools/rollout.js";
 import { ScriptedEngine } from "./scripted-engine.js";
 
-/** Answers from a table instead of executing (the real sandbox is in rollout-hf.test.ts); records what it got. */
+/**
+ * Answers from a table instead of executing (the real sandbox is in rollout-hf.test.ts) and records each call
+ * with the earlier calls of its session, the way SandboxSession replays them.
+ */
 class TableSandbox implements ToolSandbox {
   readonly seen: string[] = [];
+  readonly sessions: string[][] = [];
   constructor(private readonly table: Record<string, ExecutionOutcome>) {}
   async run(code: string): Promise<ExecutionOutcome> {
     this.seen.push(code);
     return this.table[code] ?? { status: "error", stdout: "", stderr: `NameError: unknown ${code}` };
+  }
+  session(): ToolRunner {
+    const cells: string[] = [];
+    this.sessions.push(cells);
+    return {
+      run: (code) => {
+        cells.push(code);
+        return this.run(cells.join("\n"));
+      },
+    };
   }
 }
 
@@ -198,20 +213,50 @@ describe("runToolRollouts", () => {
     expect(r!.calls[0]!.status).toBe("error");
   });
 
-  it("in stateful mode replays earlier successful cells before the new one", async () => {
-    const engine = new ScriptedEngine((ctx) => {
+  it("in stateful mode gives each response its own session", async () => {
+    const engine = new ScriptedEngine((ctx, sample) => {
       const n = ctx.split("```output").length - 1;
-      return ["```python\nx = 2\nprint(x)\n```\n\n", "```python\nprint(x * 3)\n```\n\n", "end"][n]!;
+      return [`\`\`\`python\nx = ${sample}\n\`\`\`\n\n`, "```python\nprint(x)\n```\n\n", "end"][n]!;
     });
-    const sandbox = new TableSandbox({ "x = 2\nprint(x)": ok("2") });
-    await runToolRollouts(engine, sandbox, [ids("Q")], params, {
-      dialect: "still",
-      maxCalls: 2,
-      stateful: true,
+    const sandbox = new TableSandbox({
+      "x = 0": ok(""),
+      "x = 1": ok(""),
+      "x = 0\nprint(x)": ok("0"),
+      "x = 1\nprint(x)": ok("1"),
     });
-    expect(sandbox.seen[0]).toBe("x = 2\nprint(x)");
-    expect(sandbox.seen[1]).toContain('exec(compile("x = 2\\nprint(x)", "<cell 1>", "exec"))');
-    expect(sandbox.seen[1]!.endsWith('exec(compile("print(x * 3)", "<cell 2>", "exec"))\n')).toBe(true);
+    const rs = await runToolRollouts(
+      engine,
+      sandbox,
+      [ids("Q")],
+      { ...params, n: 2 },
+      {
+        dialect: "still",
+        maxCalls: 2,
+        stateful: true,
+      },
+    );
+    expect(sandbox.sessions).toEqual([
+      ["x = 0", "print(x)"],
+      ["x = 1", "print(x)"],
+    ]);
+    expect(rs.map((r) => r.calls.map((c) => c.output))).toEqual([
+      ["", "0"],
+      ["", "1"],
+    ]);
+  });
+
+  it("without stateful mode every call is a fresh run", async () => {
+    const engine = new ScriptedEngine((ctx) => (ctx.includes("```output") ? "end" : BLOCK));
+    const sandbox = new TableSandbox({ "print(2+3)": ok("5") });
+    await runToolRollouts(
+      engine,
+      sandbox,
+      [ids("Q")],
+      { ...params, n: 2 },
+      { dialect: "still", maxCalls: 1 },
+    );
+    expect(sandbox.sessions).toEqual([]);
+    expect(sandbox.seen).toEqual(["print(2+3)", "print(2+3)"]);
   });
 
   it("rejects a negative maxCalls", async () => {
