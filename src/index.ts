@@ -1,5 +1,51 @@
 /** Public library API of still-rl: everything the CLI does is importable from here. */
 
+export {
+  authRequired,
+  type CurveKeyPair,
+  curveKeyPair,
+  isLoopbackEndpoint,
+  type PeerCredentials,
+} from "./bridge/auth.js";
+export { decodePayload, encodePayload, NdArray, type TypedArray } from "./bridge/codec.js";
+export {
+  BridgeError,
+  CancelledError,
+  DeadlineError,
+  PeerLostError,
+  RemoteError,
+  VersionMismatchError,
+} from "./bridge/errors.js";
+export { PACKAGE_VERSION, PROTOCOL_VERSION } from "./bridge/protocol.js";
+export {
+  Bridge,
+  type BridgeOptions,
+  type BridgeStats,
+  type CallOptions,
+  type Handler,
+  RemotePeer,
+  type RequestContext,
+} from "./bridge/server.js";
+export { type SpawnPeerOptions, spawnPeer } from "./bridge/spawn.js";
+export type {
+  Completion,
+  Engine,
+  EngineInfo,
+  FinishReason,
+  GenerateRequest,
+  KlEstimator,
+  LossAggregation,
+  PolicySample,
+  SamplingParams,
+  Sequence,
+  SftOptions,
+  SftSample,
+  SftStats,
+  UpdateOptions,
+  UpdateStats,
+} from "./engines/engine.js";
+export { HfEngine, type HfEngineOptions, startHfEngine } from "./engines/hf.js";
+export { buildTinyModel, type TinyModelOptions } from "./engines/tiny.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export {
   type ArithmeticProblem,

@@ -13,7 +13,7 @@ import copy
 import json
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,10 +159,13 @@ class HfEngine:
 
     # --- generation --------------------------------------------------------------------------------------------
 
-    def generate(self, inputs: Sequence[np.ndarray], params: SamplingParams) -> list[Completion]:
+    def generate(
+        self, inputs: Sequence[np.ndarray], params: SamplingParams, check: Callable[[], None] | None = None
+    ) -> list[Completion]:
+        """`check` runs before every decoding step; it may raise to abandon the call (cancellation)."""
         self._check_ids(inputs, "inputs")
         return generate(
-            self.policy, inputs, params, eos_ids=self.eos_ids, pad_id=self.pad_id, decode=self._decode
+            self.policy, inputs, params, eos_ids=self.eos_ids, pad_id=self.pad_id, decode=self._decode, check=check
         )
 
     # --- scoring -----------------------------------------------------------------------------------------------

@@ -105,6 +105,7 @@ def generate(
     eos_ids: set[int],
     pad_id: int,
     decode: Callable[[list[list[int]]], list[str]],
+    check: Callable[[], None] | None = None,
 ) -> list[Completion]:
     params.validate()
     if not inputs:
@@ -142,6 +143,8 @@ def generate(
             next_pos = next_pos.repeat_interleave(n, 0)
         rows = torch.arange(total, device=device)
         for step in range(params.max_new_tokens):
+            if check is not None:
+                check()
             tok, lp = _sample(logits, params, gen)
             row_list, tok_list = rows.tolist(), tok.tolist()
             lp_list = lp.tolist() if params.return_logprobs else None

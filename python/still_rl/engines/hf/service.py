@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ...bridge.peer import current_call
 from .engine import HfEngine, PolicySample, SftOptions, UpdateOptions
 from .sampling import SamplingParams
 
@@ -101,7 +102,9 @@ def operations(engine: HfEngine) -> dict[str, Callable[[Payload], Payload]]:
         inputs = _ids_list(_field(p, "inputs", "generate"), "generate.inputs")
         params = _options(SamplingParams, _field(p, "params", "generate"), SAMPLING_PARAMS, "generate.params")
         params = SamplingParams(**{**params.__dict__, "stop": tuple(params.stop)})
-        completions = engine.generate(inputs, params)
+        # A cancelled or expired request stops sampling at the next token instead of running to the end.
+        call = current_call()
+        completions = engine.generate(inputs, params, check=call.raise_if_cancelled if call else None)
         return {
             "completions": [
                 {
