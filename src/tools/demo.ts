@@ -15,31 +15,40 @@ const positiveInt = () => z.number().int().positive();
 const digitRange = z
   .tuple([positiveInt(), positiveInt()])
   .refine(([lo, hi]) => lo <= hi, "expected [min, max] with min <= max");
+/** A block whose every field has a default: absent, it parses to its defaults. */
+const defaults = <T extends z.ZodType>(schema: T) => schema.default(() => schema.parse({}) as never);
+
+const sandboxBlock = z.strictObject({
+  timeout_ms: positiveInt().default(5_000),
+  /** Model-facing output length; default the dialect's (STILL: 400). */
+  max_output_chars: positiveInt().optional(),
+  pool_size: positiveInt().default(2),
+});
 
 export const demoToolsConfigSchema = z.strictObject({
   name: z.string().min(1).default("demo-tools"),
   seed: z.number().int().default(0),
   /** The tiny model the engine builds (python -m still_rl.engines.hf.tiny). */
-  model: z
-    .strictObject({
+  model: defaults(
+    z.strictObject({
       hidden: positiveInt().default(64),
       layers: positiveInt().default(2),
       heads: positiveInt().default(4),
       kv_heads: positiveInt().default(2),
-    })
-    .default({ hidden: 64, layers: 2, heads: 4, kv_heads: 2 }),
-  data: z
-    .strictObject({
+    }),
+  ),
+  data: defaults(
+    z.strictObject({
       /** Digits of the first and second factor. */
       a_digits: digitRange.default([3, 4]),
       b_digits: digitRange.default([2, 3]),
       train_problems: positiveInt().default(20_000),
       /** Held out: none of these pairs is in the training traces. */
       test_problems: positiveInt().default(100),
-    })
-    .default({ a_digits: [3, 4], b_digits: [2, 3], train_problems: 20_000, test_problems: 100 }),
-  sft: z
-    .strictObject({
+    }),
+  ),
+  sft: defaults(
+    z.strictObject({
       steps: positiveInt().default(1200),
       batch_size: positiveInt().default(32),
       lr: z.number().positive().default(3e-3),
@@ -47,32 +56,19 @@ export const demoToolsConfigSchema = z.strictObject({
       warmup_steps: z.number().int().nonnegative().default(30),
       max_grad_norm: z.number().positive().default(1),
       log_every: positiveInt().default(100),
-    })
-    .default({ steps: 1200, batch_size: 32, lr: 3e-3, warmup_steps: 30, max_grad_norm: 1, log_every: 100 }),
-  tools: z
-    .strictObject({
+    }),
+  ),
+  tools: defaults(
+    z.strictObject({
       dialect: z.enum(Object.keys(DIALECTS) as [DialectName, ...DialectName[]]).default("still"),
       max_calls: positiveInt().default(1),
       stateful: z.boolean().default(false),
-      sandbox: z
-        .strictObject({
-          timeout_ms: positiveInt().default(5_000),
-          max_output_chars: positiveInt().optional(),
-          pool_size: positiveInt().default(2),
-        })
-        .default({ timeout_ms: 5_000, pool_size: 2 }),
-    })
-    .default({
-      dialect: "still",
-      max_calls: 1,
-      stateful: false,
-      sandbox: { timeout_ms: 5_000, pool_size: 2 },
+      /** bwrap: bubblewrap namespaces, failing closed; none: rlimits only (a loud warning on every run). */
+      isolation: z.enum(["bwrap", "none"]).default("bwrap"),
+      sandbox: defaults(sandboxBlock),
     }),
-  eval: z
-    .strictObject({
-      max_new_tokens: positiveInt().default(96),
-    })
-    .default({ max_new_tokens: 96 }),
+  ),
+  eval: defaults(z.strictObject({ max_new_tokens: positiveInt().default(96) })),
 });
 
 export type DemoToolsConfig = z.output<typeof demoToolsConfigSchema>;
