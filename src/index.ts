@@ -27,6 +27,7 @@ export {
   type RequestContext,
 } from "./bridge/server.js";
 export { type SpawnPeerOptions, spawnPeer } from "./bridge/spawn.js";
+export * from "./config/index.js";
 export type {
   Completion,
   Engine,
@@ -46,6 +47,7 @@ export type {
 } from "./engines/engine.js";
 export { HfEngine, type HfEngineOptions, startHfEngine } from "./engines/hf.js";
 export { buildTinyModel, type TinyModelOptions } from "./engines/tiny.js";
+export { PROMPT_TEXTS, renderPrompt, templateText } from "./prompts/templates.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export {
   type ArithmeticProblem,
@@ -54,7 +56,7 @@ export {
   demoToolsConfigSchema,
   runToolDemo,
 } from "./tools/demo.js";
-export { DIALECTS, type DialectName, getDialect, type ToolDialect } from "./tools/dialect.js";
+export { DIALECTS, type DialectName, getDialect, type ToolDialectSpec } from "./tools/dialect.js";
 export {
   type ExecutionOutcome,
   type ExecutionStatus,

@@ -8,7 +8,10 @@ export interface CliCommand<A = object> {
   command: string;
   describe: string;
   builder: (yargs: Argv) => Argv<A>;
-  run: (args: ArgumentsCamelCase<A>) => Promise<number | undefined> | number | undefined;
+  /** Absent on a command that only groups subcommands (`still config validate|print`). */
+  run?: (args: ArgumentsCamelCase<A>) => Promise<number | undefined> | number | undefined;
+  // biome-ignore lint/suspicious/noExplicitAny: each subcommand has its own argument type
+  subcommands?: CliCommand<any>[];
 }
 
 export function defineCommand<A>(command: CliCommand<A>): CliCommand<A> {

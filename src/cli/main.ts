@@ -1,5 +1,6 @@
-import yargs from "yargs";
+import yargs, { type Argv } from "yargs";
 import { isUserError } from "../util/errors.js";
+import type { CliCommand } from "./command.js";
 import { commands } from "./commands/index.js";
 
 const EXIT_OK = 0;
@@ -21,11 +22,20 @@ export async function main(argv: string[]): Promise<number> {
       if (err) throw err;
       usageError = msg;
     });
-  for (const c of commands) {
-    cli.command(c.command, c.describe, c.builder, async (args) => {
-      exitCode = (await c.run(args)) ?? EXIT_OK;
+  // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
+  const register = (parent: Argv, c: CliCommand<any>): void => {
+    const builder = (y: Argv) => {
+      const built = c.builder(y) as Argv;
+      for (const sub of c.subcommands ?? []) register(built, sub);
+      return c.subcommands
+        ? built.demandCommand(1, `name a subcommand; \`still ${c.command} --help\` lists them`)
+        : built;
+    };
+    parent.command(c.command, c.describe, builder, async (args) => {
+      if (c.run) exitCode = (await c.run(args)) ?? EXIT_OK;
     });
-  }
+  };
+  for (const c of commands) register(cli, c);
   try {
     await cli.parseAsync();
   } catch (err) {

@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import type { RunConfig } from "../config/index.js";
 import { type PythonInterpreter, resolvePython } from "../pyenv/python.js";
 
 /** One line of the doctor's report. `ok: false` with `fix` means a requirement is not met. */
@@ -19,6 +20,23 @@ export interface Requirements {
   packages: string[];
   sandbox: boolean;
   cuda: boolean;
+}
+
+/** What the Python side of each backend imports; GPU backends also need CUDA. */
+const BACKEND_PACKAGES: Record<RunConfig["backend"]["type"], string[]> = {
+  hf: ["torch", "transformers", "pyzmq", "msgpack"],
+  verl: ["verl", "ray", "vllm", "torch", "transformers", "pyzmq", "msgpack"],
+  openrlhf: ["openrlhf", "ray", "vllm", "torch", "transformers"],
+};
+
+/** Derive what a run needs from its config. */
+export function requirementsFor(config: RunConfig): Requirements {
+  const type = config.backend.type;
+  return {
+    packages: BACKEND_PACKAGES[type],
+    sandbox: config.tools.enabled && config.tools.isolation === "bwrap",
+    cuda: type !== "hf" || config.backend.hf.device === "cuda",
+  };
 }
 
 const PYTHON_PACKAGES = ["torch", "transformers", "pyzmq", "msgpack", "verl", "openrlhf", "vllm", "ray"];

@@ -20,7 +20,7 @@
 
 export type DialectName = "still" | "still_harness" | "qwen" | "torl" | "retool";
 
-export interface ToolDialect {
+export interface ToolDialectSpec {
   name: DialectName;
   /** Stop strings that end a tool call (the engine keeps them in the generated text). */
   stop: string[];
@@ -79,7 +79,7 @@ function stillParse(text: string): string | null {
   return body === null ? null : openPythonBlock(body);
 }
 
-export const DIALECTS: Record<DialectName, ToolDialect> = {
+export const DIALECTS: Record<DialectName, ToolDialectSpec> = {
   still: {
     name: "still",
     stop: ["```\n\n"],
@@ -143,8 +143,8 @@ function retoolParse(text: string): string | null {
   return pyStrip(body.slice(py + PY_OPEN.length).replaceAll(FENCE, ""));
 }
 
-export function getDialect(name: string): ToolDialect {
-  const dialect = (DIALECTS as Record<string, ToolDialect | undefined>)[name];
+export function getDialect(name: string): ToolDialectSpec {
+  const dialect = (DIALECTS as Record<string, ToolDialectSpec | undefined>)[name];
   if (!dialect) {
     throw new Error(`unknown tool dialect "${name}" (known: ${Object.keys(DIALECTS).join(", ")})`);
   }

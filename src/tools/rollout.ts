@@ -7,7 +7,7 @@
  */
 
 import type { Completion, Engine, FinishReason, SamplingParams } from "../engines/engine.js";
-import { type DialectName, getDialect, type ToolDialect } from "./dialect.js";
+import { type DialectName, getDialect, type ToolDialectSpec } from "./dialect.js";
 import { type ExecutionOutcome, type ExecutionStatus, toolOutputText } from "./output.js";
 
 /** Runs one snippet in isolation. */
@@ -21,7 +21,7 @@ export interface ToolSandbox extends ToolRunner {
 }
 
 export interface ToolOptions {
-  dialect: DialectName | ToolDialect;
+  dialect: DialectName | ToolDialectSpec;
   /** Executions per response; after the last one, generation goes on without stopping at code blocks. */
   maxCalls: number;
   /** Model-facing output length; defaults to the dialect's upstream value. */

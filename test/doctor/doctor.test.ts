@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatDoctor, runDoctor } from "../../src/doctor/doctor.js";
+import { runCli } from "../helpers/cli.js";
 
 describe("still doctor", () => {
   it("reports the project interpreter and its packages through pythonia", async () => {
@@ -20,5 +21,13 @@ describe("still doctor", () => {
     expect(verl?.fix).toMatch(/pip install verl/);
     // CI machines have no GPU; on a GPU machine the same requirement is met.
     expect(cuda?.ok).toBe(/GPU\(s\)/.test(cuda?.value ?? ""));
+  });
+});
+
+describe("still doctor --config", () => {
+  it("exits 1 and says how to fix what an OpenRLHF run lacks here", async () => {
+    const r = await runCli(["doctor", "--config", "configs/still3/still3-1.5b.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL openrlhf\s+not installed\n\s+fix: .*pip install openrlhf/);
   });
 });

@@ -1,6 +1,7 @@
 import type { CliCommand } from "../command.js";
+import { configCommand } from "./config.js";
 import { doctorCommand } from "./doctor.js";
 
 /** Every command of `still`, in the order `still --help` lists them. */
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
-export const commands: CliCommand<any>[] = [doctorCommand];
+export const commands: CliCommand<any>[] = [configCommand, doctorCommand];
