@@ -75,3 +75,14 @@ export {
   toolCallStats,
 } from "./tools/rollout.js";
 export { UserError } from "./util/errors.js";
+export {
+  extractAnswerTag,
+  extractBoxed,
+  extractFallback,
+  VerifierPool,
+  type VerifierPoolOptions,
+  type VerifyItem,
+  type VerifyOptions,
+  type VerifyResult,
+  verify,
+} from "./verify/index.js";

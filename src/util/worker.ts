@@ -11,5 +11,9 @@ export function startWorker(callerUrl: string, name: string, options: WorkerOpti
   const js = new URL(`./${name}.js`, callerUrl);
   if (existsSync(fileURLToPath(js))) return new Worker(js, options);
   const ts = new URL(`./${name}.ts`, callerUrl);
-  return new Worker(ts, { ...options, execArgv: [...(options.execArgv ?? []), "--import", "tsx"] });
+  // Node 20 loads a worker's entry module before `--import tsx` hooks apply, so a `.ts` entry fails with
+  // "Unknown file extension"; register tsx inside the worker first, then import the entry.
+  const api = import.meta.resolve("tsx/esm/api");
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(ts.href)}); })`;
+  return new Worker(boot, { ...options, eval: true });
 }

@@ -1,0 +1,819 @@
+import type { Node, RelOp } from "./ast.js";
+import { show } from "./ast.js";
+import { asRational, divideVals, evaluate, exEqual, resetBudget, type Val, ValueError } from "./evaluate.js";
+import { parseAnswer } from "./parse.js";
+import type { Rational } from "./rational.js";
+import * as Q from "./rational.js";
+import type { VerifyOptions } from "./types.js";
+
+export interface Comparison {
+  equal: boolean;
+  reason: string;
+}
+
+/** Random points per identity test, and how many must be defined. */
+const POINTS = 6;
+const MIN_POINTS = 3;
+/** Relative tolerance for values that only have a floating-point form (transcendental functions). */
+const FLOAT_REL = 1e-9;
+/** A float this small counts as the exact zero it is compared with (sin π computes as 1.2e-16). */
+const FLOAT_ZERO = 1e-12;
+const MAX_LIST = 64;
+const MAX_MATCH_STEPS = 20_000;
+const CONSTANTS = new Set(["pi", "e", "i", "inf", "..."]);
+
+interface Ctx {
+  options: VerifyOptions;
+  reason: string;
+  /** Some value could not be evaluated; a structural comparison is the last resort. */
+  unknown: boolean;
+  steps: number;
+}
+
+class CapError extends Error {}
+
+export function compareAnswers(gold: string[], pred: string[], options: VerifyOptions): Comparison {
+  const g = parseAll(gold);
+  const p = parseAll(pred);
+  if (!g || !p) {
+    const equal = normalizeText(gold.join(",")) === normalizeText(pred.join(","));
+    return { equal, reason: equal ? "string" : g ? "unparsed-answer" : "unparsed-gold" };
+  }
+  const ctx: Ctx = { options, reason: "mismatch", unknown: false, steps: 0 };
+  resetBudget();
+  try {
+    if (match(foldMatrices(expandPm(g)), foldMatrices(expandPm(p)), ctx)) return { equal: true, reason: ctx.reason };
+  } catch (e) {
+    if (!(e instanceof CapError || e instanceof ValueError)) throw e;
+    return { equal: show(g) === show(p), reason: show(g) === show(p) ? "structural" : "capped" };
+  }
+  if (ctx.unknown && show(g) === show(p)) return { equal: true, reason: "structural" };
+  return { equal: false, reason: ctx.unknown ? "mismatch-unevaluated" : "mismatch" };
+}
+
+function parseAll(parts: string[]): Node | null {
+  const nodes: Node[] = [];
+  for (const s of parts) {
+    let n: Node;
+    try {
+      n = parseAnswer(s);
+    } catch {
+      return null;
+    }
+    if (parts.length > 1 && n.k === "list" && n.sep !== ";") nodes.push(...n.xs);
+    else nodes.push(n);
+  }
+  return nodes.length === 1 ? nodes[0]! : { k: "list", xs: nodes, sep: "box" };
+}
+
+export function normalizeText(s: string): string {
+  return s
+    .replace(/\\(text|textbf|mathrm|mbox|textnormal|mathbf)\s*/g, "")
+    .replace(/\\[dtc]frac/g, "\\frac")
+    .replace(/\\left|\\right|\\[,;:! ]|\\q?quad|[\s{}$]/g, "")
+    .replace(/[.]+$/, "")
+    .toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// ± expansion: "1 \pm \sqrt 2" is the list of both values.
+
+function expandPm(n: Node): Node {
+  if (n.k === "list") return { ...n, xs: n.xs.flatMap((x) => pmVariants(x)) };
+  const vs = pmVariants(n);
+  return vs.length === 1 ? vs[0]! : { k: "list", xs: vs, sep: "," };
+}
+
+function pmVariants(n: Node): Node[] {
+  const out = variants(n);
+  return out.length > 8 ? [n] : out;
+}
+
+function variants(n: Node): Node[] {
+  switch (n.k) {
+    case "pm": {
+      const as = n.a ? variants(n.a) : [null];
+      const bs = variants(n.b);
+      const out: Node[] = [];
+      for (const a of as)
+        for (const b of bs) {
+          const minus: Node = { k: "neg", x: b };
+          out.push(a ? { k: "add", xs: [a, b] } : b, a ? { k: "add", xs: [a, minus] } : minus);
+        }
+      return out;
+    }
+    case "add":
+    case "mul":
+    case "rel":
+    case "ratio":
+      return combos(n.xs.map(variants)).map((xs) => ({ ...n, xs }));
+    case "neg":
+    case "pct":
+    case "deg":
+      return variants(n.x).map((x) => ({ ...n, x }));
+    case "div":
+    case "pow":
+      return combos([variants(n.a), variants(n.b)]).map(([a, b]) => ({ ...n, a: a!, b: b! }));
+    case "fn":
+      return combos(n.args.map(variants)).map((args) => ({ ...n, args }));
+    default:
+      return [n];
+  }
+}
+
+function combos(lists: Node[][]): Node[][] {
+  let acc: Node[][] = [[]];
+  for (const l of lists) {
+    const next: Node[][] = [];
+    for (const prefix of acc) for (const x of l) next.push([...prefix, x]);
+    acc = next;
+    if (acc.length > 16) return [lists.map((l2) => l2[0]!)];
+  }
+  return acc;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Matrix arithmetic written out in an answer: sums, scalar multiples and products, entry by entry.
+
+type Matrix = Node & { k: "matrix" };
+
+function foldMatrices(n: Node): Node {
+  switch (n.k) {
+    case "list":
+      return { ...n, xs: n.xs.map(foldMatrices) };
+    case "neg": {
+      const x = foldMatrices(n.x);
+      return x.k === "matrix" ? mapEntries(x, (e) => ({ k: "neg", x: e })) : { ...n, x };
+    }
+    case "add": {
+      const xs = n.xs.map(foldMatrices);
+      if (!xs.some((x) => x.k === "matrix")) return { ...n, xs };
+      const first = xs[0]!;
+      if (first.k !== "matrix" || !xs.every((x) => x.k === "matrix" && sameShape(x, first))) return { ...n, xs };
+      return {
+        k: "matrix",
+        rows: first.rows.map((r, i) => r.map((_, j) => ({ k: "add", xs: xs.map((x) => (x as Matrix).rows[i]![j]!) }))),
+      };
+    }
+    case "mul": {
+      const xs = n.xs.map(foldMatrices);
+      if (!xs.some((x) => x.k === "matrix")) return { ...n, xs };
+      let acc: Node = xs[0]!;
+      for (const x of xs.slice(1)) {
+        if (acc.k === "matrix" && x.k === "matrix") {
+          const a: Matrix = acc;
+          if (a.rows[0]!.length !== x.rows.length) return { ...n, xs };
+          acc = {
+            k: "matrix",
+            rows: a.rows.map((r) => x.rows[0]!.map((_, j) => ({ k: "add", xs: r.map((e, t) => ({ k: "mul", xs: [e, x.rows[t]![j]!] })) }) as Node)),
+          };
+        } else if (acc.k === "matrix") {
+          acc = mapEntries(acc, (e) => ({ k: "mul", xs: [e, x] }));
+        } else if (x.k === "matrix") {
+          const s = acc;
+          acc = mapEntries(x, (e) => ({ k: "mul", xs: [s, e] }));
+        } else acc = { k: "mul", xs: [acc, x] };
+      }
+      return acc;
+    }
+    default:
+      return n;
+  }
+}
+
+function sameShape(a: Matrix, b: Matrix): boolean {
+  return a.rows.length === b.rows.length && a.rows[0]!.length === b.rows[0]!.length;
+}
+
+function mapEntries(m: Matrix, f: (e: Node) => Node): Matrix {
+  return { k: "matrix", rows: m.rows.map((r) => r.map(f)) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The cascade.
+
+function step(ctx: Ctx): void {
+  if (++ctx.steps > MAX_MATCH_STEPS) throw new CapError("comparison budget exhausted");
+}
+
+function decided(ctx: Ctx, reason: string): true {
+  ctx.reason = reason;
+  return true;
+}
+
+function match(g: Node, p: Node, ctx: Ctx): boolean {
+  step(ctx);
+  if (g.k === "list" && g.xs.length === 1) return match(g.xs[0]!, p, ctx);
+  if (p.k === "list" && p.xs.length === 1) return match(g, p.xs[0]!, ctx);
+  if (g.k === "list" || p.k === "list") return matchLists(g, p, ctx);
+  if (g.k === "set" || p.k === "set") return matchSets(g, p, ctx);
+  if (g.k === "rel" || p.k === "rel") return matchRel(g, p, ctx);
+  if (g.k === "union" || p.k === "union") return matchIntervals(g, p, ctx);
+  if (g.k === "pct" || p.k === "pct") return matchPct(g, p, ctx);
+  if (g.k === "deg" || p.k === "deg") return matchDeg(g, p, ctx);
+  if (g.k === "tuple" || p.k === "tuple" || g.k === "matrix" || p.k === "matrix")
+    return matchSequences(g, p, ctx);
+  if (g.k === "text" || p.k === "text") return matchText(g, p, ctx);
+  if (g.k === "base" || p.k === "base") return matchBase(g, p, ctx);
+  return matchValue(g, p, ctx);
+}
+
+function items(n: Node): Node[] {
+  return n.k === "list" || n.k === "set" ? n.xs : [n];
+}
+
+function matchLists(g: Node, p: Node, ctx: Ctx): boolean {
+  // Relations joined by "or" describe a set: "x < -1 or x > 3" is (-∞,-1) ∪ (3,∞).
+  if (isIntervalish(g) || isIntervalish(p)) {
+    const gi = intervalSet(g);
+    const pi = intervalSet(p);
+    if (gi && pi) return matchIntervalSets(gi, pi, ctx);
+  }
+  // A `{}`-grouped or bare list against a tuple keeps order: "{1,3}" is the pair (1,3).
+  if (g.k === "tuple" && p.k === "list") return ordered(g.xs, p.xs, ctx, "tuple");
+  if (p.k === "tuple" && g.k === "list") return ordered(g.xs, p.xs, ctx, "tuple");
+  return unordered(dedupe(items(g)), dedupe(items(p)), ctx);
+}
+
+function matchSets(g: Node, p: Node, ctx: Ctx): boolean {
+  if (
+    g.k === "tuple" ||
+    p.k === "tuple" ||
+    g.k === "rel" ||
+    p.k === "rel" ||
+    g.k === "union" ||
+    p.k === "union"
+  ) {
+    if (g.k === "union" || p.k === "union" || g.k === "rel" || p.k === "rel")
+      return matchIntervals(g, p, ctx);
+    return false;
+  }
+  return unordered(dedupe(items(g)), dedupe(items(p)), ctx);
+}
+
+function dedupe(xs: Node[]): Node[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = show(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function ordered(gx: Node[], px: Node[], ctx: Ctx, reason: string): boolean {
+  if (gx.length !== px.length) return false;
+  for (let k = 0; k < gx.length; k++) if (!match(gx[k]!, px[k]!, ctx)) return false;
+  return decided(ctx, reason);
+}
+
+function unordered(gx: Node[], px: Node[], ctx: Ctx): boolean {
+  if (gx.length !== px.length || gx.length > MAX_LIST) return false;
+  const used = new Array<boolean>(px.length).fill(false);
+  for (const x of gx) {
+    let found = false;
+    for (let k = 0; k < px.length && !found; k++) {
+      if (!used[k] && match(x, px[k]!, ctx)) {
+        used[k] = true;
+        found = true;
+      }
+    }
+    if (!found) return false;
+  }
+  return decided(ctx, "set");
+}
+
+// Relations --------------------------------------------------------------------------------------------------
+
+/** Left-hand sides that name what the answer is: `x`, `f(x)`, `a_3`, `(p,q)`, `|AB|`, `AB`, `S:S'`. */
+function isNameLike(n: Node): boolean {
+  switch (n.k) {
+    case "sym":
+      return !CONSTANTS.has(n.name);
+    case "fn":
+      return n.name.startsWith("call:") || (n.name === "abs" && n.args.every(isNameLike));
+    case "mul":
+    case "ratio":
+    case "tuple":
+      return n.xs.every(isNameLike);
+    case "div":
+      return isNameLike(n.a) && isNameLike(n.b);
+    case "list":
+      return n.xs.every(isNameLike);
+    default:
+      return false;
+  }
+}
+
+const last = (xs: Node[]) => xs[xs.length - 1]!;
+const isEquality = (n: Node) => n.k === "rel" && n.ops.every((o) => o === "=");
+const isInequality = (n: Node) =>
+  n.k === "rel" && n.ops.length > 0 && n.ops.every((o) => o === "<" || o === "<=" || o === ">" || o === ">=");
+
+/** The value an assignment or approximation states: `x = 5` → 5, `x = 1/3 ≈ 0.33` → [1/3, 0.33]. */
+function statedValues(n: Node & { k: "rel" }, anyLhs = false): Node[] | null {
+  if (n.ops.includes("~")) {
+    const k = n.ops.indexOf("~");
+    const before = n.xs[k]!;
+    const out = [last(n.xs)];
+    if (!isNameLike(before)) out.unshift(before);
+    return out;
+  }
+  if (isEquality(n) && (anyLhs || isNameLike(n.xs[0]!))) return [last(n.xs)];
+  return null;
+}
+
+function matchRel(g: Node, p: Node, ctx: Ctx): boolean {
+  if (g.k === "rel" && g.ops.length === 1 && g.ops[0] === "in") return match(g.xs[1]!, p, ctx);
+  if (p.k === "rel" && p.ops.length === 1 && p.ops[0] === "in") return match(g, p.xs[1]!, ctx);
+  if (g.k === "rel" && p.k === "rel" && !g.ops.includes("~") && !p.ops.includes("~"))
+    return matchRelations(g, p, ctx);
+  if (p.k === "rel" && (g.k !== "rel" || p.ops.includes("~"))) {
+    if (isInequality(p) && (g.k === "tuple" || g.k === "union" || g.k === "set"))
+      return matchIntervals(g, p, ctx);
+    // A response may show its work: "3 \cdot 4 = 12" states 12.
+    const vs = statedValues(p, true);
+    if (vs) return vs.some((v) => match(g, v, ctx));
+    return false;
+  }
+  if (g.k === "rel") {
+    if (isInequality(g) && (p.k === "tuple" || p.k === "union" || p.k === "set"))
+      return matchIntervals(g, p, ctx);
+    const vs = statedValues(g);
+    if (vs) return match(vs[0]!, p, ctx);
+  }
+  return false;
+}
+
+function matchRelations(g: Node & { k: "rel" }, p: Node & { k: "rel" }, ctx: Ctx): boolean {
+  if (isEquality(g) && isEquality(p)) {
+    // Same name on the left: compare what is assigned (handles tuples and lists on the right).
+    if (isNameLike(g.xs[0]!) && show(g.xs[0]!) === show(p.xs[0]!)) return match(last(g.xs), last(p.xs), ctx);
+    return matchEquations(g.xs[0]!, last(g.xs), "=", p.xs[0]!, last(p.xs), "=", ctx);
+  }
+  if (isInequality(g) && isInequality(p)) {
+    if (g.xs.length === 2 && p.xs.length === 2) {
+      return matchEquations(g.xs[0]!, g.xs[1]!, g.ops[0]!, p.xs[0]!, p.xs[1]!, p.ops[0]!, ctx);
+    }
+ if (matchIntervals(g, p, ctx)) return true;
+    // Chains that are not intervals ("f(2) < f(1) < f(4)"): the same relations between matching terms.
+    return g.ops.join() === p.ops.join() && ordered(g.xs, p.xs, ctx, "relation");
+  }
+  if (g.ops.length === 1 && p.ops.length === 1 && g.ops[0] === "!=" && p.ops[0] === "!=") {
+    return matchEquations(g.xs[0]!, g.xs[1]!, "!=", p.xs[0]!, p.xs[1]!, "!=", ctx);
+  }
+  return false;
+}
+
+/** `lhs op rhs` as `expr op' 0` with op' one of =, <, <=, != . */
+function oneSided(lhs: Node, rhs: Node, op: RelOp): { e: Node; op: RelOp } {
+  const minus = (a: Node, b: Node): Node => ({ k: "add", xs: [a, { k: "neg", x: b }] });
+  if (op === ">") return { e: minus(rhs, lhs), op: "<" };
+  if (op === ">=") return { e: minus(rhs, lhs), op: "<=" };
+  return { e: minus(lhs, rhs), op };
+}
+
+/** Equations and inequalities up to rearrangement and scaling (positive scaling for inequalities). */
+function matchEquations(gl: Node, gr: Node, gop: RelOp, pl: Node, pr: Node, pop: RelOp, ctx: Ctx): boolean {
+  const a = oneSided(gl, gr, gop);
+  const b = oneSided(pl, pr, pop);
+  if (a.op !== b.op) return false;
+  const vars = freeVars(a.e);
+  if (!sameSet(vars, freeVars(b.e))) return false;
+  let ratio: Val | null = null;
+  let good = 0;
+  for (const env of points(vars, a.e, b.e)) {
+    const va = tryEval(a.e, env, ctx);
+    const vb = tryEval(b.e, env, ctx);
+    if (!va || !vb) continue;
+    const za = isZeroVal(va);
+    const zb = isZeroVal(vb);
+    if (za === null || zb === null) return false;
+    if (za && zb) continue;
+    if (za !== zb) return false;
+    const r = divide(va, vb);
+    if (!r) return false;
+    if (a.op !== "=" && a.op !== "!=" && !(r.f > 0)) return false;
+    if (ratio === null) ratio = r;
+    else if (!valuesEqual(ratio, r, ctx)) return false;
+    good++;
+  }
+  return (good >= MIN_POINTS || (vars.size === 0 && good >= 1)) && decided(ctx, "equation");
+}
+
+// Intervals ---------------------------------------------------------------------------------------------------
+
+interface Interval {
+  lo: Node;
+  hi: Node;
+  loClosed: boolean;
+  hiClosed: boolean;
+}
+
+const NEG_INF: Node = { k: "neg", x: { k: "sym", name: "inf" } };
+const POS_INF: Node = { k: "sym", name: "inf" };
+
+function isIntervalish(n: Node): boolean {
+  return (
+    n.k === "union" || isInequality(n) || (n.k === "list" && n.xs.length > 0 && n.xs.every(isInequality))
+  );
+}
+
+/** A set of reals as intervals (points as closed degenerate ones), or null when it is not one. */
+function intervalSet(n: Node): Interval[] | null {
+  switch (n.k) {
+    case "tuple":
+      return n.xs.length === 2
+        ? [{ lo: n.xs[0]!, hi: n.xs[1]!, loClosed: n.open === "[", hiClosed: n.close === "]" }]
+        : null;
+    case "set":
+      return n.xs.map((x) => ({ lo: x, hi: x, loClosed: true, hiClosed: true }));
+    case "union": {
+      const out: Interval[] = [];
+      for (const x of n.xs) {
+        const s = intervalSet(x);
+        if (!s) return null;
+        out.push(...s);
+      }
+      return out;
+    }
+    case "list": {
+      if (n.sep === "and" || !n.xs.every(isInequality)) return null;
+      const out: Interval[] = [];
+      for (const x of n.xs) {
+        const s = intervalSet(x);
+        if (!s) return null;
+        out.push(...s);
+      }
+      return out;
+    }
+    case "rel": {
+      if (n.ops.length === 1 && n.ops[0] === "in") return intervalSet(n.xs[1]!);
+      if (!isInequality(n)) return null;
+      const varIdx = n.xs.findIndex((x) => isNameLike(x));
+      if (varIdx === -1 || n.xs.some((x, k) => k !== varIdx && freeVars(x).size > 0)) return null;
+      const v = n.xs[varIdx]!;
+      const isAbs = v.k === "fn" && v.name === "abs";
+      if (n.xs.length === 2) {
+        const op = n.ops[0]!;
+        const other = n.xs[1 - varIdx]!;
+        // Normalise to "var op other".
+        const flip: Record<string, RelOp> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
+        const o = varIdx === 0 ? op : flip[op]!;
+        const below = o === "<" || o === "<=";
+        const closed = o === "<=" || o === ">=";
+        if (isAbs && below) return [{ lo: { k: "neg", x: other }, hi: other, loClosed: closed, hiClosed: closed }];
+        if (isAbs) {
+          return [
+            { lo: NEG_INF, hi: { k: "neg", x: other }, loClosed: false, hiClosed: closed },
+            { lo: other, hi: POS_INF, loClosed: closed, hiClosed: false },
+          ];
+        }
+        if (below) return [{ lo: NEG_INF, hi: other, loClosed: false, hiClosed: closed }];
+        return [{ lo: other, hi: POS_INF, loClosed: closed, hiClosed: false }];
+      }
+      const [o1, o2] = n.ops;
+      if (n.xs.length === 3 && varIdx === 1 && isAbs && (o1 === "<" || o1 === "<=") && (o2 === "<" || o2 === "<=")) {
+        // a ≤ |z| ≤ b is [-b, -a] ∪ [a, b].
+        const [a, , b] = n.xs as [Node, Node, Node];
+        return [
+          { lo: { k: "neg", x: b }, hi: { k: "neg", x: a }, loClosed: o2 === "<=", hiClosed: o1 === "<=" },
+          { lo: a, hi: b, loClosed: o1 === "<=", hiClosed: o2 === "<=" },
+        ];
+      }
+      if (n.xs.length === 3 && varIdx === 1 && !isAbs) {
+        if ((o1 === "<" || o1 === "<=") && (o2 === "<" || o2 === "<=")) {
+          return [{ lo: n.xs[0]!, hi: n.xs[2]!, loClosed: o1 === "<=", hiClosed: o2 === "<=" }];
+        }
+        if ((o1 === ">" || o1 === ">=") && (o2 === ">" || o2 === ">=")) {
+          return [{ lo: n.xs[2]!, hi: n.xs[0]!, loClosed: o2 === ">=", hiClosed: o1 === ">=" }];
+        }
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+function matchIntervals(g: Node, p: Node, ctx: Ctx): boolean {
+  const gi = intervalSet(g);
+  const pi = intervalSet(p);
+  if (!gi || !pi) return false;
+  return matchIntervalSets(gi, pi, ctx);
+}
+
+function matchIntervalSets(gi: Interval[], pi: Interval[], ctx: Ctx): boolean {
+  if (gi.length !== pi.length || gi.length > MAX_LIST) return false;
+  const used = new Array<boolean>(pi.length).fill(false);
+  for (const a of gi) {
+    const k = pi.findIndex(
+      (b, j) =>
+        !used[j] &&
+        a.loClosed === b.loClosed &&
+        a.hiClosed === b.hiClosed &&
+        match(a.lo, b.lo, ctx) &&
+        match(a.hi, b.hi, ctx),
+    );
+    if (k === -1) return false;
+    used[k] = true;
+  }
+  return decided(ctx, "interval");
+}
+
+// Percent and degrees -----------------------------------------------------------------------------------------
+
+function scaled(x: Node, factor: Node): Node {
+  return { k: "mul", xs: [x, factor] };
+}
+const HUNDREDTH: Node = { k: "num", v: Q.rat(1n, 100n), dec: null, sig: 1 };
+const DEGREE: Node = {
+  k: "div",
+  a: { k: "sym", name: "pi" },
+  b: { k: "num", v: Q.rat(180n), dec: null, sig: 3 },
+};
+
+function matchPct(g: Node, p: Node, ctx: Ctx): boolean {
+  const loose = ctx.options.percent !== "strict";
+  if (g.k === "pct" && p.k === "pct") return match(g.x, p.x, ctx);
+  if (g.k === "pct") return (loose && match(g.x, p, ctx)) || match(scaled(g.x, HUNDREDTH), p, ctx);
+  if (p.k === "pct") return (loose && match(g, p.x, ctx)) || match(g, scaled(p.x, HUNDREDTH), ctx);
+  return false;
+}
+
+function matchDeg(g: Node, p: Node, ctx: Ctx): boolean {
+  const loose = ctx.options.degrees !== "strict";
+  if (g.k === "deg" && p.k === "deg") return match(g.x, p.x, ctx);
+  if (g.k === "deg") return (loose && match(g.x, p, ctx)) || match(scaled(g.x, DEGREE), p, ctx);
+  if (p.k === "deg") return (loose && match(g, p.x, ctx)) || match(g, scaled(p.x, DEGREE), ctx);
+  return false;
+}
+
+// Tuples, matrices, text, bases --------------------------------------------------------------------------------
+
+function flatVector(n: Node): Node[] | null {
+  if (n.k === "tuple") return n.xs;
+  if (n.k === "matrix") {
+    if (n.rows.length === 1) return n.rows[0]!;
+    if (n.rows.every((r) => r.length === 1)) return n.rows.map((r) => r[0]!);
+  }
+  return null;
+}
+
+function matchSequences(g: Node, p: Node, ctx: Ctx): boolean {
+  if (g.k === "tuple" && p.k === "tuple") {
+    if (g.open !== p.open || g.close !== p.close) return false;
+    return ordered(g.xs, p.xs, ctx, "tuple");
+  }
+  if (g.k === "matrix" && p.k === "matrix") {
+    if (g.rows.length !== p.rows.length || g.rows[0]!.length !== p.rows[0]!.length) return false;
+    return ordered(g.rows.flat(), p.rows.flat(), ctx, "matrix");
+  }
+  // A vector written as a column matrix or as a tuple.
+  const gv = flatVector(g);
+  const pv = flatVector(p);
+  if (gv && pv && (g.k === "matrix" || p.k === "matrix")) return ordered(gv, pv, ctx, "vector");
+  return false;
+}
+
+function textOf(n: Node): string | null {
+  if (n.k === "text") return n.s.toLowerCase().replace(/[^a-z0-9]/g, "");
+  if (n.k === "sym") return n.name.toLowerCase();
+  return null;
+}
+
+function matchText(g: Node, p: Node, ctx: Ctx): boolean {
+  const a = textOf(g);
+  const b = textOf(p);
+  if (a === null || b === null || a === "") return false;
+  if (g.k === "sym" || p.k === "sym")
+    return (
+      (g.k === "sym" ? g.name : (g as { s: string }).s.trim()) ===
+        (p.k === "sym" ? p.name : (p as { s: string }).s.trim()) && decided(ctx, "text")
+    );
+  return a === b && decided(ctx, "text");
+}
+
+function matchBase(g: Node, p: Node, ctx: Ctx): boolean {
+  const digits = (n: Node) =>
+    n.k === "base"
+      ? n.digits.replace(/^0+(?=.)/, "")
+      : n.k === "num" && n.dec === null && n.v.n >= 0n
+        ? n.v.n.toString()
+        : null;
+  const a = digits(g);
+  const b = digits(p);
+  if (a === null || b === null) return false;
+  if (g.k === "base" && p.k === "base" && g.base !== p.base) return false;
+  return a === b && decided(ctx, "base");
+}
+
+// Values ------------------------------------------------------------------------------------------------------
+
+function freeVars(n: Node, out = new Set<string>()): Set<string> {
+  switch (n.k) {
+    case "sym":
+      if (!CONSTANTS.has(n.name)) out.add(n.name);
+      break;
+    case "add":
+    case "mul":
+    case "ratio":
+    case "tuple":
+    case "set":
+    case "list":
+    case "union":
+    case "rel":
+      for (const x of n.xs) freeVars(x, out);
+      break;
+    case "neg":
+    case "pct":
+    case "deg":
+      freeVars(n.x, out);
+      break;
+    case "div":
+    case "pow":
+      freeVars(n.a, out);
+      freeVars(n.b, out);
+      break;
+    case "fn":
+      if ((n.name === "sum" || n.name === "prod") && n.args[0]?.k === "sym") {
+        // The bound variable of a sum is not free.
+        const [k, lo, hi, body] = n.args as [Node & { k: "sym" }, Node, Node, Node];
+        freeVars(lo, out);
+        freeVars(hi, out);
+        const inner = freeVars(body);
+        inner.delete(k.name);
+        for (const v of inner) out.add(v);
+      } else for (const x of n.args) freeVars(x, out);
+      break;
+    case "pm":
+      if (n.a) freeVars(n.a, out);
+      freeVars(n.b, out);
+      break;
+    case "matrix":
+      for (const r of n.rows) for (const x of r) freeVars(x, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+/** Deterministic pseudo-random generator (mulberry32): the same pair always gets the same points. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Positive rational points (square roots and logs stay real), distinct per variable; small integers where a
+ * variable bounds a sum or product.
+ */
+function points(vars: Set<string>, ...nodes: Node[]): Map<string, Rational>[] {
+  if (vars.size === 0) return [new Map()];
+  const integer = nodes.some((n) => /(^|[^a-z])(sum|prod)\(/.test(show(n)));
+  const rand = rng(0x5eed);
+  const names = [...vars].sort();
+  const out: Map<string, Rational>[] = [];
+  for (let k = 0; k < POINTS; k++) {
+    const m = new Map<string, Rational>();
+    for (const v of names) {
+      const num = BigInt(3 + Math.floor(rand() * 89));
+      const den = BigInt(2 + Math.floor(rand() * 11));
+      m.set(v, integer ? Q.rat(BigInt(2 + Math.floor(rand() * 9))) : Q.rat(num, den));
+    }
+    out.push(m);
+  }
+  return out;
+}
+
+function tryEval(n: Node, vars: Map<string, Rational>, ctx: Ctx): Val | null {
+  try {
+    const v = evaluate(n, { vars });
+    if (!v.ex && Number.isNaN(v.f)) {
+      ctx.unknown = true;
+      return null;
+    }
+    return v;
+  } catch (e) {
+    if (e instanceof ValueError) {
+      if (/budget/.test(e.message)) throw e;
+      ctx.unknown = true;
+      return null;
+    }
+    throw e;
+  }
+}
+
+function isZeroVal(v: Val): boolean | null {
+  if (v.ex) return v.ex.length === 0;
+  if (v.inf || !Number.isFinite(v.f)) return null;
+  return Math.abs(v.f) < FLOAT_ZERO;
+}
+
+function divide(a: Val, b: Val): Val | null {
+  try {
+    return divideVals(a, b);
+  } catch (e) {
+    if (e instanceof ValueError && !/budget/.test(e.message)) return null;
+    throw e;
+  }
+}
+
+function valuesEqual(a: Val, b: Val, ctx: Ctx): boolean {
+  if (a.inf || b.inf) return a.inf === b.inf && a.f === b.f;
+  if (a.ex && b.ex) return exEqual(a.ex, b.ex);
+  if (!Number.isFinite(a.f) || !Number.isFinite(b.f)) {
+    ctx.unknown = true;
+    return false;
+  }
+  if (a.ex?.length === 0 || b.ex?.length === 0) return Math.abs(a.f - b.f) < FLOAT_ZERO;
+  const tol = Math.max(FLOAT_REL, ctx.options.relTol ?? 0);
+  return Math.abs(a.f - b.f) <= tol * Math.max(Math.abs(a.f), Math.abs(b.f));
+}
+
+interface DecimalLiteral {
+  v: Rational;
+  dec: number;
+  sig: number;
+}
+
+function decimalLiteral(n: Node): DecimalLiteral | null {
+  if (n.k === "num" && n.dec !== null && n.dec > 0) return { v: n.v, dec: n.dec, sig: n.sig };
+  if (n.k === "neg") {
+    const d = decimalLiteral(n.x);
+    return d ? { ...d, v: Q.neg(d.v) } : null;
+  }
+  return null;
+}
+
+const terminates = (r: Rational) => {
+  let d = r.d;
+  while (d % 2n === 0n) d /= 2n;
+  while (d % 5n === 0n) d /= 5n;
+  return d === 1n;
+};
+
+/** A decimal matches an exact value that rounds to its printed digits (two significant digits at least). */
+function roundsTo(x: Val, lit: DecimalLiteral): boolean {
+  if (lit.sig < 2) return false;
+  const r = asRational(x.ex);
+  const scale = 10n ** BigInt(lit.dec);
+  if (r) {
+    if (terminates(r)) return false;
+    const s = Q.mul(r, Q.rat(scale));
+    const twice = Q.add(Q.mul(s, Q.rat(2n)), Q.rat(s.n < 0n ? -1n : 1n));
+    const rounded = twice.n / (twice.d * 2n);
+    return Q.eq(Q.rat(rounded, scale), lit.v);
+  }
+  if (!Number.isFinite(x.f)) return false;
+  const lf = Q.toNumber(lit.v);
+  return Math.abs(x.f - lf) <= 0.5 * 10 ** -lit.dec * (1 + 1e-9) + Math.abs(lf) * 1e-15;
+}
+
+function matchValue(g: Node, p: Node, ctx: Ctx): boolean {
+  const gv = freeVars(g);
+  if (!sameSet(gv, freeVars(p))) return false;
+  if (gv.size === 0) {
+    const a = tryEval(g, new Map(), ctx);
+    const b = tryEval(p, new Map(), ctx);
+    if (!a || !b) return false;
+    if (valuesEqual(a, b, ctx)) return decided(ctx, a.ex && b.ex ? "exact" : "numeric");
+    const gl = decimalLiteral(g);
+    const pl = decimalLiteral(p);
+    if (pl && !gl && roundsTo(a, pl)) return decided(ctx, "decimal");
+    if (gl && !pl && roundsTo(b, gl)) return decided(ctx, "decimal");
+    const tol = ctx.options.relTol;
+    if (
+      tol &&
+      Number.isFinite(a.f) &&
+      Number.isFinite(b.f) &&
+      Math.abs(a.f - b.f) <= tol * Math.max(Math.abs(a.f), Math.abs(b.f))
+    ) {
+      return decided(ctx, "tolerance");
+    }
+    return false;
+  }
+  let good = 0;
+  for (const env of points(gv, g, p)) {
+    const a = tryEval(g, env, ctx);
+    const b = tryEval(p, env, ctx);
+    if (!a && !b) continue;
+    if (!a || !b) return false;
+    if (!valuesEqual(a, b, ctx)) return false;
+    good++;
+  }
+  return good >= MIN_POINTS && decided(ctx, "identity");
+}

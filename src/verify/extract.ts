@@ -1,0 +1,191 @@
+/** Finding the final answer in a model response: boxes, `<answer>` tags, and evaluation-only fallbacks. */
+
+/** An extracted answer: one string per box (several when boxes are adjacent), or null when there is none. */
+export type Extracted = string[] | null;
+
+interface Box {
+  start: number;
+  end: number;
+  content: string;
+}
+
+const BOX_COMMANDS = ["\\boxed", "\\fbox"];
+
+/** End index (exclusive) of the brace group opening at `open`, honouring `\{`/`\}`; -1 when unbalanced. */
+export function matchBrace(s: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92 /* \ */) {
+      i++;
+      continue;
+    }
+    if (c === 123 /* { */) depth++;
+    else if (c === 125 /* } */) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** All outermost `\boxed{…}`, `\boxed x` and `\fbox{…}`, left to right. */
+function findBoxes(s: string): Box[] {
+  const boxes: Box[] = [];
+  let i = 0;
+  while (i < s.length) {
+    let at = -1;
+    let cmd = "";
+    for (const c of BOX_COMMANDS) {
+      const j = s.indexOf(c, i);
+      if (j !== -1 && (at === -1 || j < at)) {
+        at = j;
+        cmd = c;
+      }
+    }
+    if (at === -1) break;
+    let j = at + cmd.length;
+    if (/[A-Za-z]/.test(s[j] ?? "")) {
+      i = j;
+      continue;
+    }
+    while (s[j] === " ") j++;
+    if (s[j] === "{") {
+      const end = matchBrace(s, j);
+      if (end === -1) {
+        // An unclosed box still names an answer: take the rest, as a grader reading it would.
+        boxes.push({ start: at, end: s.length, content: s.slice(j + 1) });
+        break;
+      }
+      boxes.push({ start: at, end, content: s.slice(j + 1, end - 1) });
+      i = end;
+    } else if (j > at + cmd.length) {
+      // `\boxed 5`: the argument runs to the next space or math delimiter.
+      const m = /^[^\s$]+/.exec(s.slice(j, j + 200));
+      if (!m) {
+        i = j;
+        continue;
+      }
+      let content = m[0];
+      const trimmed = content.replace(/[.,;]+$/, "");
+      if (trimmed) content = trimmed;
+      boxes.push({ start: at, end: j + content.length, content });
+      i = j + content.length;
+    } else {
+      i = j;
+    }
+  }
+  return boxes;
+}
+
+/** Text between two boxes that still makes them one answer ("\boxed{1} and \boxed{2}"). */
+function adjacent(gap: string): boolean {
+  if (gap.length <= 10) return true;
+  if (gap.length > 70) return false;
+  return /(^|[^A-Za-z])(and|or)([^A-Za-z]|$)|[,;]/.test(gap);
+}
+
+/** The last box and the boxes adjacent to it, as a list of contents in order. */
+export function extractBoxed(s: string): Extracted {
+  const boxes = findBoxes(s);
+  if (boxes.length === 0) return null;
+  let first = boxes.length - 1;
+  while (first > 0 && adjacent(s.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
+  const out: string[] = [];
+  for (let k = first; k < boxes.length; k++) {
+    const c = boxes[k]!.content;
+    if (out[out.length - 1] !== c) out.push(c);
+  }
+  return out;
+}
+
+/** The last `<answer>…</answer>`; a box inside it wins over the raw content. */
+export function extractAnswerTag(s: string): Extracted {
+  const close = s.lastIndexOf("</answer>");
+  if (close === -1) return null;
+  const open = s.lastIndexOf("<answer>", close);
+  if (open === -1) return null;
+  const inner = s.slice(open + 8, close);
+  const boxed = extractBoxed(inner);
+  if (boxed) return boxed;
+  const t = stripMathDelimiters(inner).trim();
+  return t ? [t] : null;
+}
+
+/** Removes `$`, `\(`, `\)`, `\[`, `\]` delimiters. */
+export function stripMathDelimiters(s: string): string {
+  return s.replace(/\$+|\\[()[\]]/g, " ");
+}
+
+const FINAL_ANSWER = /final answer(?: is)?\s*[:：]?\s*/gi;
+const SENTENCE_END = /\.?\s*I hope it is correct|<\|/i;
+const ANSWER_COLON = /answer(?:\s+is)?\s*[:：]\s*([^\n]+)$/i;
+const LATEX_ENV =
+  /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|(?<!\\)\$((?:\\\$|[^$\n])+?)(?<!\\)\$|\\\(([^\n]+?)\\\)/g;
+const NUMBER = /(?<![A-Za-z])(?:-?\d[\d,]*(?:\.\d+)?(?:\s*\/\s*\d+)?%?|-?\.\d+%?)/g;
+
+/** Position of the last "final answer" phrase, for choosing between it and a box. */
+export function lastFinalAnswerAt(s: string): number {
+  let at = -1;
+  for (const m of s.matchAll(FINAL_ANSWER)) at = m.index ?? at;
+  return at;
+}
+
+/** The text after the last "final answer (is)", up to "I hope it is correct" or a chat-template marker. */
+function finalAnswerSentence(s: string): string | undefined {
+  let end = -1;
+  for (const m of s.matchAll(FINAL_ANSWER)) end = (m.index ?? 0) + m[0].length;
+  if (end === -1) return ANSWER_COLON.exec(s.trimEnd())?.[1];
+  const rest = s.slice(end);
+  const stop = SENTENCE_END.exec(rest);
+  return stop ? rest.slice(0, stop.index) : rest;
+}
+
+/**
+ * Evaluation-only fallback: "final answer is …"/"answer: …" (the answer inside that sentence), a response that
+ * is just an answer, else the rightmost math environment or number.
+ */
+export function extractFallback(s: string, parses: (answer: string) => boolean): Extracted {
+  const sentence = finalAnswerSentence(s);
+  if (sentence?.trim()) {
+    const whole = cleanSentenceEnd(sentence);
+    if (whole && looksLikeBareAnswer(sentence) && parses(whole)) return [whole];
+    return rightmost(sentence);
+  }
+  if (looksLikeBareAnswer(s)) {
+    const t = cleanSentenceEnd(s);
+    if (t && parses(t)) return [t];
+  }
+  return rightmost(s);
+}
+
+/** The rightmost math environment or number. */
+function rightmost(s: string): Extracted {
+  let best: { at: number; text: string } | null = null;
+  for (const m of s.matchAll(LATEX_ENV)) {
+    const text = m[1] ?? m[2] ?? m[3] ?? m[4];
+    if (text?.trim()) best = { at: (m.index ?? 0) + m[0].length, text };
+  }
+  for (const m of s.matchAll(NUMBER)) {
+    const end = (m.index ?? 0) + m[0].length;
+    if (!best || end > best.at) best = { at: end, text: m[0] };
+  }
+  if (!best) return null;
+  const t = cleanSentenceEnd(best.text);
+  return t ? [t] : null;
+}
+
+function cleanSentenceEnd(s: string): string {
+  return stripMathDelimiters(s)
+    .trim()
+    .replace(/[.。]+$/, "")
+    .trim();
+}
+
+/** Short text with no prose outside math delimiters: the whole string is the answer. */
+function looksLikeBareAnswer(s: string): boolean {
+  if (s.length > 200) return false;
+  const outside = s.replace(LATEX_ENV, " ").replace(/\\[A-Za-z]+/g, " ");
+  const words = outside.match(/[A-Za-z]{2,}/g) ?? [];
+  return words.every((w) => /^(and|or|percent|percentage|pct|cm|m|boxed|text)$/i.test(w));
+}
