@@ -57,6 +57,7 @@ export {
   runToolDemo,
 } from "./tools/demo.js";
 export { DIALECTS, type DialectName, getDialect, type ToolDialectSpec } from "./tools/dialect.js";
+export { sandboxOptionsFromConfig, toolOptionsFromConfig } from "./tools/from-config.js";
 export {
   type ExecutionOutcome,
   type ExecutionStatus,
