@@ -160,7 +160,7 @@ export async function runToolRollouts(
         ...params,
         n: 1,
         maxNewTokens: Math.max(...toContinue.map((s) => params.maxNewTokens - s.ids.length)),
-        seed: params.seed + round,
+        seed: roundSeed(params.seed, round),
         stop: toContinue.some((s) => s.rollout.calls.length < options.maxCalls)
           ? stopsWithTools
           : params.stop,
@@ -226,6 +226,19 @@ function pushTokens(state: State, tokens: Int32Array, mask: 0 | 1, logprobs: Flo
     state.mask.push(mask);
     state.logprobs.push(logprobs?.[i] ?? 0);
   }
+}
+
+/**
+ * The sampling seed of continuation round `round` (round 0 uses the caller's seed). Hashed rather than
+ * `seed + round`, which would replay the next training step's first-round randomness (callers often seed
+ * step k with base + k).
+ */
+export function roundSeed(seed: number, round: number): number {
+  if (round === 0) return seed;
+  let h = (seed ^ Math.imul(round, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 function concat(a: Int32Array, b: number[]): Int32Array {

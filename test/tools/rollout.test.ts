@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SamplingParams } from "../../src/engines/engine.js";
 import type { ExecutionOutcome, ExecutionStatus } from "../../src/tools/output.js";
 import {
+  roundSeed,
   runToolRollouts,
   type ToolCallStats,
   type ToolRollout,
@@ -76,7 +77,7 @@ describe("runToolRollouts", () => {
       engine.requests.map((q) => [q.params.stop, q.params.n, q.params.maxNewTokens, q.params.seed]),
     ).toEqual([
       [["```\n\n"], 1, 200, 7],
-      [["```\n\n"], 1, 200 - BLOCK.length - 17, 8],
+      [["```\n\n"], 1, 200 - BLOCK.length - 17, roundSeed(7, 1)],
     ]);
     expect(String.fromCharCode(...engine.requests[1]!.inputs[0]!)).toBe(
       `Q:${BLOCK}\`\`\`output\n5\n\`\`\`\n\n`,
@@ -301,5 +302,16 @@ describe("toolCallStats", () => {
     ],
   ])("%#", (rollouts, stats) => {
     expect(toolCallStats(rollouts)).toEqual(stats);
+  });
+});
+
+describe("roundSeed", () => {
+  it("keeps the caller's seed for the first round and spreads later rounds away from nearby step seeds", () => {
+    expect(roundSeed(7, 0)).toBe(7);
+    const later = new Set<number>();
+    for (let seed = 0; seed < 200; seed++)
+      for (let round = 1; round < 5; round++) later.add(roundSeed(seed, round));
+    expect(later.size).toBe(800);
+    for (let s = 0; s < 10_000; s++) expect(later.has(s)).toBe(false);
   });
 });
