@@ -6,6 +6,7 @@ import type { Engine, SamplingParams } from "../../src/engines/engine.js";
 import { startHfEngine } from "../../src/engines/hf.js";
 import { buildTinyModel } from "../../src/engines/tiny.js";
 import { SandboxPool } from "../../src/sandbox/index.js";
+import { demoToolsConfigSchema, runToolDemo } from "../../src/tools/demo.js";
 import { DIALECTS } from "../../src/tools/dialect.js";
 import { runToolRollouts } from "../../src/tools/rollout.js";
 
@@ -110,4 +111,20 @@ describe("tool rollouts on the HF engine with the bubblewrap sandbox", () => {
       DIALECTS.still.formatOutput("").length,
     );
   });
+
+  // Runs last: it fine-tunes the shared engine further. The full demo (npm run demo:tools) is too long for CI;
+  // this drives the same code path for a few steps.
+  it("runs the tool demo's SFT and both evaluations end to end", async () => {
+    const config = demoToolsConfigSchema.parse({
+      data: { train_problems: 200, test_problems: 6 },
+      sft: { steps: 3, batch_size: 4, log_every: 1 },
+      eval: { max_new_tokens: 40 },
+    });
+    const r = await runToolDemo(engine, sandbox, config);
+    expect(r.sftLoss.map((l) => l.step)).toEqual([0, 1, 2]);
+    expect(r.sftLoss.every((l) => Number.isFinite(l.loss) && l.loss > 0)).toBe(true);
+    expect([r.withTool.total, r.withoutTool.total]).toEqual([6, 6]);
+    expect(r.withoutTool.toolCalls).toBe(0);
+    expect(r.gapPoints).toBeCloseTo(100 * (r.withTool.accuracy - r.withoutTool.accuracy), 10);
+  }, 120_000);
 });
