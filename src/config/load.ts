@@ -45,9 +45,8 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfi
   const issues: ConfigIssue[] = [];
   const abs = path.resolve(file);
   const layer = readLayer(abs, [], options.env ?? process.env, issues, undefined);
-  if (layer === undefined || issues.some((i) => i.message.startsWith(FATAL))) {
-    throw new ConfigError(issues.map(stripFatal));
-  }
+  // A missing or broken file in the extends chain: the schema's verdict on the rest would only add noise.
+  if (layer === undefined) throw new ConfigError(issues);
   issues.push(...applyOverrides(layer, options.set ?? []));
 
   const parsed = runConfigSchema.safeParse(layer.value);
@@ -71,32 +70,28 @@ export function resolveConfigText(file: string, options: LoadOptions = {}): stri
   return printConfig(loadConfig(file, options).config);
 }
 
-/** Marks load problems after which the schema's verdict would only add noise (missing or broken parents). */
-const FATAL = "\u0000";
-const stripFatal = (i: ConfigIssue): ConfigIssue =>
-  i.message.startsWith(FATAL) ? { ...i, message: i.message.slice(FATAL.length) } : i;
-
+/** Read one file and everything it extends; undefined when a file of the chain cannot be used. */
 function readLayer(
   file: string,
   stack: string[],
   env: NodeJS.ProcessEnv,
   issues: ConfigIssue[],
-  from: ConfigSource | undefined,
+  from: { source: ConfigSource; path: string } | undefined,
 ): Layer | undefined {
-  const where: ConfigSource = from ?? { kind: "file", file, line: 1 };
-  const at = from === undefined ? "" : "extends";
+  const where: ConfigSource = from?.source ?? { kind: "file", file, line: 1 };
+  const at = from?.path ?? "";
   if (stack.includes(file)) {
     const cycle = [...stack.slice(stack.indexOf(file)), file].map(displayPath).join(" -> ");
-    issues.push({ source: where, path: at, message: `${FATAL}cyclic extends: ${cycle}` });
+    issues.push({ source: where, path: at, message: `cyclic extends: ${cycle}` });
     return undefined;
   }
   if (!existsSync(file) || !statSync(file).isFile()) {
-    issues.push({ source: where, path: at, message: `${FATAL}file not found: ${displayPath(file)}` });
+    issues.push({ source: where, path: at, message: `file not found: ${displayPath(file)}` });
     return undefined;
   }
   const parsed = parseYaml(readFileSync(file, "utf8"), file, env);
   if (parsed.issues.length > 0 && parsed.value === undefined) {
-    issues.push(...parsed.issues.map((i) => ({ ...i, message: FATAL + i.message })));
+    issues.push(...parsed.issues);
     return undefined;
   }
   issues.push(...parsed.issues);
@@ -104,7 +99,7 @@ function readLayer(
     issues.push({
       source: { kind: "file", file, line: 1 },
       path: "",
-      message: `${FATAL}expected a mapping of config keys, got ${describeValue(parsed.value)}`,
+      message: `expected a mapping of config keys, got ${describeValue(parsed.value)}`,
     });
     return undefined;
   }
@@ -118,15 +113,16 @@ function readLayer(
     issues.push({
       source: extendsSource,
       path: "extends",
-      message: `${FATAL}expected a file path or a list of file paths, got ${describeValue(parents)}`,
+      message: `expected a file path or a list of file paths, got ${describeValue(parents)}`,
     });
     return undefined;
   }
   let merged: Layer = { value: {}, sources: new Map() };
   let ok = true;
   (list as string[]).forEach((parent, i) => {
-    const source = parsed.sources.get(formatPath(["extends", ...(Array.isArray(parents) ? [i] : [])]));
-    const layer = readLayer(path.resolve(path.dirname(file), parent), [...stack, file], env, issues, source);
+    const at = formatPath(["extends", ...(Array.isArray(parents) ? [i] : [])]);
+    const from = { source: parsed.sources.get(at) ?? extendsSource, path: at };
+    const layer = readLayer(path.resolve(path.dirname(file), parent), [...stack, file], env, issues, from);
     if (layer === undefined) ok = false;
     else merged = mergeLayers(merged, layer);
   });
@@ -148,7 +144,7 @@ function mergeLayers(base: Layer, over: Layer): Layer {
       for (const [k, v] of Object.entries(b)) {
         if (v === null && !acceptsNull(runConfigSchema, [...at, k], out)) {
           delete out[k];
-          replaceSources(sources, formatPath([...at, k]), new Map());
+          replaceSources(sources, formatPath([...at, k]), over.sources);
         } else {
           out[k] = k in a ? merge(a[k], v, [...at, k]) : take(v, [...at, k]);
         }
@@ -215,43 +211,39 @@ function applyOverrides(layer: Layer, exprs: string[]): ConfigIssue[] {
       continue;
     }
     const text = expr.slice(eq + 1);
-    let value: unknown;
-    try {
-      value = parseYamlValue(text);
-    } catch (err) {
-      issues.push({
-        source,
-        path: "",
-        message: `invalid YAML value: ${(err as Error).message.split("\n")[0]}`,
-      });
-      continue;
-    }
-    if (value !== null && typeof value !== "object" && typeof value !== "string") {
-      if (expectsString(runConfigSchema, segments, layer.value)) value = text;
-    } else if (
-      value === null &&
-      text !== "null" &&
-      text !== "~" &&
-      expectsString(runConfigSchema, segments, layer.value)
-    ) {
-      value = text;
-    }
-    if (value === null && !acceptsNull(runConfigSchema, segments, layer.value)) {
-      deleteIn(layer.value, segments);
-      for (const k of [...layer.sources.keys()])
-        if (isUnder(k, formatPath(segments))) layer.sources.delete(k);
-      continue;
-    }
-    const problem = setIn(layer.value, segments, value);
-    if (problem) {
-      issues.push({ source, path: formatPath(problem.at), message: problem.message });
+    const value = overrideValue(text, expectsString(runConfigSchema, segments, layer.value));
+    if (value instanceof Error) {
+      issues.push({ source, path: "", message: `invalid YAML value: ${value.message.split("\n")[0]}` });
       continue;
     }
     const key = formatPath(segments);
+    if (value === null && !acceptsNull(runConfigSchema, segments, layer.value)) {
+      deleteIn(layer.value, segments);
+    } else {
+      const problem = setIn(layer.value, segments, value);
+      if (problem) {
+        issues.push({ source, path: formatPath(problem.at), message: problem.message });
+        continue;
+      }
+    }
+    // A dropped key keeps the --set as its source, so "missing required field" points at the override.
     for (const k of [...layer.sources.keys()]) if (isUnder(k, key)) layer.sources.delete(k);
     layer.sources.set(key, source);
   }
   return issues;
+}
+
+/**
+ * The value of `--set key=TEXT`: TEXT read as YAML, except where the schema wants a string — then TEXT as
+ * written (`name=001`, `prompt.text=Q: {question}`), unless it is the null literal that drops the key.
+ */
+function overrideValue(text: string, wantsString: boolean): unknown {
+  if (wantsString) return /^(null|Null|NULL|~)$/.test(text) ? null : text;
+  try {
+    return parseYamlValue(text);
+  } catch (err) {
+    return err as Error;
+  }
 }
 
 function deleteIn(root: Plain, segments: PathSegment[]) {

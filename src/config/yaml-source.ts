@@ -24,9 +24,14 @@ export function parseYaml(text: string, file: string, env: NodeJS.ProcessEnv): P
   const lineOf = (offset: number | undefined) =>
     offset === undefined ? 1 : lineCounter.linePos(offset).line;
 
+  const errorLines = new Set<number>();
   for (const err of doc.errors) {
+    // One error per line: the parser often reports a single mistake from several angles.
+    const line = lineOf(err.pos[0]);
+    if (errorLines.has(line)) continue;
+    errorLines.add(line);
     issues.push({
-      source: { kind: "file", file, line: lineOf(err.pos[0]) },
+      source: { kind: "file", file, line },
       path: "",
       message: `invalid YAML: ${err.message.split("\n")[0]}`,
     });

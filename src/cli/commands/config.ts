@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
 import type { Argv } from "yargs";
 import { ConfigError, loadConfig, printConfig } from "../../config/index.js";
 import { defineCommand } from "../command.js";
@@ -15,13 +17,19 @@ const validateCommand = defineCommand({
   describe: "Check run config files against the schema (exit 1 if any is invalid)",
   builder: (y) =>
     withSet(y)
-      .positional("files", { type: "string", array: true, demandOption: true, describe: "YAML run configs" })
-      .example("$0 config validate configs/*/*.yaml", "check every preset")
+      .positional("files", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe: "YAML run configs, or directories to search for *.yaml",
+      })
+      .example("$0 config validate configs/", "check every preset")
       .example(
         "$0 config validate my.yaml --set algorithm.kl.mode=cosine",
         "check a config with an override",
       ),
-  run: ({ files, set }) => {
+  run: ({ files: args, set }) => {
+    const files = args.flatMap(expandDirectory);
     let failed = 0;
     for (const file of files) {
       try {
@@ -55,6 +63,21 @@ const printCommand = defineCommand({
 export const configCommand = defineCommand({
   command: "config",
   describe: "Validate run configs, or print one fully resolved",
-  builder: (y) => y.example("$0 config validate configs/*/*.yaml", "check every preset"),
+  builder: (y) => y.example("$0 config validate configs/", "check every preset"),
   subcommands: [validateCommand, printCommand],
 });
+
+/** A directory stands for the YAML files under it, in a stable order. */
+function expandDirectory(arg: string): string[] {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(arg).isDirectory();
+  } catch {
+    return [arg];
+  }
+  if (!isDirectory) return [arg];
+  return (readdirSync(arg, { recursive: true }) as string[])
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => path.join(arg, f));
+}
