@@ -47,14 +47,16 @@ export type {
 } from "./engines/engine.js";
 export { HfEngine, type HfEngineOptions, startHfEngine } from "./engines/hf.js";
 export { buildTinyModel, type TinyModelOptions } from "./engines/tiny.js";
+export { TINY_PRESETS, tinyPreset } from "./engines/tiny-presets.js";
 export { PROMPT_TEXTS, renderPrompt, templateText } from "./prompts/templates.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export {
   type ArithmeticProblem,
-  type DemoToolsConfig,
+  DEMO_DATA_DEFAULTS,
+  type DemoDataOptions,
   type DemoToolsResult,
-  demoToolsConfigSchema,
   runToolDemo,
+  writeDemoData,
 } from "./tools/demo.js";
 export { DIALECTS, type DialectName, getDialect, type ToolDialectSpec } from "./tools/dialect.js";
 export { sandboxOptionsFromConfig, toolOptionsFromConfig } from "./tools/from-config.js";

@@ -4,74 +4,20 @@
  * problems it is evaluated twice with the same greedy decoding: with tool execution (the sandbox's output is
  * appended) and without (the model must write the output itself). It cannot multiply in its head, so only the
  * first can be right: the gap is what the tool is worth.
+ *
+ * The run is an ordinary RunConfig (configs/demo-tools.yaml): `sft` trains on the generated traces, `tools`
+ * configures the dialect and the sandbox, `eval.benchmarks` names the held-out problems, `prompt` renders them.
  */
 
-import { z } from "zod";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { RunConfig, SftConfig } from "../config/index.js";
 import type { Engine, SamplingParams, SftSample } from "../engines/engine.js";
+import { renderPrompt } from "../prompts/templates.js";
+import { verify } from "../verify/index.js";
 import { DIALECTS, type DialectName } from "./dialect.js";
-import { runToolRollouts, type ToolRollout, type ToolSandbox } from "./rollout.js";
-
-const positiveInt = () => z.number().int().positive();
-const digitRange = z
-  .tuple([positiveInt(), positiveInt()])
-  .refine(([lo, hi]) => lo <= hi, "expected [min, max] with min <= max");
-/** A block whose every field has a default: absent, it parses to its defaults. */
-const defaults = <T extends z.ZodType>(schema: T) => schema.default(() => schema.parse({}) as never);
-
-const sandboxBlock = z.strictObject({
-  timeout_ms: positiveInt().default(5_000),
-  /** Model-facing output length; default the dialect's (STILL: 400). */
-  max_output_chars: positiveInt().optional(),
-  pool_size: positiveInt().default(2),
-});
-
-export const demoToolsConfigSchema = z.strictObject({
-  name: z.string().min(1).default("demo-tools"),
-  seed: z.number().int().default(0),
-  /** The tiny model the engine builds (python -m still_rl.engines.hf.tiny). */
-  model: defaults(
-    z.strictObject({
-      hidden: positiveInt().default(64),
-      layers: positiveInt().default(2),
-      heads: positiveInt().default(4),
-      kv_heads: positiveInt().default(2),
-    }),
-  ),
-  data: defaults(
-    z.strictObject({
-      /** Digits of the first and second factor. */
-      a_digits: digitRange.default([3, 4]),
-      b_digits: digitRange.default([2, 3]),
-      train_problems: positiveInt().default(20_000),
-      /** Held out: none of these pairs is in the training traces. */
-      test_problems: positiveInt().default(100),
-    }),
-  ),
-  sft: defaults(
-    z.strictObject({
-      steps: positiveInt().default(1200),
-      batch_size: positiveInt().default(32),
-      lr: z.number().positive().default(3e-3),
-      /** Linear warm-up, then linear decay to 5% of lr. */
-      warmup_steps: z.number().int().nonnegative().default(30),
-      max_grad_norm: z.number().positive().default(1),
-      log_every: positiveInt().default(100),
-    }),
-  ),
-  tools: defaults(
-    z.strictObject({
-      dialect: z.enum(Object.keys(DIALECTS) as [DialectName, ...DialectName[]]).default("still"),
-      max_calls: positiveInt().default(1),
-      stateful: z.boolean().default(false),
-      /** bwrap: bubblewrap namespaces, failing closed; none: rlimits only (a loud warning on every run). */
-      isolation: z.enum(["bwrap", "none"]).default("bwrap"),
-      sandbox: defaults(sandboxBlock),
-    }),
-  ),
-  eval: defaults(z.strictObject({ max_new_tokens: positiveInt().default(96) })),
-});
-
-export type DemoToolsConfig = z.output<typeof demoToolsConfigSchema>;
+import { toolOptionsFromConfig } from "./from-config.js";
+import { runToolRollouts, type ToolSandbox } from "./rollout.js";
 
 export interface ArithmeticProblem {
   a: number;
@@ -79,12 +25,28 @@ export interface ArithmeticProblem {
   answer: string;
 }
 
+export interface DemoDataOptions {
+  seed: number;
+  /** Digits of the first and second factor, [min, max]. */
+  aDigits: [number, number];
+  bDigits: [number, number];
+  trainProblems: number;
+  testProblems: number;
+  dialect: DialectName;
+}
+
+export const DEMO_DATA_DEFAULTS: Omit<DemoDataOptions, "seed" | "dialect"> = {
+  aDigits: [3, 4],
+  bDigits: [2, 3],
+  trainProblems: 20_000,
+  testProblems: 100,
+};
+
 export interface DemoEvalResult {
+  benchmark: string;
   accuracy: number;
   correct: number;
   total: number;
-  /** Responses whose code block was the exact product of the prompt's factors. */
-  codeExact: number;
   toolCalls: number;
   examples: { prompt: string; response: string; answer: string }[];
 }
@@ -94,6 +56,7 @@ export interface DemoToolsResult {
   withoutTool: DemoEvalResult;
   /** withTool.accuracy - withoutTool.accuracy, in points. */
   gapPoints: number;
+  sftSteps: number;
   sftLoss: { step: number; loss: number }[];
   sftSeconds: number;
   evalSeconds: number;
@@ -111,24 +74,21 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-function randomInt(rand: () => number, digits: number): number {
-  const lo = 10 ** (digits - 1);
-  return lo + Math.floor(rand() * (10 ** digits - lo));
-}
-
 /** Disjoint train and test problems. */
-export function arithmeticProblems(
-  config: DemoToolsConfig["data"],
-  seed: number,
-): { train: ArithmeticProblem[]; test: ArithmeticProblem[] } {
-  const rand = seededRandom(seed);
+export function arithmeticProblems(options: Omit<DemoDataOptions, "dialect">): {
+  train: ArithmeticProblem[];
+  test: ArithmeticProblem[];
+} {
+  const rand = seededRandom(options.seed);
+  const pick = ([lo, hi]: [number, number]) => lo + Math.floor(rand() * (hi - lo + 1));
+  const number = (digits: number) =>
+    10 ** (digits - 1) + Math.floor(rand() * (10 ** digits - 10 ** (digits - 1)));
   const seen = new Set<string>();
   const draw = (count: number): ArithmeticProblem[] => {
     const out: ArithmeticProblem[] = [];
     while (out.length < count) {
-      const pick = ([lo, hi]: [number, number]) => lo + Math.floor(rand() * (hi - lo + 1));
-      const a = randomInt(rand, pick(config.a_digits));
-      const b = randomInt(rand, pick(config.b_digits));
+      const a = number(pick(options.aDigits));
+      const b = number(pick(options.bDigits));
       const key = `${a}*${b}`;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -136,12 +96,13 @@ export function arithmeticProblems(
     }
     return out;
   };
-  const test = draw(config.test_problems);
-  return { train: draw(config.train_problems), test };
+  const test = draw(options.testProblems);
+  return { train: draw(options.trainProblems), test };
 }
 
-export function demoPrompt(p: ArithmeticProblem): string {
-  return `Q: ${p.a}*${p.b}\n`;
+/** The question text; the run config's prompt template wraps it. */
+export function demoQuestion(p: ArithmeticProblem): string {
+  return `${p.a}*${p.b}`;
 }
 
 /** The code block the model is taught to write, closed by the dialect's stop string. */
@@ -164,143 +125,169 @@ export function demoTrace(p: ArithmeticProblem, dialect: DialectName): string {
   return `${demoCall(p, dialect)}${DIALECTS[dialect].formatOutput(p.answer)}\\boxed{${p.answer}}`;
 }
 
-/** The content of the last \boxed{...} (braces balanced), or null. */
-export function lastBoxed(text: string): string | null {
-  const at = text.lastIndexOf("\\boxed{");
-  if (at < 0) return null;
-  let depth = 0;
-  for (let i = at + "\\boxed".length; i < text.length; i++) {
-    if (text[i] === "{") depth++;
-    else if (text[i] === "}" && --depth === 0) return text.slice(at + "\\boxed{".length, i);
-  }
-  return null;
+/**
+ * Writes the SFT traces (`{prompt, response}`, prompt = the question) and the held-out problems
+ * (`{problem, answer}`) as JSONL.
+ */
+export function writeDemoData(trainFile: string, testFile: string, options: DemoDataOptions): void {
+  const { train, test } = arithmeticProblems(options);
+  const jsonl = (rows: object[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join("");
+  for (const file of [trainFile, testFile]) mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(
+    trainFile,
+    jsonl(train.map((p) => ({ prompt: demoQuestion(p), response: demoTrace(p, options.dialect) }))),
+  );
+  writeFileSync(testFile, jsonl(test.map((p) => ({ problem: demoQuestion(p), answer: p.answer }))));
 }
 
-/** Linear warm-up to lr, then linear decay to 5% of it at the last step. */
-export function sftLearningRate(step: number, sft: DemoToolsConfig["sft"]): number {
-  const warm = sft.warmup_steps > 0 ? Math.min(1, (step + 1) / sft.warmup_steps) : 1;
-  return sft.lr * warm * Math.max(0.05, 1 - step / sft.steps);
+/** Learning rate of SFT step `step` of `total`: linear warm-up, then constant or cosine down to min_lr_ratio. */
+export function sftLearningRate(step: number, total: number, sft: SftConfig): number {
+  const { type, warmup_steps: warmup, min_lr_ratio: floor } = sft.lr_schedule;
+  if (step < warmup) return (sft.lr * (step + 1)) / warmup;
+  if (type === "constant") return sft.lr;
+  const progress = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
+  return sft.lr * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+}
+
+function readJsonl(file: string): Record<string, unknown>[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+function stringField(row: Record<string, unknown>, key: string, file: string): string {
+  const value = row[key];
+  if (typeof value !== "string") throw new Error(`${file}: field "${key}" must be a string`);
+  return value;
 }
 
 export interface DemoToolsHooks {
   log?: (message: string) => void;
+  /** Log the SFT loss every this many steps (default 100). */
+  logEvery?: number;
 }
 
-/** SFT on generated traces, then held-out evaluation with and without tool execution. */
+/** SFT on the config's traces, then its first benchmark with and without tool execution. */
 export async function runToolDemo(
   engine: Engine,
   sandbox: ToolSandbox,
-  config: DemoToolsConfig,
+  config: RunConfig,
   hooks: DemoToolsHooks = {},
 ): Promise<DemoToolsResult> {
   const log = hooks.log ?? (() => {});
-  const dialect = config.tools.dialect;
-  const { train, test } = arithmeticProblems(config.data, config.seed);
+  const sft = config.sft;
+  const benchmark = config.eval.benchmarks[0];
+  if (!sft) throw new Error("the tool demo needs an sft block");
+  if (!benchmark) throw new Error("the tool demo needs an eval benchmark");
+  if (!config.tools.enabled) throw new Error("the tool demo needs tools.enabled: true");
+
+  const traces = sft.train_files.flatMap((file) =>
+    readJsonl(file).map((row) => ({
+      prompt: renderPrompt(config.prompt, stringField(row, sft.prompt_key, file)),
+      response: stringField(row, sft.response_key, file),
+    })),
+  );
+  const promptIds = await engine.tokenize(traces.map((t) => t.prompt));
+  const responseIds = (await engine.tokenize(traces.map((t) => t.response))).map((r) =>
+    Int32Array.from([...r, engine.info.eosTokenId]),
+  );
+  const samples: SftSample[] = traces.map((_, i) => ({
+    promptIds: promptIds[i]!,
+    responseIds: responseIds[i]!,
+  }));
 
   const sftStart = performance.now();
-  const rand = seededRandom(config.seed + 1);
+  const perEpoch = Math.ceil(samples.length / sft.batch_size);
+  const total = perEpoch * sft.epochs;
+  const rand = seededRandom(config.seed);
   const sftLoss: { step: number; loss: number }[] = [];
-  for (let step = 0; step < config.sft.steps; step++) {
-    const batch = Array.from(
-      { length: config.sft.batch_size },
-      () => train[Math.floor(rand() * train.length)]!,
-    );
-    const samples = await sftSamples(engine, batch, dialect);
-    const stats = await engine.sftStep(samples, {
-      lr: sftLearningRate(step, config.sft),
-      maxGradNorm: config.sft.max_grad_norm,
-      miniBatchSize: samples.length,
-    });
-    if (step % config.sft.log_every === 0 || step === config.sft.steps - 1) {
-      sftLoss.push({ step, loss: stats.loss });
-      log(`sft step ${step}/${config.sft.steps} loss ${stats.loss.toFixed(4)}`);
+  for (let epoch = 0, step = 0; epoch < sft.epochs; epoch++) {
+    const order = shuffled(samples.length, rand);
+    for (let b = 0; b < perEpoch; b++, step++) {
+      const batch = order.slice(b * sft.batch_size, (b + 1) * sft.batch_size).map((i) => samples[i]!);
+      const stats = await engine.sftStep(batch, {
+        lr: sftLearningRate(step, total, sft),
+        maxGradNorm: sft.max_grad_norm,
+        miniBatchSize: batch.length,
+      });
+      if (step % (hooks.logEvery ?? 100) === 0 || step === total - 1) {
+        sftLoss.push({ step, loss: stats.loss });
+        log(`sft step ${step}/${total} loss ${stats.loss.toFixed(4)}`);
+      }
     }
   }
   const sftSeconds = (performance.now() - sftStart) / 1000;
 
   const evalStart = performance.now();
-  const withTool = await evaluate(engine, sandbox, test, config, config.tools.max_calls);
+  const withTool = await evaluate(engine, sandbox, config, config.tools.max_calls);
   log(`with tool execution: ${withTool.correct}/${withTool.total}`);
-  const withoutTool = await evaluate(engine, sandbox, test, config, 0);
+  const withoutTool = await evaluate(engine, sandbox, config, 0);
   log(`without tool execution: ${withoutTool.correct}/${withoutTool.total}`);
   return {
     withTool,
     withoutTool,
     gapPoints: 100 * (withTool.accuracy - withoutTool.accuracy),
+    sftSteps: total,
     sftLoss,
     sftSeconds,
     evalSeconds: (performance.now() - evalStart) / 1000,
   };
 }
 
-async function sftSamples(
-  engine: Engine,
-  problems: ArithmeticProblem[],
-  dialect: DialectName,
-): Promise<SftSample[]> {
-  const prompts = await engine.tokenize(problems.map(demoPrompt));
-  const responses = await engine.tokenize(problems.map((p) => demoTrace(p, dialect)));
-  return problems.map((_, i) => {
-    const r = responses[i]!;
-    const responseIds = new Int32Array(r.length + 1);
-    responseIds.set(r);
-    responseIds[r.length] = engine.info.eosTokenId;
-    return { promptIds: prompts[i]!, responseIds };
-  });
+function shuffled(n: number, rand: () => number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
 }
 
-/** Greedy decoding; `maxCalls` 0 is plain generation (the model writes the "output" itself). */
+/** The first benchmark, decoded as eval.sampling says; `maxCalls` 0 is plain generation. */
 export async function evaluate(
   engine: Engine,
   sandbox: ToolSandbox,
-  problems: ArithmeticProblem[],
-  config: DemoToolsConfig,
+  config: RunConfig,
   maxCalls: number,
 ): Promise<DemoEvalResult> {
+  const benchmark = config.eval.benchmarks[0]!;
+  const sampling = { ...config.eval.sampling, ...benchmark.sampling };
+  const promptKey = benchmark.prompt_key ?? config.data.prompt_key;
+  const answerKey = benchmark.answer_key ?? config.data.answer_key;
+  const rows = readJsonl(benchmark.file);
+  const prompts = rows.map((r) => renderPrompt(config.prompt, stringField(r, promptKey, benchmark.file)));
+  const answers = rows.map((r) => stringField(r, answerKey, benchmark.file));
   const params: SamplingParams = {
-    n: 1,
-    temperature: 0,
-    topP: 1,
+    n: sampling.greedy ? 1 : sampling.n,
+    temperature: sampling.greedy ? 0 : sampling.temperature,
+    topP: sampling.greedy ? 1 : sampling.top_p,
     topK: 0,
-    maxNewTokens: config.eval.max_new_tokens,
+    maxNewTokens: sampling.max_tokens,
     stop: [],
     seed: config.seed,
     returnLogprobs: false,
   };
-  const prompts = problems.map(demoPrompt);
-  const rollouts: ToolRollout[] = await runToolRollouts(
-    engine,
-    sandbox,
-    await engine.tokenize(prompts),
-    params,
-    {
-      dialect: config.tools.dialect,
-      maxCalls,
-      stateful: config.tools.stateful,
-      ...(config.tools.sandbox.max_output_chars
-        ? { maxOutputChars: config.tools.sandbox.max_output_chars }
-        : {}),
-    },
-  );
+  const rollouts = await runToolRollouts(engine, sandbox, await engine.tokenize(prompts), params, {
+    ...toolOptionsFromConfig(config.tools),
+    maxCalls,
+  });
   let correct = 0;
-  let codeExact = 0;
   let toolCalls = 0;
   for (const r of rollouts) {
-    const p = problems[r.input]!;
-    if (lastBoxed(r.text) === p.answer) correct++;
-    if (r.text.startsWith(demoCall(p, config.tools.dialect))) codeExact++;
+    if (verify(answers[r.input]!, r.text).correct) correct++;
     toolCalls += r.calls.length;
   }
   return {
-    accuracy: correct / problems.length,
+    benchmark: benchmark.name,
+    accuracy: correct / rollouts.length,
     correct,
-    total: problems.length,
-    codeExact,
+    total: rollouts.length,
     toolCalls,
     examples: rollouts.slice(0, 3).map((r) => ({
       prompt: prompts[r.input]!,
       response: r.text,
-      answer: problems[r.input]!.answer,
+      answer: answers[r.input]!,
     })),
   };
 }

@@ -1,13 +1,16 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { loadConfig, sftSchema } from "../../src/config/index.js";
+import { tinyPreset } from "../../src/engines/tiny-presets.js";
 import {
   arithmeticProblems,
+  DEMO_DATA_DEFAULTS,
   demoCall,
-  demoToolsConfigSchema,
   demoTrace,
-  lastBoxed,
   sftLearningRate,
+  writeDemoData,
 } from "../../src/tools/demo.js";
 import { DIALECTS, type DialectName } from "../../src/tools/dialect.js";
 
@@ -30,28 +33,12 @@ describe("demo traces", () => {
   });
 });
 
-describe("lastBoxed", () => {
-  it.each([
-    ["so \\boxed{12} and \\boxed{13}", "13"],
-    ["\\boxed{\\frac{1}{2}}", "\\frac{1}{2}"],
-    ["\\boxed{12", null],
-    ["no box", null],
-  ])("%j -> %j", (text, expected) => {
-    expect(lastBoxed(text)).toBe(expected);
-  });
-});
-
 describe("arithmeticProblems", () => {
-  const data = {
-    a_digits: [3, 4] as [number, number],
-    b_digits: [2, 3] as [number, number],
-    train_problems: 2000,
-    test_problems: 100,
-  };
+  const options = { ...DEMO_DATA_DEFAULTS, seed: 5, trainProblems: 2000 };
   it("is deterministic per seed, disjoint, and within the digit ranges", () => {
-    const x = arithmeticProblems(data, 5);
-    expect(arithmeticProblems(data, 5)).toEqual(x);
-    expect(arithmeticProblems(data, 6).test).not.toEqual(x.test);
+    const x = arithmeticProblems(options);
+    expect(arithmeticProblems(options)).toEqual(x);
+    expect(arithmeticProblems({ ...options, seed: 6 }).test).not.toEqual(x.test);
     const train = new Set(x.train.map((p) => `${p.a}*${p.b}`));
     expect(x.test.filter((p) => train.has(`${p.a}*${p.b}`))).toEqual([]);
     for (const p of [...x.train, ...x.test]) {
@@ -64,26 +51,67 @@ describe("arithmeticProblems", () => {
   });
 });
 
+describe("writeDemoData", () => {
+  it("writes SFT traces and held-out problems as JSONL", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "still-demo-data-"));
+    const [train, test] = [path.join(dir, "a/train.jsonl"), path.join(dir, "b/test.jsonl")];
+    writeDemoData(train, test, {
+      ...DEMO_DATA_DEFAULTS,
+      seed: 1,
+      trainProblems: 5,
+      testProblems: 3,
+      dialect: "qwen",
+    });
+    const rows = (f: string) =>
+      readFileSync(f, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+    const t = rows(train);
+    expect(t).toHaveLength(5);
+    const [a, b] = t[0].prompt.split("*").map(Number);
+    expect(t[0].response).toBe(demoTrace({ a, b, answer: String(a * b) }, "qwen"));
+    expect(rows(test).map((r) => Object.keys(r))).toEqual([
+      ["problem", "answer"],
+      ["problem", "answer"],
+      ["problem", "answer"],
+    ]);
+  });
+});
+
 describe("sftLearningRate", () => {
-  const sft = demoToolsConfigSchema.parse({}).sft;
+  const cosine = sftSchema.parse({
+    train_files: ["x"],
+    lr: 1,
+    lr_schedule: { type: "cosine", warmup_steps: 10, min_lr_ratio: 0.05 },
+  });
+  const constant = sftSchema.parse({ train_files: ["x"], lr: 2, lr_schedule: { warmup_steps: 4 } });
   it.each([
-    [0, sft.lr / sft.warmup_steps],
-    [sft.warmup_steps - 1, sft.lr * (1 - (sft.warmup_steps - 1) / sft.steps)],
-    [sft.steps - 1, sft.lr * 0.05],
-  ])("step %i", (step, lr) => {
-    expect(sftLearningRate(step, sft)).toBeCloseTo(lr, 12);
+    [cosine, 0, 0.1],
+    [cosine, 9, 1],
+    [cosine, 10, 1],
+    [cosine, 60, 0.05 + 0.95 * 0.5],
+    [cosine, 110, 0.05],
+    [constant, 0, 0.5],
+    [constant, 3, 2],
+    [constant, 100, 2],
+  ])("%#", (sft, step, lr) => {
+    expect(sftLearningRate(step, 110, sft)).toBeCloseTo(lr, 12);
   });
 });
 
 describe("configs/demo-tools.yaml", () => {
-  it("parses with the demo schema", () => {
-    const config = demoToolsConfigSchema.parse(parse(readFileSync("configs/demo-tools.yaml", "utf8")));
-    expect(config.tools.dialect).toBe("still");
+  it("is a run config with tools, SFT data and a benchmark, on a known tiny model", () => {
+    const { config } = loadConfig("configs/demo-tools.yaml", { env: {} });
+    expect(config.tools).toMatchObject({ enabled: true, dialect: "still", max_calls: 1 });
+    expect(config.sft?.train_files).toEqual(["data/demo-tools/train.jsonl"]);
+    expect(config.eval.benchmarks.map((b) => b.file)).toEqual(["data/demo-tools/test.jsonl"]);
+    expect(tinyPreset(config.model.path)).toEqual({ hidden: 64 });
   });
-  it("rejects unknown keys and bad dialects with their path", () => {
-    const r = demoToolsConfigSchema.safeParse({ tools: { dialect: "sglang" }, sft: { stepz: 1 } });
-    expect(r.success).toBe(false);
-    const paths = r.error!.issues.map((i) => i.path.join("."));
-    expect(paths).toEqual(expect.arrayContaining(["tools.dialect", "sft"]));
+
+  it("tinyPreset names the known presets for an unknown one", () => {
+    expect(() => tinyPreset("tiny:huge")).toThrow(
+      /unknown tiny model "tiny:huge" \(known: tiny:qwen2, tiny:qwen2-small\)/,
+    );
   });
 });
