@@ -4,7 +4,7 @@
  * msgpack buffer: the extension holds an index and the array's memory is sent as its own ZeroMQ frame (zeromq
  * sends it without copying, and large received frames are wrapped, not copied).
  */
-import { Decoder, Encoder, ExtensionCodec } from "@msgpack/msgpack";
+import { Decoder, Encoder, ExtData, type ExtensionCodecType } from "@msgpack/msgpack";
 import { DTYPES, type Dtype, NDARRAY_EXT, OUT_OF_BAND_BYTES } from "./protocol.js";
 
 export type TypedArray =
@@ -82,66 +82,76 @@ interface CodecContext {
 const context: CodecContext = { buffers: [] };
 const inner = new Encoder();
 const innerDecoder = new Decoder();
-const codec = new ExtensionCodec<CodecContext>();
 
-codec.register({
-  type: NDARRAY_EXT,
-  encode(input, ctx) {
-    // Node Buffers stay msgpack bin (Python bytes); every other typed array is an ndarray.
-    if (Buffer.isBuffer(input)) return null;
-    let data: TypedArray;
-    let shape: readonly number[];
-    if (input instanceof NdArray) {
-      data = input.data;
-      shape = input.shape;
-    } else if (ArrayBuffer.isView(input) && !(input instanceof DataView)) {
-      data = input as TypedArray;
-      shape = [data.length];
-    } else {
-      return null;
-    }
-    const dtype = dtypeOf(data);
-    if (!dtype) throw new TypeError(`bridge codec: unsupported typed array ${data.constructor.name}`);
-    const bytes = bytesOf(data);
-    if (bytes.byteLength >= OUT_OF_BAND_BYTES) {
-      ctx.buffers.push(bytes);
-      return inner.encode([dtype, shape, ctx.buffers.length - 1]);
-    }
-    return inner.encode([dtype, shape, bytes]);
+function encodeArray(input: unknown, ctx: CodecContext): Uint8Array | null {
+  // Node Buffers stay msgpack bin (Python bytes); every other typed array is an ndarray.
+  if (Buffer.isBuffer(input)) return null;
+  let data: TypedArray;
+  let shape: readonly number[];
+  if (input instanceof NdArray) {
+    data = input.data;
+    shape = input.shape;
+  } else if (ArrayBuffer.isView(input) && !(input instanceof DataView)) {
+    data = input as TypedArray;
+    shape = [data.length];
+  } else {
+    return null;
+  }
+  const dtype = dtypeOf(data);
+  if (!dtype) throw new TypeError(`bridge codec: unsupported typed array ${data.constructor.name}`);
+  const bytes = bytesOf(data);
+  if (bytes.byteLength >= OUT_OF_BAND_BYTES) {
+    ctx.buffers.push(bytes);
+    return inner.encode([dtype, shape, ctx.buffers.length - 1]);
+  }
+  return inner.encode([dtype, shape, bytes]);
+}
+
+function decodeArray(raw: Uint8Array, ctx: CodecContext): TypedArray | NdArray {
+  const parts = innerDecoder.decode(raw);
+  if (!Array.isArray(parts) || parts.length !== 3)
+    throw new TypeError("ndarray: expected [dtype, shape, data]");
+  const [dtype, shape, ref] = parts as [unknown, unknown, unknown];
+  if (typeof dtype !== "string" || !(DTYPES as readonly string[]).includes(dtype)) {
+    throw new TypeError(`ndarray: unknown dtype ${JSON.stringify(dtype)}`);
+  }
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new TypeError("ndarray: shape must be a list of non-negative integers");
+  }
+  let bytes: Uint8Array;
+  if (typeof ref === "number") {
+    const b = ctx.buffers[ref];
+    if (!b) throw new TypeError(`ndarray: buffer ${ref} is not among the ${ctx.buffers.length} frames`);
+    bytes = b;
+  } else if (ref instanceof Uint8Array) {
+    bytes = ref;
+  } else {
+    throw new TypeError("ndarray: data must be a buffer index or bytes");
+  }
+  const ctor = CTORS[dtype as Dtype];
+  const size = (shape as number[]).reduce((a, b) => a * b, 1);
+  if (bytes.byteLength !== size * ctor.BYTES_PER_ELEMENT) {
+    throw new TypeError(`ndarray: ${bytes.byteLength} bytes do not hold [${shape}] of ${dtype}`);
+  }
+  // A view needs an aligned offset; otherwise copy (small inline arrays, or an unlucky frame). Note that
+  // Buffer#slice would not copy.
+  const aligned = bytes.byteOffset % ctor.BYTES_PER_ELEMENT === 0 ? bytes : new Uint8Array(bytes);
+  const array = new ctor(aligned.buffer, aligned.byteOffset, size);
+  return shape.length === 1 ? array : new NdArray(array, shape as number[]);
+}
+
+/** Only our extension: any other (msgpack timestamps included) is malformed input, not an opaque value. */
+const codec: ExtensionCodecType<CodecContext> = {
+  tryToEncode(input, ctx) {
+    if (input instanceof Date) throw new TypeError("bridge codec: send dates as epoch ms or ISO strings");
+    const data = encodeArray(input, ctx);
+    return data ? new ExtData(NDARRAY_EXT, data) : null;
   },
-  decode(raw, _type, ctx) {
-    const parts = innerDecoder.decode(raw);
-    if (!Array.isArray(parts) || parts.length !== 3)
-      throw new TypeError("ndarray: expected [dtype, shape, data]");
-    const [dtype, shape, ref] = parts as [unknown, unknown, unknown];
-    if (typeof dtype !== "string" || !(DTYPES as readonly string[]).includes(dtype)) {
-      throw new TypeError(`ndarray: unknown dtype ${JSON.stringify(dtype)}`);
-    }
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new TypeError("ndarray: shape must be a list of non-negative integers");
-    }
-    let bytes: Uint8Array;
-    if (typeof ref === "number") {
-      const b = ctx.buffers[ref];
-      if (!b) throw new TypeError(`ndarray: buffer ${ref} is not among the ${ctx.buffers.length} frames`);
-      bytes = b;
-    } else if (ref instanceof Uint8Array) {
-      bytes = ref;
-    } else {
-      throw new TypeError("ndarray: data must be a buffer index or bytes");
-    }
-    const ctor = CTORS[dtype as Dtype];
-    const size = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (bytes.byteLength !== size * ctor.BYTES_PER_ELEMENT) {
-      throw new TypeError(`ndarray: ${bytes.byteLength} bytes do not hold [${shape}] of ${dtype}`);
-    }
-    // A view needs an aligned offset; otherwise copy (small inline arrays, or an unlucky frame). Note that
-    // Buffer#slice would not copy.
-    const aligned = bytes.byteOffset % ctor.BYTES_PER_ELEMENT === 0 ? bytes : new Uint8Array(bytes);
-    const array = new ctor(aligned.buffer, aligned.byteOffset, size);
-    return shape.length === 1 ? array : new NdArray(array, shape as number[]);
+  decode(data, type, ctx) {
+    if (type !== NDARRAY_EXT) throw new TypeError(`unknown msgpack extension type ${type}`);
+    return decodeArray(data, ctx);
   },
-});
+};
 
 const encoder = new Encoder({ extensionCodec: codec, context, useBigInt64: true });
 const decoder = new Decoder({ extensionCodec: codec, context });

@@ -42,7 +42,8 @@ export function compareAnswers(gold: string[], pred: string[], options: VerifyOp
   const ctx: Ctx = { options, reason: "mismatch", unknown: false, steps: 0 };
   resetBudget();
   try {
-    if (match(foldMatrices(expandPm(g)), foldMatrices(expandPm(p)), ctx)) return { equal: true, reason: ctx.reason };
+    if (match(foldMatrices(expandPm(g)), foldMatrices(expandPm(p)), ctx))
+      return { equal: true, reason: ctx.reason };
   } catch (e) {
     if (!(e instanceof CapError || e instanceof ValueError)) throw e;
     return { equal: show(g) === show(p), reason: show(g) === show(p) ? "structural" : "capped" };
@@ -149,10 +150,13 @@ function foldMatrices(n: Node): Node {
       const xs = n.xs.map(foldMatrices);
       if (!xs.some((x) => x.k === "matrix")) return { ...n, xs };
       const first = xs[0]!;
-      if (first.k !== "matrix" || !xs.every((x) => x.k === "matrix" && sameShape(x, first))) return { ...n, xs };
+      if (first.k !== "matrix" || !xs.every((x) => x.k === "matrix" && sameShape(x, first)))
+        return { ...n, xs };
       return {
         k: "matrix",
-        rows: first.rows.map((r, i) => r.map((_, j) => ({ k: "add", xs: xs.map((x) => (x as Matrix).rows[i]![j]!) }))),
+        rows: first.rows.map((r, i) =>
+          r.map((_, j) => ({ k: "add", xs: xs.map((x) => (x as Matrix).rows[i]![j]!) })),
+        ),
       };
     }
     case "mul": {
@@ -165,7 +169,12 @@ function foldMatrices(n: Node): Node {
           if (a.rows[0]!.length !== x.rows.length) return { ...n, xs };
           acc = {
             k: "matrix",
-            rows: a.rows.map((r) => x.rows[0]!.map((_, j) => ({ k: "add", xs: r.map((e, t) => ({ k: "mul", xs: [e, x.rows[t]![j]!] })) }) as Node)),
+            rows: a.rows.map((r) =>
+              x.rows[0]!.map(
+                (_, j) =>
+                  ({ k: "add", xs: r.map((e, t) => ({ k: "mul", xs: [e, x.rows[t]![j]!] })) }) as Node,
+              ),
+            ),
           };
         } else if (acc.k === "matrix") {
           acc = mapEntries(acc, (e) => ({ k: "mul", xs: [e, x] }));
@@ -355,7 +364,7 @@ function matchRelations(g: Node & { k: "rel" }, p: Node & { k: "rel" }, ctx: Ctx
     if (g.xs.length === 2 && p.xs.length === 2) {
       return matchEquations(g.xs[0]!, g.xs[1]!, g.ops[0]!, p.xs[0]!, p.xs[1]!, p.ops[0]!, ctx);
     }
- if (matchIntervals(g, p, ctx)) return true;
+    if (matchIntervals(g, p, ctx)) return true;
     // Chains that are not intervals ("f(2) < f(1) < f(4)"): the same relations between matching terms.
     return g.ops.join() === p.ops.join() && ordered(g.xs, p.xs, ctx, "relation");
   }
@@ -462,7 +471,8 @@ function intervalSet(n: Node): Interval[] | null {
         const o = varIdx === 0 ? op : flip[op]!;
         const below = o === "<" || o === "<=";
         const closed = o === "<=" || o === ">=";
-        if (isAbs && below) return [{ lo: { k: "neg", x: other }, hi: other, loClosed: closed, hiClosed: closed }];
+        if (isAbs && below)
+          return [{ lo: { k: "neg", x: other }, hi: other, loClosed: closed, hiClosed: closed }];
         if (isAbs) {
           return [
             { lo: NEG_INF, hi: { k: "neg", x: other }, loClosed: false, hiClosed: closed },
@@ -473,7 +483,13 @@ function intervalSet(n: Node): Interval[] | null {
         return [{ lo: other, hi: POS_INF, loClosed: closed, hiClosed: false }];
       }
       const [o1, o2] = n.ops;
-      if (n.xs.length === 3 && varIdx === 1 && isAbs && (o1 === "<" || o1 === "<=") && (o2 === "<" || o2 === "<=")) {
+      if (
+        n.xs.length === 3 &&
+        varIdx === 1 &&
+        isAbs &&
+        (o1 === "<" || o1 === "<=") &&
+        (o2 === "<" || o2 === "<=")
+      ) {
         // a ≤ |z| ≤ b is [-b, -a] ∪ [a, b].
         const [a, , b] = n.xs as [Node, Node, Node];
         return [

@@ -11,6 +11,11 @@ export interface VerifyOptions {
    * `$…$` and finally the last number. Off by default: a reward must not pay for an answer the model did not mark.
    */
   fallback?: boolean;
+  /**
+   * The response may be a bare answer: when it has no box/tag, the whole response is the answer (CLI and
+   * data-cleaning inputs). Off for rewards.
+   */
+  bareAnswer?: boolean;
   /** `10\%` matches `10` and `0.1` (`"loose"`, the MATH convention, default) or only `0.1`/`10\%` (`"strict"`). */
   percent?: "loose" | "strict";
   /** `90^\circ` matches `90` and `\frac{\pi}{2}` (`"loose"`, default) or only `\frac{\pi}{2}`/`90^\circ` (`"strict"`). */

@@ -1,5 +1,11 @@
 import { compareAnswers } from "./compare.js";
-import { extractAnswerTag, extractBoxed, extractFallback, lastFinalAnswerAt, stripMathDelimiters } from "./extract.js";
+import {
+  extractAnswerTag,
+  extractBoxed,
+  extractFallback,
+  lastFinalAnswerAt,
+  stripMathDelimiters,
+} from "./extract.js";
 import { parseAnswer } from "./parse.js";
 import type { VerifyOptions, VerifyResult } from "./types.js";
 
@@ -41,6 +47,10 @@ function verifyUnsafe(gold: string, response: string, options: VerifyOptions): V
 
 function extractPred(response: string, options: VerifyOptions): string[] | null {
   const primary = options.format === "answer-tag" ? extractAnswerTag(response) : extractBoxed(response);
+  if (!primary && options.bareAnswer) {
+    const t = stripMathDelimiters(response).trim();
+    return t ? [t] : null;
+  }
   if (!options.fallback) return primary;
   // Evaluation: a "final answer is …" sentence after the last box is the model's last word.
   if (primary && lastFinalAnswerAt(response) < response.lastIndexOf("\\boxed")) return primary;

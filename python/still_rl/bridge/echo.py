@@ -1,6 +1,8 @@
 """A generic peer for tests and ``npm run bench:bridge``: ``python -m still_rl.bridge.echo``.
 
-Handlers: ``echo`` (returns the payload; arrays go back without a copy), ``describe`` (dtype, shape and sum of
+Handlers: ``echo`` (returns the payload; arrays go back without a copy; runs inline on the I/O thread),
+``echo_pooled`` (the same on a worker thread, like any long handler), ``nbytes`` (bytes of the arrays
+received, without reading them), ``describe`` (dtype, shape and sum of
 each array field), ``make`` (an int32 arange of ``n`` elements, cached), ``sleep`` (cooperatively cancellable),
 ``fail`` (raises), ``log`` (writes lines to stderr), ``call`` (asks the TS side ``type`` with ``payload``:
 a request in the other direction), ``cancellations`` (requests its handlers saw cancelled), ``pid``.
@@ -21,9 +23,15 @@ _made: dict[int, np.ndarray] = {}
 _cancelled: list[dict] = []
 
 
+def _nbytes(payload: dict) -> int:
+    return sum(v.nbytes for v in payload.values() if isinstance(v, np.ndarray))
+
+
 def setup(peer: Peer) -> None:
-    peer.handler("echo", lambda payload: payload)
-    peer.handler("pid", lambda payload: os.getpid())
+    peer.handler("echo", lambda payload: payload, inline=True)
+    peer.handler("echo_pooled", lambda payload: payload)
+    peer.handler("pid", lambda payload: os.getpid(), inline=True)
+    peer.handler("nbytes", _nbytes, inline=True)
 
     @peer.handler("describe")
     def describe(payload: dict) -> dict:

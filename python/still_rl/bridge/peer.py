@@ -98,6 +98,7 @@ class _Pending:
 class _Registered:
     fn: Handler
     wants_ctx: bool
+    inline: bool
 
 
 class Peer:
@@ -149,8 +150,12 @@ class Peer:
     def welcome(self) -> Welcome | None:
         return self._welcome
 
-    def handler(self, type: str, fn: Handler | None = None) -> Any:
-        """Register ``fn(payload)`` or ``fn(payload, ctx)`` for requests of ``type``; usable as a decorator."""
+    def handler(self, type: str, fn: Handler | None = None, *, inline: bool = False) -> Any:
+        """Register ``fn(payload)`` or ``fn(payload, ctx)`` for requests of ``type``; usable as a decorator.
+
+        ``inline=True`` runs it on the I/O thread, saving two thread hand-offs (~100 us): only for handlers that
+        return within microseconds, since nothing else (heartbeats included) moves while it runs.
+        """
 
         def register(f: Handler) -> Handler:
             if self._thread is not None:
@@ -162,7 +167,7 @@ class Peer:
                 for p in inspect.signature(f).parameters.values()
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
             ]
-            self._handlers[type] = _Registered(f, len(params) >= 2)
+            self._handlers[type] = _Registered(f, len(params) >= 2, inline)
             return f
 
         return register(fn) if fn is not None else register
@@ -317,13 +322,9 @@ class Peer:
             if self._wake_r in events:
                 os.read(self._wake_r, 65536)
             if sock in events:
-                while True:
-                    try:
-                        frames = sock.recv_multipart(flags=zmq.NOBLOCK, copy=False)
-                    except zmq.Again:
-                        break
-                    last_recv = time.monotonic()
-                    self._on_message(frames)
+                while sock.get(zmq.EVENTS) & zmq.POLLIN:
+                    self._on_message(sock.recv_multipart(copy=False))
+                last_recv = time.monotonic()
             now = time.monotonic()
             if welcome is None or self._failure is not None:
                 continue
@@ -433,6 +434,9 @@ class Peer:
         ctx = CallContext(env.id, env.type, time.monotonic() + env.deadline / 1000)
         with self._lock:
             self._incoming[env.id] = ctx
+        if registered.inline:
+            self._run_handler(registered, payload, ctx)
+            return
         assert self._pool is not None
         self._pool.submit(self._run_handler, registered, payload, ctx)
 

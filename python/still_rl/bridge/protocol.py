@@ -7,9 +7,10 @@ side only fails the suite (it reads ``describe()``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 PROTOCOL_VERSION = 1
 
@@ -102,39 +103,44 @@ class ProtocolError(ValueError):
     """A message that does not match the protocol."""
 
 
-def _check(value: Any, hint: Any) -> bool:
+def _checker(hint: Any) -> Callable[[Any], bool]:
     if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda v: type(v) is int
     if hint is str:
-        return isinstance(value, str)
+        return lambda v: type(v) is str
     if typing.get_origin(hint) is list:
-        (item,) = typing.get_args(hint)
-        return isinstance(value, list) and all(_check(v, item) for v in value)
+        item = _checker(typing.get_args(hint)[0])
+        return lambda v: type(v) is list and all(item(x) for x in v)
     raise TypeError(f"unsupported field type {hint!r}")
+
+
+@functools.cache
+def _schema(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Callable[[Any], bool], str, tuple | None], ...]]:
+    hints = typing.get_type_hints(cls)
+    fields = tuple((f.name, _checker(hints[f.name]), _type_name(hints[f.name]), _ENUMS.get((cls, f.name))) for f in dataclasses.fields(cls))
+    return frozenset(hints), fields
 
 
 def from_wire(cls: type, value: Any) -> Any:
     """Validate a decoded msgpack map against a dataclass (exact keys, field types, enums) and build it."""
-    if not isinstance(value, dict):
+    if type(value) is not dict:
         raise ProtocolError(f"{cls.__name__}: expected a map, got {type(value).__name__}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(value) - names
-    if unknown:
-        raise ProtocolError(f"{cls.__name__}: unknown fields {sorted(map(str, unknown))}")
-    for name in names:
-        if name not in value:
-            raise ProtocolError(f"{cls.__name__}: missing field {name!r}")
-        if not _check(value[name], hints[name]):
-            raise ProtocolError(f"{cls.__name__}.{name}: expected {_type_name(hints[name])}")
-        allowed = _ENUMS.get((cls, name))
-        if allowed is not None and value[name] not in allowed:
-            raise ProtocolError(f"{cls.__name__}.{name}: {value[name]!r} is not one of {allowed}")
+    names, fields = _schema(cls)
+    if len(value) != len(names) or not names.issuperset(value):
+        unknown = sorted(map(str, set(value) - names))
+        missing = sorted(names - set(value))
+        raise ProtocolError(f"{cls.__name__}: unknown fields {unknown}, missing fields {missing}")
+    for name, check, type_name, allowed in fields:
+        v = value[name]
+        if not check(v):
+            raise ProtocolError(f"{cls.__name__}.{name}: expected {type_name}")
+        if allowed is not None and v not in allowed:
+            raise ProtocolError(f"{cls.__name__}.{name}: {v!r} is not one of {allowed}")
     return cls(**value)
 
 
 def to_wire(obj: Any) -> dict:
-    return dataclasses.asdict(obj)
+    return {name: getattr(obj, name) for name, _, _, _ in _schema(type(obj))[1]}
 
 
 def _type_name(hint: Any) -> str:
@@ -154,6 +160,7 @@ def describe() -> dict:
         "ndarrayExt": NDARRAY_EXT,
         "outOfBandBytes": OUT_OF_BAND_BYTES,
         "controlPayloads": {kind: cls.__name__ for kind, cls in CONTROL_PAYLOADS.items()},
+        "enums": {f"{cls.__name__}.{name}": list(values) for (cls, name), values in _ENUMS.items()},
         "messages": {
             name: {f: _type_name(h) for f, h in typing.get_type_hints(cls).items()} for name, cls in classes.items()
         },

@@ -2,7 +2,15 @@ import type { CliCommand } from "../command.js";
 import { configCommand } from "./config.js";
 import { dataCommand } from "./data.js";
 import { doctorCommand } from "./doctor.js";
+import { rewardCommand } from "./reward.js";
+import { verifyCommand } from "./verify.js";
 
 /** Every command of `still`, in the order `still --help` lists them. */
 // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
-export const commands: CliCommand<any>[] = [configCommand, dataCommand, doctorCommand];
+export const commands: CliCommand<any>[] = [
+  configCommand,
+  dataCommand,
+  doctorCommand,
+  rewardCommand,
+  verifyCommand,
+];
