@@ -11,9 +11,11 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { RunConfig, SftConfig } from "../config/index.js";
+import type { RunConfig } from "../config/index.js";
 import type { Engine, SamplingParams, SftSample } from "../engines/engine.js";
 import { renderPrompt } from "../prompts/templates.js";
+import { hashInts, mulberry32, permutation } from "../train/rng.js";
+import { lrAt } from "../train/schedules.js";
 import { verify } from "../verify/index.js";
 import { DIALECTS, type DialectName } from "./dialect.js";
 import { toolOptionsFromConfig } from "./from-config.js";
@@ -62,24 +64,12 @@ export interface DemoToolsResult {
   evalSeconds: number;
 }
 
-/** mulberry32: a small seeded PRNG, so the data of a seed is the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Disjoint train and test problems. */
 export function arithmeticProblems(options: Omit<DemoDataOptions, "dialect">): {
   train: ArithmeticProblem[];
   test: ArithmeticProblem[];
 } {
-  const rand = seededRandom(options.seed);
+  const rand = mulberry32(options.seed);
   const pick = ([lo, hi]: [number, number]) => lo + Math.floor(rand() * (hi - lo + 1));
   const number = (digits: number) =>
     10 ** (digits - 1) + Math.floor(rand() * (10 ** digits - 10 ** (digits - 1)));
@@ -140,15 +130,6 @@ export function writeDemoData(trainFile: string, testFile: string, options: Demo
   writeFileSync(testFile, jsonl(test.map((p) => ({ problem: demoQuestion(p), answer: p.answer }))));
 }
 
-/** Learning rate of SFT step `step` of `total`: linear warm-up, then constant or cosine down to min_lr_ratio. */
-export function sftLearningRate(step: number, total: number, sft: SftConfig): number {
-  const { type, warmup_steps: warmup, min_lr_ratio: floor } = sft.lr_schedule;
-  if (step < warmup) return (sft.lr * (step + 1)) / warmup;
-  if (type === "constant") return sft.lr;
-  const progress = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
-  return sft.lr * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
-}
-
 function readJsonl(file: string): Record<string, unknown>[] {
   return readFileSync(file, "utf8")
     .split("\n")
@@ -200,14 +181,13 @@ export async function runToolDemo(
   const sftStart = performance.now();
   const perEpoch = Math.ceil(samples.length / sft.batch_size);
   const total = perEpoch * sft.epochs;
-  const rand = seededRandom(config.seed);
   const sftLoss: { step: number; loss: number }[] = [];
   for (let epoch = 0, step = 0; epoch < sft.epochs; epoch++) {
-    const order = shuffled(samples.length, rand);
+    const order = permutation(samples.length, hashInts(config.seed, epoch));
     for (let b = 0; b < perEpoch; b++, step++) {
       const batch = order.slice(b * sft.batch_size, (b + 1) * sft.batch_size).map((i) => samples[i]!);
       const stats = await engine.sftStep(batch, {
-        lr: sftLearningRate(step, total, sft),
+        lr: lrAt(step + 1, sft.lr, sft.lr_schedule, total),
         maxGradNorm: sft.max_grad_norm,
         miniBatchSize: batch.length,
       });
@@ -233,15 +213,6 @@ export async function runToolDemo(
     sftSeconds,
     evalSeconds: (performance.now() - evalStart) / 1000,
   };
-}
-
-function shuffled(n: number, rand: () => number): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
 
 /** The first benchmark, decoded as eval.sampling says; `maxCalls` 0 is plain generation. */

@@ -7,6 +7,7 @@
  */
 
 import type { Completion, Engine, FinishReason, SamplingParams } from "../engines/engine.js";
+import { hashInts } from "../train/rng.js";
 import { type DialectName, getDialect, type ToolDialectSpec } from "./dialect.js";
 import { type ExecutionOutcome, type ExecutionStatus, toolOutputText } from "./output.js";
 
@@ -234,11 +235,7 @@ function pushTokens(state: State, tokens: Int32Array, mask: 0 | 1, logprobs: Flo
  * step k with base + k).
  */
 export function roundSeed(seed: number, round: number): number {
-  if (round === 0) return seed;
-  let h = (seed ^ Math.imul(round, 0x9e3779b1)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
+  return round === 0 ? seed : hashInts(seed, round);
 }
 
 function concat(a: Int32Array, b: number[]): Int32Array {

@@ -2,14 +2,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig, sftSchema } from "../../src/config/index.js";
+import { loadConfig } from "../../src/config/index.js";
 import { tinyPreset } from "../../src/engines/tiny-presets.js";
 import {
   arithmeticProblems,
   DEMO_DATA_DEFAULTS,
   demoCall,
   demoTrace,
-  sftLearningRate,
   writeDemoData,
 } from "../../src/tools/demo.js";
 import { DIALECTS, type DialectName } from "../../src/tools/dialect.js";
@@ -76,27 +75,6 @@ describe("writeDemoData", () => {
       ["problem", "answer"],
       ["problem", "answer"],
     ]);
-  });
-});
-
-describe("sftLearningRate", () => {
-  const cosine = sftSchema.parse({
-    train_files: ["x"],
-    lr: 1,
-    lr_schedule: { type: "cosine", warmup_steps: 10, min_lr_ratio: 0.05 },
-  });
-  const constant = sftSchema.parse({ train_files: ["x"], lr: 2, lr_schedule: { warmup_steps: 4 } });
-  it.each([
-    [cosine, 0, 0.1],
-    [cosine, 9, 1],
-    [cosine, 10, 1],
-    [cosine, 60, 0.05 + 0.95 * 0.5],
-    [cosine, 110, 0.05],
-    [constant, 0, 0.5],
-    [constant, 3, 2],
-    [constant, 100, 2],
-  ])("%#", (sft, step, lr) => {
-    expect(sftLearningRate(step, 110, sft)).toBeCloseTo(lr, 12);
   });
 });
 

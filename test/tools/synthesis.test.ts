@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../../src/tools/demo.js";
 import {
   cutAtRandomPiece,
   hasCodeBlock,
@@ -8,6 +7,7 @@ import {
   STILL_KEYWORDS,
   splitAtKeywords,
 } from "../../src/tools/synthesis.js";
+import { mulberry32 } from "../../src/train/rng.js";
 
 /** Expected values are the outputs of STILL's `split_string_by_keywords` run on the same inputs. */
 describe("splitAtKeywords matches STILL's split_string_by_keywords", () => {
@@ -63,9 +63,9 @@ describe("injectToolCall", () => {
   });
   it("is null for a thought with fewer than 5 pieces, and deterministic per seed", () => {
     const options = { keywords: STILL_KEYWORDS, prefixes: STILL_CODE_PREFIXES };
-    expect(injectToolCall("<think>a. Wait b.</think>", { ...options, random: seededRandom(1) })).toBeNull();
-    expect(injectToolCall(thought, { ...options, random: seededRandom(3) })).toBe(
-      injectToolCall(thought, { ...options, random: seededRandom(3) }),
+    expect(injectToolCall("<think>a. Wait b.</think>", { ...options, random: mulberry32(1) })).toBeNull();
+    expect(injectToolCall(thought, { ...options, random: mulberry32(3) })).toBe(
+      injectToolCall(thought, { ...options, random: mulberry32(3) }),
     );
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { seededRandom } from "../../tools/demo.js";
 import { hasCodeBlock, injectToolCall, STILL_CODE_PREFIXES, STILL_KEYWORDS } from "../../tools/synthesis.js";
+import { mulberry32 } from "../../train/rng.js";
 import { UserError } from "../../util/errors.js";
 import { verify } from "../../verify/index.js";
 import { defineCommand } from "../command.js";
@@ -65,7 +65,7 @@ const injectToolsCommand = defineCommand({
       ),
   run: (args) => {
     const records = readJsonl(args.input);
-    const random = seededRandom(args.seed);
+    const random = mulberry32(args.seed);
     const options = {
       keywords: args.keyword ?? STILL_KEYWORDS,
       prefixes: args.prefix ?? STILL_CODE_PREFIXES,
