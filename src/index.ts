@@ -63,6 +63,31 @@ export {
   type SandboxStatus,
   sandboxOptionsFromConfig,
 } from "./sandbox/index.js";
+export { TINY_PRESETS, tinyPreset } from "./engines/tiny-presets.js";
+  type ArithmeticProblem,
+  DEMO_DATA_DEFAULTS,
+  type DemoDataOptions,
+  type DemoToolsResult,
+  runToolDemo,
+  writeDemoData,
+} from "./tools/demo.js";
+export { DIALECTS, type DialectName, getDialect, type ToolDialectSpec } from "./tools/dialect.js";
+export { sandboxOptionsFromConfig, toolOptionsFromConfig } from "./tools/from-config.js";
+  type ExecutionOutcome,
+  type ExecutionStatus,
+  lastTracebackLine,
+  toolOutputText,
+  truncateMiddle,
+} from "./tools/output.js";
+  runToolRollouts,
+  type ToolCallRecord,
+  type ToolCallStats,
+  type ToolOptions,
+  type ToolRollout,
+  type ToolRunner,
+  type ToolSandbox,
+  toolCallStats,
+} from "./tools/rollout.js";
 export { UserError } from "./util/errors.js";
 export {
   extractAnswerTag,

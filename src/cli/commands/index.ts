@@ -1,5 +1,6 @@
 import type { CliCommand } from "../command.js";
 import { configCommand } from "./config.js";
+import { dataCommand } from "./data.js";
 import { doctorCommand } from "./doctor.js";
 import { rewardCommand } from "./reward.js";
 import { reportCommand } from "./report.js";
@@ -15,5 +16,6 @@ export const commands: CliCommand<any>[] = [
   sandboxCommand,
   reportCommand,
   trainCommand,
+  dataCommand,
   verifyCommand,
 ];
