@@ -16,14 +16,14 @@ export {
   RemoteError,
   VersionMismatchError,
 } from "./bridge/errors.js";
-export { type CallOptions, type PeerProcess, RemotePeer } from "./bridge/peer.js";
 export { PACKAGE_VERSION, PROTOCOL_VERSION } from "./bridge/protocol.js";
 export {
   Bridge,
   type BridgeOptions,
   type BridgeStats,
+  type CallOptions,
   type Handler,
-  type ProtocolErrorEvent,
+  RemotePeer,
   type RequestContext,
 } from "./bridge/server.js";
 export { type SpawnPeerOptions, spawnPeer } from "./bridge/spawn.js";
@@ -47,6 +47,7 @@ export type {
 } from "./engines/engine.js";
 export { HfEngine, type HfEngineOptions, startHfEngine } from "./engines/hf.js";
 export { buildTinyModel, type TinyModelOptions } from "./engines/tiny.js";
+export { TINY_PRESETS, tinyPreset } from "./engines/tiny-presets.js";
 export { PROMPT_TEXTS, renderPrompt, templateText } from "./prompts/templates.js";
 export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
 export * from "./rewards/index.js";
@@ -63,7 +64,7 @@ export {
   type SandboxStatus,
   sandboxOptionsFromConfig,
 } from "./sandbox/index.js";
-export { TINY_PRESETS, tinyPreset } from "./engines/tiny-presets.js";
+export {
   type ArithmeticProblem,
   DEMO_DATA_DEFAULTS,
   type DemoDataOptions,
@@ -72,13 +73,15 @@ export { TINY_PRESETS, tinyPreset } from "./engines/tiny-presets.js";
   writeDemoData,
 } from "./tools/demo.js";
 export { DIALECTS, type DialectName, getDialect, type ToolDialectSpec } from "./tools/dialect.js";
-export { sandboxOptionsFromConfig, toolOptionsFromConfig } from "./tools/from-config.js";
+export { toolOptionsFromConfig } from "./tools/from-config.js";
+export {
   type ExecutionOutcome,
   type ExecutionStatus,
   lastTracebackLine,
   toolOutputText,
   truncateMiddle,
 } from "./tools/output.js";
+export {
   runToolRollouts,
   type ToolCallRecord,
   type ToolCallStats,

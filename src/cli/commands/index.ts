@@ -2,8 +2,9 @@ import type { CliCommand } from "../command.js";
 import { configCommand } from "./config.js";
 import { dataCommand } from "./data.js";
 import { doctorCommand } from "./doctor.js";
-import { rewardCommand } from "./reward.js";
 import { reportCommand } from "./report.js";
+import { rewardCommand } from "./reward.js";
+import { sandboxCommand } from "./sandbox.js";
 import { trainCommand } from "./train.js";
 import { verifyCommand } from "./verify.js";
 
