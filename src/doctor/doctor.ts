@@ -1,6 +1,6 @@
-import { execa } from "execa";
 import type { RunConfig } from "../config/index.js";
 import { type PythonInterpreter, resolvePython } from "../pyenv/python.js";
+import { SandboxPool } from "../sandbox/index.js";
 
 /** One line of the doctor's report. `ok: false` with `fix` means a requirement is not met. */
 export interface Check {
@@ -83,29 +83,17 @@ async function pythonFacts(python: PythonInterpreter): Promise<PythonFacts> {
   }
 }
 
-/** Whether bubblewrap can create the namespaces the sandbox uses, with the reason when it cannot. */
-async function sandboxCheck(): Promise<{ ok: boolean; detail: string }> {
+/** Whether the code sandbox works: builds a real one (as a run would) and runs a snippet in it. */
+async function sandboxCheck(python: string): Promise<{ ok: boolean; detail: string }> {
   try {
-    const r = await execa(
-      "bwrap",
-      [
-        "--unshare-all",
-        "--die-with-parent",
-        "--ro-bind",
-        "/",
-        "/",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "true",
-      ],
-      { reject: false, timeout: 10_000 },
-    );
-    if (r.exitCode === 0) return { ok: true, detail: "bubblewrap can create user/pid/net namespaces" };
-    return { ok: false, detail: `bubblewrap failed: ${String(r.stderr).trim().split("\n").pop()}` };
-  } catch {
-    return { ok: false, detail: "bubblewrap (bwrap) not found" };
+    const pool = await SandboxPool.create({ python, concurrency: 1, prestart: false });
+    pool.close();
+    return {
+      ok: true,
+      detail: "bubblewrap sandbox runs Python (user/pid/net/ipc/uts namespaces, no capabilities)",
+    };
+  } catch (err) {
+    return { ok: false, detail: (err as Error).message.split("\n")[0] ?? "" };
   }
 }
 
@@ -159,7 +147,7 @@ export async function runDoctor(
       ? { fix: "this run needs a GPU; use backend hf on CPU for small runs" }
       : {}),
   });
-  const sandbox = await sandboxCheck();
+  const sandbox = await sandboxCheck(python.executable);
   const sandboxNeeded = requirements?.sandbox ?? false;
   checks.push({
     name: "sandbox",

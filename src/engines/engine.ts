@@ -31,7 +31,11 @@ export interface SamplingParams {
   stop: string[];
   /** Seed for this call's sampling, so a run is reproducible step by step. */
   seed: number;
-  /** Also return the log-probability of every sampled token under the sampling policy. */
+  /**
+   * Also return the log-probability of every sampled token under the sampling policy: log softmax(logits / T)
+   * before top-k/top-p truncation (what `logprobs` with the same temperature recomputes; T <= 0 means greedy
+   * and T = 1 for the log-probs).
+   */
   returnLogprobs: boolean;
 }
 
@@ -48,8 +52,12 @@ export interface Completion {
   input: number;
   /** 0..n-1 */
   sample: number;
-  /** New tokens only (the input is not repeated). */
+  /** New tokens only (the input is not repeated); ends with the EOS token when the model emitted one. */
   tokenIds: Int32Array;
+  /**
+   * The new text, without a final EOS token, cut right after the stop string when one ended generation (so it
+   * may be shorter than the decoded `tokenIds` when the last token carried characters past the stop string).
+   */
   text: string;
   finishReason: FinishReason;
   /** The stop string that ended generation, when one did. */
@@ -77,6 +85,7 @@ export interface PolicySample extends Sequence {
   refLogprobs: Float32Array | null;
 }
 
+/** The loss is veRL's: clipped ratio (with its dual clip at 3 for negative advantages) + klCoef·KL − entropyCoef·H. */
 export interface UpdateOptions {
   lr: number;
   clipRatioLow: number;
@@ -85,14 +94,22 @@ export interface UpdateOptions {
   klEstimator: KlEstimator;
   entropyCoef: number;
   lossAggregation: LossAggregation;
+  /** Gradients are clipped to this global norm; 0 or less: not clipped (the norm is still reported). */
   maxGradNorm: number;
-  /** Samples per optimizer step; the batch is split into mini-batches of this size. */
+  /** Samples per optimizer step; the batch is split into mini-batches of this size (0: the whole batch). */
   miniBatchSize: number;
   /** Passes over the batch (more than one mini-batch or epoch makes later steps off-policy). */
   epochs: number;
+  /** Seeds the mini-batch shuffle (each epoch is shuffled when there is more than one mini-batch or epoch). */
   seed: number;
+  /**
+   * The sampling temperature: log-probs in the loss are of softmax(logits / T), as in veRL, so the ratio is 1
+   * on the first on-policy step. Default 1.
+   */
+  temperature?: number;
 }
 
+/** Means over the optimizer steps of the call; per-token quantities are means over the trained (mask 1) tokens. */
 export interface UpdateStats {
   loss: number;
   pgLoss: number;
@@ -127,7 +144,12 @@ export interface Engine {
   tokenize(texts: string[]): Promise<Int32Array[]>;
   detokenize(ids: Int32Array[]): Promise<string[]>;
   generate(request: GenerateRequest): Promise<Completion[]>;
-  logprobs(sequences: Sequence[], model: "policy" | "reference"): Promise<Float32Array[]>;
+  /** Log-probs of each response token; `temperature` (default 1) as in `UpdateOptions.temperature`. */
+  logprobs(
+    sequences: Sequence[],
+    model: "policy" | "reference",
+    options?: { temperature?: number },
+  ): Promise<Float32Array[]>;
   update(batch: PolicySample[], options: UpdateOptions): Promise<UpdateStats>;
   sftStep(batch: SftSample[], options: SftOptions): Promise<SftStats>;
   /** Model, optimizer and RNG states, so a resumed run continues bit-identically on CPU. */

@@ -1,0 +1,1 @@
+"""Engines the TypeScript trainer drives in driver mode."""

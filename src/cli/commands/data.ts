@@ -1,0 +1,116 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { hasCodeBlock, injectToolCall, STILL_CODE_PREFIXES, STILL_KEYWORDS } from "../../tools/synthesis.js";
+import { mulberry32 } from "../../train/rng.js";
+import { UserError } from "../../util/errors.js";
+import { verify } from "../../verify/index.js";
+import { defineCommand } from "../command.js";
+
+type JsonRecord = Record<string, unknown>;
+
+function readJsonl(file: string): JsonRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  return text
+    .split("\n")
+    .map((line, i) => [line, i + 1] as const)
+    .filter(([line]) => line.trim() !== "")
+    .map(([line, n]) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (err) {
+        throw new UserError(`${file}:${n}: not JSON: ${(err as Error).message}`);
+      }
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new UserError(`${file}:${n}: expected a JSON object`);
+      }
+      return value as JsonRecord;
+    });
+}
+
+function field(record: JsonRecord, key: string, where: string): string {
+  const value = record[key];
+  if (typeof value !== "string") throw new UserError(`${where}: field "${key}" must be a string`);
+  return value;
+}
+
+function writeJsonl(file: string, records: JsonRecord[]): void {
+  writeFileSync(file, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+}
+
+const injectToolsCommand = defineCommand({
+  command: "inject-tools",
+  describe:
+    "Cut each long chain of thought at a random turn (Wait/But/Alternatively/Hmm/Moreover/Furthermore) and " +
+    "append a code-announcing sentence and an opening ```python fence: continuation requests for tool-data synthesis",
+  builder: (y) =>
+    y
+      .option("input", { type: "string", demandOption: true, describe: "JSONL with the chains of thought" })
+      .option("output", { type: "string", demandOption: true, describe: "JSONL of continuation requests" })
+      .option("response-key", { type: "string", default: "response", describe: "field with the long CoT" })
+      .option("prefix", {
+        type: "string",
+        array: true,
+        describe: "sentence(s) to announce the code (default: STILL's 14)",
+      })
+      .option("keyword", { type: "string", array: true, describe: "split words (default: STILL's 6)" })
+      .option("seed", { type: "number", default: 0 })
+      .example(
+        "$0 data inject-tools --input cots.jsonl --output requests.jsonl",
+        "adds `continuation` to each record",
+      ),
+  run: (args) => {
+    const records = readJsonl(args.input);
+    const random = mulberry32(args.seed);
+    const options = {
+      keywords: args.keyword ?? STILL_KEYWORDS,
+      prefixes: args.prefix ?? STILL_CODE_PREFIXES,
+      random,
+    };
+    if (options.keywords.some((k) => k === "")) throw new UserError("--keyword must not be empty");
+    if (options.prefixes.length === 0) throw new UserError("--prefix needs at least one sentence");
+    const out: JsonRecord[] = [];
+    records.forEach((record, i) => {
+      const continuation = injectToolCall(field(record, args.responseKey, `${args.input}:${i + 1}`), options);
+      if (continuation !== null) out.push({ ...record, continuation });
+    });
+    writeJsonl(args.output, out);
+    process.stderr.write(`${out.length} of ${records.length} records cut (the rest have under 5 pieces)\n`);
+    return 0;
+  },
+});
+
+const filterToolsCommand = defineCommand({
+  command: "filter-tools",
+  describe:
+    "Keep a response only if it contains a ```python block and its answer verifies against the gold one",
+  builder: (y) =>
+    y
+      .option("input", { type: "string", demandOption: true, describe: "JSONL of responses" })
+      .option("output", { type: "string", demandOption: true, describe: "JSONL of the kept records" })
+      .option("response-key", { type: "string", default: "response" })
+      .option("answer-key", { type: "string", default: "answer" }),
+  run: (args) => {
+    const records = readJsonl(args.input);
+    const kept = records.filter((record, i) => {
+      const where = `${args.input}:${i + 1}`;
+      const response = field(record, args.responseKey, where);
+      const gold = field(record, args.answerKey, where);
+      return hasCodeBlock(response) && verify(gold, response).correct;
+    });
+    writeJsonl(args.output, kept);
+    process.stderr.write(`kept ${kept.length} of ${records.length}\n`);
+    return 0;
+  },
+});
+
+export const dataCommand = defineCommand({
+  command: "data",
+  describe: "Data preparation: tool-data synthesis for SFT (report §4.4)",
+  builder: (y) => y.example("$0 data inject-tools --input cots.jsonl --output requests.jsonl", "cut CoTs"),
+  subcommands: [injectToolsCommand, filterToolsCommand],
+});

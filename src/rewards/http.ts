@@ -1,0 +1,215 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { RewardScorer, ScoredSample } from "./scorer.js";
+import type { RewardSample } from "./types.js";
+
+/**
+ * OpenRLHF's remote reward contract over HTTP, unchanged (`--reward.remote_url http://host:port/get_reward`):
+ * `POST {"query": [...], "prompts": [...], "labels": [...]}` -> `{"rewards": [...], "scores": [...],
+ * "extra_logs": {...}}`. `query` is prompt + response as decoded by OpenRLHF; the response is the query with
+ * its prompt prefix removed. `scores` (OpenRLHF's dynamic-filtering signal, 0–1) is the accuracy when a
+ * correctness component exists, else the reward; `extra_logs` holds every component, one value per sample.
+ * `GET /health` reports readiness. Bad requests get a 4xx with a JSON `error`, never a crash.
+ */
+
+export interface HttpServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Larger bodies get 413 (default 64 MiB). */
+  maxBodyBytes?: number;
+  /** Whole-request deadline, under OpenRLHF's 180 s client timeout so it always gets an answer (default 150 s). */
+  requestDeadlineMs?: number;
+}
+
+export interface HttpRewardServer {
+  url: string;
+  /** Requests being scored now. */
+  readonly inFlight: number;
+  /** Stop accepting, let in-flight requests finish, then resolve. */
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface OpenRlhfRequest {
+  query: string[];
+  prompts?: string[];
+  labels: string[];
+}
+
+/** Validate an OpenRLHF request body and turn it into samples. */
+export function samplesFromOpenRlhf(body: unknown): RewardSample[] {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new HttpError(400, "expected a JSON object with query, prompts and labels");
+  }
+  const b = body as Record<string, unknown>;
+  const strings = (key: string, required: boolean): string[] | undefined => {
+    const v = b[key];
+    if (v === undefined && !required) return undefined;
+    if (v === undefined) {
+      const hint =
+        key === "labels"
+          ? " (OpenRLHF before 0.6 sends only query: upgrade, or set --label_key so labels are sent)"
+          : "";
+      throw new HttpError(400, `missing "${key}"${hint}`);
+    }
+    if (!Array.isArray(v)) throw new HttpError(400, `"${key}" must be a list of strings`);
+    return v.map((x, i) => {
+      if (typeof x === "string") return x;
+      if (key === "labels" && typeof x === "number") return String(x);
+      throw new HttpError(400, `"${key}"[${i}] must be a string, got ${x === null ? "null" : typeof x}`);
+    });
+  };
+  const query = strings("query", true)!;
+  const labels = strings("labels", true)!;
+  const prompts = strings("prompts", false);
+  if (labels.length !== query.length || (prompts !== undefined && prompts.length !== query.length)) {
+    throw new HttpError(
+      400,
+      `query, prompts and labels must have the same length (got ${query.length}, ${prompts?.length ?? "-"}, ${labels.length})`,
+    );
+  }
+  return query.map((q, i) => {
+    const prompt = prompts?.[i] ?? "";
+    return {
+      prompt,
+      response: prompt !== "" && q.startsWith(prompt) ? q.slice(prompt.length) : q,
+      groundTruth: labels[i]!,
+      truncated: false,
+      extra: {},
+    };
+  });
+}
+
+export function openRlhfReply(scored: ScoredSample[], hasCorrectness: boolean) {
+  const keys = new Set<string>();
+  for (const s of scored) for (const k of Object.keys(s.components)) keys.add(k);
+  const extra_logs: Record<string, number[]> = {};
+  for (const k of keys) extra_logs[k] = scored.map((s) => s.components[k] ?? 0);
+  const rewards = scored.map((s) => s.reward);
+  return {
+    rewards,
+    scores: hasCorrectness ? scored.map((s) => s.components.acc ?? 0) : rewards,
+    extra_logs,
+  };
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new HttpError(413, `body of ${declared} bytes exceeds the ${limit}-byte limit`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new HttpError(413, `body exceeds the ${limit}-byte limit`));
+        req.removeAllListeners("data");
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks, size)));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, close = false): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...(close && { connection: "close" }),
+  });
+  res.end(text);
+}
+
+export async function startHttpRewardServer(
+  scorer: RewardScorer,
+  opts: HttpServerOptions = {},
+): Promise<HttpRewardServer> {
+  const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+  const deadlineMs = opts.requestDeadlineMs ?? 150_000;
+  const hasCorrectness = scorer.plan.builtins.some((b) => b.kind === "correctness");
+  let inFlight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = (req.url ?? "/").split("?")[0];
+    if (url === "/health") {
+      if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "use GET /health");
+      send(res, draining ? 503 : 200, {
+        status: draining ? "draining" : "ok",
+        in_flight: inFlight,
+        worker_restarts: scorer.restarts,
+        components: [...scorer.plan.builtins.map((b) => b.name), ...scorer.userRewardNames],
+      });
+      return;
+    }
+    if (url !== "/get_reward" && url !== "/") throw new HttpError(404, `no route ${url}: POST /get_reward`);
+    if (req.method !== "POST") throw new HttpError(405, "use POST with a JSON body");
+    if (draining) throw new HttpError(503, "shutting down");
+    inFlight++;
+    try {
+      const raw = await readBody(req, maxBody);
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch (err) {
+        throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
+      }
+      const samples = samplesFromOpenRlhf(body);
+      const scored = await scorer.score(samples, { deadlineMs });
+      send(res, 200, openRlhfReply(scored, hasCorrectness));
+    } finally {
+      inFlight--;
+      if (draining && inFlight === 0) drained?.();
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent) return;
+      if (err instanceof HttpError) send(res, err.status, { error: err.message }, err.status === 413);
+      else send(res, 500, { error: `internal error: ${err instanceof Error ? err.message : String(err)}` });
+    });
+  });
+  server.requestTimeout = deadlineMs + 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 5000, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    get inFlight() {
+      return inFlight;
+    },
+    close: async () => {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      // Replies just sent leave keep-alive connections idle: close them once the bytes are out.
+      const sweep = setInterval(() => server.closeIdleConnections(), 20);
+      const force = setTimeout(() => server.closeAllConnections(), 5_000);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(force);
+    },
+  };
+}

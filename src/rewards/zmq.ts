@@ -1,0 +1,174 @@
+import type { RequestContext } from "../bridge/server.js";
+import type { BuiltinSample } from "./analyze.js";
+import type { RewardScorer, ScoredSample } from "./scorer.js";
+import { SharedBytesPool } from "./shared-bytes.js";
+
+/**
+ * The bridge's `score` request: a batch in columns, as trainers hold it (veRL's DataProto, numpy arrays).
+ *
+ * Request: `responses` (list of str), `ground_truths` (list of str or numbers), and optionally `prompts`,
+ * `response_tokens` (int array), `truncated` (bool array), `data_sources`, `groups`, `extra` (list of dicts).
+ * Packed form, for throughput: instead of `responses`, `responses_utf8` (uint8 array: every response's UTF-8
+ * bytes, concatenated) and `response_offsets` (int array of n + 1 offsets). The bytes travel as their own
+ * ZeroMQ frame, are copied once into shared memory and scanned there by the workers, never decoded whole.
+ * Reply: `rewards` (float64 array), `components` (name -> float64 array, NaN where a sample lacks it) and,
+ * when `groups` was sent, `advantages` (float64, NaN for estimator none), `included` (uint8) and `reasons`.
+ */
+
+export class ScoreRequestError extends Error {
+  override name = "ScoreRequestError";
+}
+
+type Column = ArrayLike<unknown> & { length: number };
+
+function column(p: Record<string, unknown>, key: string, n: number | undefined): Column | undefined {
+  const v = p[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) && !ArrayBuffer.isView(v)) {
+    throw new ScoreRequestError(`"${key}" must be a list or an array, got ${typeof v}`);
+  }
+  const c = v as unknown as Column;
+  if (n !== undefined && c.length !== n) {
+    throw new ScoreRequestError(`"${key}" has ${c.length} entries, "responses" has ${n}`);
+  }
+  return c;
+}
+
+/** Packed responses as views on one SharedArrayBuffer (from `pool`) holding all their bytes. */
+function packedResponses(p: Record<string, unknown>, pool: SharedBytesPool): Uint8Array[] {
+  const bytes = p.responses_utf8;
+  if (!(bytes instanceof Uint8Array)) throw new ScoreRequestError('"responses_utf8" must be a uint8 array');
+  const raw = column(p, "response_offsets", undefined);
+  if (raw === undefined || raw.length < 1) {
+    throw new ScoreRequestError('"responses_utf8" needs "response_offsets" (n + 1 offsets)');
+  }
+  const offsets = Array.from(raw as ArrayLike<number | bigint>, Number);
+  if (offsets[0] !== 0 || offsets.at(-1) !== bytes.length) {
+    throw new ScoreRequestError(`"response_offsets" must run from 0 to ${bytes.length} (the byte count)`);
+  }
+  const shared = new Uint8Array(pool.acquire(bytes.length), 0, bytes.length);
+  // Buffer#copy is a plain memcpy; TypedArray#set into shared memory is several times slower.
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).copy(Buffer.from(shared.buffer));
+  const out: Uint8Array[] = new Array(offsets.length - 1);
+  for (let i = 0; i < out.length; i++) {
+    const a = offsets[i]!;
+    const b = offsets[i + 1]!;
+    if (!(Number.isInteger(b) && b >= a))
+      throw new ScoreRequestError(`"response_offsets" must not decrease (at ${i + 1})`);
+    out[i] = shared.subarray(a, b);
+  }
+  return out;
+}
+
+export function samplesFromScoreRequest(payload: unknown, pool = new SharedBytesPool(0)): BuiltinSample[] {
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+    throw new ScoreRequestError("score: expected a map with responses and ground_truths");
+  }
+  const p = payload as Record<string, unknown>;
+  const packed = p.responses_utf8 !== undefined;
+  if (packed && p.responses !== undefined) {
+    throw new ScoreRequestError('send either "responses" or "responses_utf8", not both');
+  }
+  const responses: Column | undefined = packed ? packedResponses(p, pool) : column(p, "responses", undefined);
+  if (responses === undefined) throw new ScoreRequestError('score: missing "responses"');
+  const n = responses.length;
+  const gts = column(p, "ground_truths", n);
+  if (gts === undefined) throw new ScoreRequestError('score: missing "ground_truths"');
+  const prompts = column(p, "prompts", n);
+  const tokens = column(p, "response_tokens", n);
+  const truncated = column(p, "truncated", n);
+  const sources = column(p, "data_sources", n);
+  const groups = column(p, "groups", n);
+  const extra = column(p, "extra", n);
+  const str = (c: Column, key: string, i: number): string => {
+    const v = c[i];
+    if (typeof v === "string") return v;
+    throw new ScoreRequestError(`"${key}"[${i}] must be a string, got ${v === null ? "null" : typeof v}`);
+  };
+  const samples: BuiltinSample[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const gt = gts[i];
+    if (typeof gt !== "string" && typeof gt !== "number") {
+      throw new ScoreRequestError(`"ground_truths"[${i}] must be a string or a number`);
+    }
+    const s: BuiltinSample = {
+      prompt: prompts ? str(prompts, "prompts", i) : "",
+      response: packed ? (responses[i] as Uint8Array) : str(responses, "responses", i),
+      groundTruth: String(gt),
+      truncated: truncated ? Boolean(truncated[i]) : false,
+      extra: {},
+    };
+    if (tokens) {
+      const t = Number(tokens[i]);
+      if (!(Number.isInteger(t) && t >= 0))
+        throw new ScoreRequestError(`"response_tokens"[${i}] must be a count`);
+      s.responseTokens = t;
+    }
+    if (sources) s.dataSource = str(sources, "data_sources", i);
+    if (groups) {
+      const g = groups[i];
+      if (typeof g !== "string" && typeof g !== "number") {
+        throw new ScoreRequestError(`"groups"[${i}] must be a string or a number`);
+      }
+      s.group = String(g);
+    }
+    if (extra) {
+      const e = extra[i];
+      if (e === null || typeof e !== "object" || Array.isArray(e)) {
+        throw new ScoreRequestError(`"extra"[${i}] must be a map`);
+      }
+      s.extra = e as Record<string, unknown>;
+    }
+    samples[i] = s;
+  }
+  return samples;
+}
+
+export function scoreReply(scored: ScoredSample[], grouped: boolean) {
+  const n = scored.length;
+  const rewards = new Float64Array(n);
+  const components: Record<string, Float64Array> = {};
+  scored.forEach((s, i) => {
+    rewards[i] = s.reward;
+    for (const [k, v] of Object.entries(s.components)) {
+      let col = components[k];
+      if (col === undefined) {
+        col = new Float64Array(n).fill(Number.NaN);
+        components[k] = col;
+      }
+      col[i] = v;
+    }
+  });
+  if (!grouped) return { rewards, components };
+  return {
+    rewards,
+    components,
+    advantages: Float64Array.from(scored, (s) => s.advantage ?? Number.NaN),
+    included: Uint8Array.from(scored, (s) => (s.included ? 1 : 0)),
+    reasons: scored.map((s) => s.reason ?? ""),
+  };
+}
+
+/** Margin kept before the requester's deadline so the reply (with fallbacks) still reaches it. */
+const REPLY_MARGIN_MS = 50;
+
+/** The bridge handler for `score` requests. */
+export function scoreHandler(scorer: RewardScorer) {
+  const pool = new SharedBytesPool();
+  return async (payload: unknown, ctx: RequestContext) => {
+    const samples = samplesFromScoreRequest(payload, pool);
+    const left = ctx.deadline - Date.now();
+    const deadlineMs = Math.max(1, Math.floor(left * 0.95) - REPLY_MARGIN_MS);
+    try {
+      const scored = await scorer.score(samples, { deadlineMs });
+      return scoreReply(
+        scored,
+        samples.some((s) => s.group !== undefined),
+      );
+    } finally {
+      const first = samples[0]?.response;
+      if (first instanceof Uint8Array && first.buffer instanceof SharedArrayBuffer)
+        pool.release(first.buffer);
+    }
+  };
+}

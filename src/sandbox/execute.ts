@@ -1,0 +1,252 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSync } from "node:fs";
+import { EXIT_MEMORY } from "./boot.js";
+import { HeadTailCapture } from "./capture.js";
+
+/** How an execution ended: `memory` is a MemoryError (RLIMIT_AS), `killed` a signal or an output flood. */
+export type SandboxStatus = "ok" | "error" | "timeout" | "memory" | "killed";
+
+export interface SandboxResult {
+  status: SandboxStatus;
+  /** The snippet's exit code (128+N when a signal N ended it); null when the sandbox killed it. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** Whether stdout or stderr lost bytes to the byte cap. */
+  truncated: boolean;
+  /** Wall-clock milliseconds, process start to exit. */
+  ms: number;
+}
+
+/** The sandbox itself failed (e.g. bwrap could not create namespaces): distinct from a snippet failing. */
+export class SandboxError extends Error {
+  override name = "SandboxError";
+}
+
+/** One process launch: the program, its argv, and whether bwrap reports its status on fd 3. */
+export interface Launch {
+  file: string;
+  args: string[];
+  cwd?: string;
+  env: NodeJS.ProcessEnv;
+  bwrapStatusFd: boolean;
+  /** File opened and passed as fd 4 (bwrap's --seccomp program). */
+  seccompFile?: string;
+}
+
+export interface ExecuteLimits {
+  outputBytes: number;
+  outputKillBytes: number;
+  /** Resident memory of all the sandbox's processes together (bwrap only; RLIMIT_AS is per process). */
+  memoryBytes: number;
+  /** Inodes in use across the sandbox's writable tmpfs mounts (bwrap only). */
+  maxFiles: number;
+  /** Those mounts, as paths inside the sandbox. */
+  writableDirs: string[];
+}
+
+const SIGXCPU = 24;
+
+/** Why the sandbox killed an execution: wall clock, output flood, total memory, or too many files. */
+export type KillReason = "timeout" | "output" | "memory" | "files";
+
+/** How often the watchdog sums the sandbox's resident memory and counts its files. */
+const WATCH_POLL_MS = 50;
+const PAGE_BYTES = 4096;
+/** After the process exits, how long its pipes may stay open before they are closed from this side. */
+const EXIT_GRACE_MS = 500;
+
+/** Inodes in use on the filesystem at `dir` (statfs), 0 when it cannot be read. */
+export function inodesUsed(dir: string): number {
+  try {
+    const st = statfsSync(dir);
+    return st.files - st.ffree;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Resident bytes of every process in the pid namespace `pidNs` (a /proc/<pid>/ns/pid link text). RLIMIT_AS
+ * bounds each process, but a snippet may fork maxProcesses of them; this bounds their sum.
+ */
+export function residentBytes(pidNs: string): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (entry.charCodeAt(0) > 57) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) !== pidNs) continue;
+      const statm = readFileSync(`/proc/${entry}/statm`, "latin1");
+      total += Number(statm.split(" ")[1]) * PAGE_BYTES;
+    } catch {
+      // gone, or not ours to inspect
+    }
+  }
+  return total;
+}
+
+/** Map a finished execution to a status. Pure; `killedBy` says whether the sandbox stopped it and why. */
+export function classify(exitCode: number | null, killedBy: KillReason | null): SandboxStatus {
+  if (killedBy === "timeout") return "timeout";
+  if (killedBy === "output" || killedBy === "files") return "killed";
+  if (killedBy === "memory") return "memory";
+  if (exitCode === 0) return "ok";
+  if (exitCode === EXIT_MEMORY) return "memory";
+  if (exitCode === 128 + SIGXCPU) return "timeout";
+  if (exitCode !== null && exitCode > 128 && exitCode < 160) return "killed";
+  return "error";
+}
+
+const SIGNALS: Record<string, number> = { SIGKILL: 9, SIGSEGV: 11, SIGXCPU: SIGXCPU, SIGABRT: 6, SIGBUS: 7 };
+
+/**
+ * A sandbox started ahead of demand: the process is spawned and sets up (namespaces, mounts, interpreter
+ * start-up) while it waits for its input on stdin. `execute` hands it the input, starts the wall clock and
+ * collects the result. Each one runs exactly one execution.
+ */
+export class Started {
+  private readonly out: HeadTailCapture;
+  private readonly err: HeadTailCapture;
+  private status = "";
+  private killedBy: KillReason | null = null;
+  private exited = false;
+  private readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private spawnError: Error | null = null;
+  private readonly child: ChildProcess;
+
+  constructor(
+    private readonly launch: Launch,
+    private readonly limits: ExecuteLimits,
+  ) {
+    const seccompFd = launch.seccompFile === undefined ? null : openSync(launch.seccompFile, "r");
+    try {
+      this.child = spawn(launch.file, launch.args, {
+        env: launch.env,
+        cwd: launch.cwd,
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe", launch.bwrapStatusFd ? "pipe" : "ignore", seccompFd ?? "ignore"],
+      });
+    } finally {
+      if (seccompFd !== null) closeSync(seccompFd);
+    }
+    this.out = new HeadTailCapture(limits.outputBytes);
+    this.err = new HeadTailCapture(limits.outputBytes);
+    this.child.stdout!.on("data", this.collect(this.out));
+    this.child.stderr!.on("data", this.collect(this.err));
+    (this.child.stdio[3] as NodeJS.ReadableStream | null)?.on("data", (d: Buffer) => {
+      this.status += d.toString();
+    });
+    this.child.stdin!.on("error", () => {});
+    // A waiting sandbox must not keep the event loop alive (a pool nobody closed would hang the program).
+    this.setRef(false);
+    this.closed = new Promise((resolve) => {
+      this.child.on("error", (e) => {
+        this.spawnError = e;
+        this.exited = true;
+        resolve({ code: null, signal: null });
+      });
+      this.child.on("close", (code, signal) => {
+        this.exited = true;
+        resolve({ code, signal });
+      });
+    });
+    // Under `isolation: none` a daemonised grandchild can hold stdout open forever; "close" must still come.
+    this.child.on("exit", () => {
+      setTimeout(() => {
+        for (const s of this.child.stdio) (s as { destroy?: () => void } | null)?.destroy?.();
+      }, EXIT_GRACE_MS).unref();
+    });
+  }
+
+  /** False once the process has exited (a waiting sandbox should never exit on its own). */
+  get alive(): boolean {
+    return !this.exited && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  private collect(capture: HeadTailCapture) {
+    return (chunk: Buffer) => {
+      capture.push(chunk);
+      if (capture.total > this.limits.outputKillBytes) this.kill("output");
+    };
+  }
+
+  /** SIGKILL the process group: under bwrap, the monitor's death takes the whole sandbox with it. */
+  kill(why: KillReason | null = null): void {
+    if (this.killedBy !== null || !this.alive) return;
+    this.killedBy = why;
+    try {
+      process.kill(-this.child.pid!, "SIGKILL");
+    } catch {
+      this.child.kill("SIGKILL");
+    }
+  }
+
+  /**
+   * Poll what rlimits cannot bound: the total resident memory of the sandbox's pid namespace and the number of
+   * files in its writable tmpfs mounts (seen through /proc/<pid>/root); kill the sandbox when over a limit.
+   */
+  private watch(): NodeJS.Timeout {
+    let pidNs: string | null = null;
+    let root = "";
+    return setInterval(() => {
+      if (pidNs === null) {
+        // bwrap reports its child's pid once the namespaces exist; a sandbox started on demand may not be there yet.
+        const m = /"child-pid":\s*(\d+)/.exec(this.status);
+        if (!m) return;
+        try {
+          pidNs = readlinkSync(`/proc/${m[1]}/ns/pid`);
+        } catch {
+          return;
+        }
+        root = `/proc/${m[1]}/root`;
+      }
+      if (residentBytes(pidNs) > this.limits.memoryBytes) this.kill("memory");
+      const files = this.limits.writableDirs.reduce((n, d) => n + inodesUsed(root + d), 0);
+      if (files > this.limits.maxFiles) this.kill("files");
+    }, WATCH_POLL_MS);
+  }
+
+  private setRef(ref: boolean): void {
+    if (ref) this.child.ref();
+    else this.child.unref();
+    for (const s of this.child.stdio) {
+      const handle = s as unknown as { ref?: () => void; unref?: () => void } | null;
+      if (ref) handle?.ref?.();
+      else handle?.unref?.();
+    }
+  }
+
+  /** Hand over the input and wait for the result. Rejects with SandboxError when the sandbox failed. */
+  async execute(stdin: Buffer, timeoutMs: number): Promise<SandboxResult> {
+    this.setRef(true);
+    const started = performance.now();
+    const timer = setTimeout(() => this.kill("timeout"), timeoutMs);
+    const watchdog = this.launch.bwrapStatusFd ? this.watch() : undefined;
+    this.child.stdin!.end(stdin);
+    const { code, signal } = await this.closed;
+    clearTimeout(timer);
+    clearInterval(watchdog);
+    const ms = performance.now() - started;
+    if (this.spawnError)
+      throw new SandboxError(`cannot start ${this.launch.file}: ${this.spawnError.message}`);
+    let exitCode: number | null = code ?? (signal ? 128 + (SIGNALS[signal] ?? 0) : null);
+    if (this.launch.bwrapStatusFd) {
+      const m = /"exit-code":\s*(-?\d+)/.exec(this.status);
+      if (m) exitCode = Number(m[1]);
+      else if (this.killedBy === null) {
+        throw new SandboxError(
+          `the sandbox failed to start: ${this.err.text().trim() || `exit code ${code}`}`,
+        );
+      }
+    }
+    if (this.killedBy !== null) exitCode = null;
+    return {
+      status: classify(exitCode, this.killedBy),
+      exitCode,
+      stdout: this.out.text(),
+      stderr: this.err.text(),
+      truncated: this.out.truncated || this.err.truncated,
+      ms,
+    };
+  }
+}

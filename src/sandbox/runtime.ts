@@ -1,0 +1,54 @@
+import { execFile } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { promisify } from "node:util";
+
+/**
+ * What the sandbox must bind read-only for one interpreter to start and import its libraries: the interpreter's
+ * installation prefix (stdlib, libpython: pyenv builds carry an absolute RUNPATH, so it is bound at its own
+ * path) and the site-packages directories of its environment (a venv's live outside the prefix). Nothing else
+ * of the environment, in particular not the project directory a venv often sits in.
+ */
+export interface PythonRuntime {
+  /** The interpreter binary, symlinks resolved. */
+  executable: string;
+  /** Directories bound read-only at their own paths. */
+  binds: string[];
+  /** Directories appended to sys.path inside (the interpreter starts with -I -S: no site, no .pth files). */
+  sitePackages: string[];
+}
+
+const PROBE = `
+import json, os, site, sys
+print(json.dumps({
+  "executable": os.path.realpath(sys.executable),
+  "base_prefix": os.path.realpath(sys.base_prefix),
+  "site": [os.path.realpath(p) for p in site.getsitepackages() if os.path.isdir(p)],
+}))
+`;
+
+const execFileAsync = promisify(execFile);
+
+/** Ask the interpreter where it lives. Runs outside the sandbox, so it must be the trusted configured one. */
+export async function probeRuntime(python: string): Promise<PythonRuntime> {
+  let stdout: string;
+  try {
+    ({ stdout } = await execFileAsync(python, ["-I", "-c", PROBE], { env: {}, timeout: 30_000 }));
+  } catch (err) {
+    throw new Error(`cannot start the sandbox's Python ${python}: ${(err as Error).message}`);
+  }
+  const facts = JSON.parse(stdout) as { executable: string; base_prefix: string; site: string[] };
+  const binds = collapse([facts.base_prefix, ...facts.site]);
+  const executable = realpathSync(facts.executable);
+  if (!binds.some((b) => isUnder(executable, b))) binds.push(executable);
+  return { executable, binds: collapse(binds), sitePackages: facts.site };
+}
+
+export function isUnder(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
+}
+
+/** Sorted, without entries already covered by another entry. */
+export function collapse(paths: string[]): string[] {
+  const sorted = [...new Set(paths)].sort();
+  return sorted.filter((p, i) => !sorted.slice(0, i).some((q) => isUnder(p, q)));
+}

@@ -1,0 +1,52 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
+import { viewArgs } from "./bwrap-args.js";
+
+/**
+ * The root-only mount "view" (see viewArgs): a bwrap process that holds a private mount namespace until its
+ * stdin closes, so it also goes away when this process dies. Sandboxes enter it with nsenter.
+ */
+export class MountView {
+  private constructor(
+    private readonly child: ChildProcess,
+    /** Host pid of a process inside the view: /proc/<pid>/ns/mnt is the namespace. */
+    readonly pid: number,
+    /** Absolute path of nsenter, which starts the sandboxes inside the view. */
+    readonly nsenter: string,
+  ) {}
+
+  static async start(bwrap: string, nsenter: string, hide: string[], binds: string[]): Promise<MountView> {
+    const child = spawn(bwrap, viewArgs(hide, binds), { env: {}, stdio: ["pipe", "pipe", "pipe"] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      let err = "";
+      child.stdout!.on("data", (d: Buffer) => {
+        out += d.toString();
+        const line = out.split("\n");
+        if (line.length > 1) resolve(Number(line[0]));
+      });
+      child.stderr!.on("data", (d: Buffer) => {
+        err += d.toString();
+      });
+      child.on("error", (e) => reject(new Error(`cannot start bwrap: ${e.message}`)));
+      child.on("exit", (code) =>
+        reject(new Error(`the sandbox mount view exited (code ${code}): ${err.trim() || "no message"}`)),
+      );
+    });
+    child.unref();
+    for (const s of [child.stdin, child.stdout, child.stderr] as (Readable | Writable | null)[]) {
+      (s as unknown as { unref?: () => void } | null)?.unref?.();
+    }
+    return new MountView(child, pid, nsenter);
+  }
+
+  /** nsenter argv prefix that runs a command inside the view as (uid, gid), supplementary groups cleared. */
+  enter(uid: number, gid: number): string[] {
+    return [`--mount=/proc/${this.pid}/ns/mnt`, "-S", String(uid), "-G", String(gid), "--"];
+  }
+
+  close(): void {
+    this.child.stdin?.end();
+    this.child.kill("SIGKILL");
+  }
+}

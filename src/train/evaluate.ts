@@ -1,0 +1,83 @@
+import type { QaRecord } from "../data/dataset.js";
+import type { Completion, Engine } from "../engines/engine.js";
+import type { RewardScorer } from "../rewards/scorer.js";
+import type { RewardSample } from "../rewards/types.js";
+
+/**
+ * Accuracy on held-out questions: generate, then grade with the run's own scorer (the real verifier), so
+ * evaluation and training agree on what "correct" means.
+ */
+
+export interface EvalSampling {
+  greedy: boolean;
+  n: number;
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  stop: string[];
+  seed: number;
+}
+
+export interface EvalResult {
+  /** Mean over questions of the share of correct samples (pass@1 estimated from n samples). */
+  accuracy: number;
+  responseLengthMean: number;
+  samples: { question: string; answer: string; response: string; correct: boolean }[];
+}
+
+export function rewardSample(
+  prompt: string,
+  record: QaRecord,
+  completion: Completion,
+  group: string | undefined,
+): RewardSample {
+  return {
+    prompt,
+    response: completion.text,
+    responseTokens: completion.tokenIds.length,
+    truncated: completion.finishReason === "length",
+    groundTruth: record.answer,
+    dataSource: record.source,
+    group,
+    extra: record.extra ?? {},
+  };
+}
+
+export async function evaluate(
+  engine: Engine,
+  scorer: RewardScorer,
+  records: readonly QaRecord[],
+  render: (question: string) => string,
+  s: EvalSampling,
+): Promise<EvalResult> {
+  if (records.length === 0) return { accuracy: Number.NaN, responseLengthMean: Number.NaN, samples: [] };
+  const prompts = records.map((r) => render(r.question));
+  const inputs = await engine.tokenize(prompts);
+  const n = s.greedy ? 1 : s.n;
+  const completions = await engine.generate({
+    inputs,
+    params: {
+      n,
+      temperature: s.greedy ? 0 : s.temperature,
+      topP: s.greedy ? 1 : s.topP,
+      topK: 0,
+      maxNewTokens: s.maxTokens,
+      stop: s.stop,
+      seed: s.seed,
+      returnLogprobs: false,
+    },
+  });
+  const scored = await scorer.score(
+    completions.map((c) => rewardSample(prompts[c.input]!, records[c.input]!, c, undefined)),
+  );
+  const correct = scored.map((x) => x.verdict === "correct");
+  const accuracy = correct.filter(Boolean).length / completions.length;
+  const responseLengthMean = completions.reduce((a, c) => a + c.tokenIds.length, 0) / completions.length;
+  const samples = completions.slice(0, 8).map((c, i) => ({
+    question: records[c.input]!.question,
+    answer: records[c.input]!.answer,
+    response: c.text,
+    correct: correct[i]!,
+  }));
+  return { accuracy, responseLengthMean, samples };
+}

@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runConfigSchema } from "../../src/config/index.js";
+import type { Engine, SamplingParams } from "../../src/engines/engine.js";
+import { startHfEngine } from "../../src/engines/hf.js";
+import { buildTinyModel } from "../../src/engines/tiny.js";
+import { SandboxPool } from "../../src/sandbox/index.js";
+import { DEMO_DATA_DEFAULTS, runToolDemo, writeDemoData } from "../../src/tools/demo.js";
+import { DIALECTS } from "../../src/tools/dialect.js";
+import { runToolRollouts } from "../../src/tools/rollout.js";
+
+/**
+ * The real tiny engine and the real bubblewrap sandbox. The model memorises one two-call trace by SFT; the
+ * output it saw for the second call is "SEEN", so the "4200" in a rollout can only come from the sandbox (same
+ * length, so the memorised continuation still lines up).
+ */
+const PROMPT = "Q\n";
+const CALL1 = "```python\nx = 6*7\n```\n\n";
+const CALL2 = "```python\nprint(x * 100)\n```\n\n";
+const TRACE = `${CALL1}${DIALECTS.still.formatOutput("")}${CALL2}${DIALECTS.still.formatOutput("SEEN")}\\boxed{done}`;
+
+let dir: string;
+let engine: Engine;
+let sandbox: SandboxPool;
+let prompt: Int32Array;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "still-tools-hf-"));
+  await buildTinyModel(dir, { hidden: 64, layers: 2, heads: 4, kvHeads: 2, seed: 0 });
+  [engine, sandbox] = await Promise.all([
+    startHfEngine({ model: dir, threads: 1 }),
+    SandboxPool.create({ concurrency: 2, timeoutMs: 10_000 }),
+  ]);
+  const [p, r] = await engine.tokenize([PROMPT, TRACE]);
+  prompt = p!;
+  const responseIds = Int32Array.from([...r!, engine.info.eosTokenId]);
+  for (let step = 0; step < 120; step++) {
+    await engine.sftStep([{ promptIds: prompt, responseIds }], {
+      lr: 3e-3,
+      maxGradNorm: 1,
+      miniBatchSize: 1,
+    });
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await engine?.shutdown();
+  sandbox?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const greedy: SamplingParams = {
+  n: 1,
+  temperature: 0,
+  topP: 1,
+  topK: 0,
+  maxNewTokens: 160,
+  stop: [],
+  seed: 0,
+  returnLogprobs: true,
+};
+
+describe("tool rollouts on the HF engine with the bubblewrap sandbox", () => {
+  it("round-trips two calls in stateful mode, with the sandbox output masked out", async () => {
+    const [r] = await runToolRollouts(engine, sandbox, [prompt], greedy, {
+      dialect: "still",
+      maxCalls: 2,
+      stateful: true,
+    });
+    const out1 = DIALECTS.still.formatOutput("");
+    const out2 = DIALECTS.still.formatOutput("4200");
+    expect(r!.calls).toEqual([
+      { code: "x = 6*7", status: "ok", output: "" },
+      { code: "print(x * 100)", status: "ok", output: "4200" },
+    ]);
+    expect(r!.text).toBe(`${CALL1}${out1}${CALL2}${out2}\\boxed{done}`);
+    expect(r!.finishReason).toBe("stop");
+
+    // Mask: 0 exactly over the two appended outputs (byte-level tokens: one per character here).
+    const expectedMask = [
+      ...Array(CALL1.length).fill(1),
+      ...Array(out1.length).fill(0),
+      ...Array(CALL2.length).fill(1),
+      ...Array(out2.length).fill(0),
+      ...Array("\\boxed{done}".length + 1).fill(1), // + EOS
+    ];
+    expect(Array.from(r!.lossMask)).toEqual(expectedMask);
+    const [decoded] = await engine.detokenize([r!.responseIds.subarray(0, -1)]);
+    expect(decoded).toBe(r!.text);
+    expect(r!.responseIds.at(-1)).toBe(engine.info.eosTokenId);
+    // Sampled tokens carry real log-probs, appended ones 0.
+    expect(r!.logprobs!.filter((_, i) => r!.lossMask[i] === 1).every((lp) => lp < 0)).toBe(true);
+    expect(r!.logprobs!.filter((_, i) => r!.lossMask[i] === 0).every((lp) => lp === 0)).toBe(true);
+  });
+
+  it("without stateful mode the second call fails with the interpreter's last traceback line", async () => {
+    const [r] = await runToolRollouts(engine, sandbox, [prompt], greedy, { dialect: "still", maxCalls: 2 });
+    expect(r!.calls.map((c) => [c.status, c.output])).toEqual([
+      ["ok", ""],
+      ["error", "NameError: name 'x' is not defined"],
+    ]);
+    expect(r!.text).toContain(DIALECTS.still.formatOutput("NameError: name 'x' is not defined"));
+  });
+
+  it("after maxCalls the model writes its own output, as without tools", async () => {
+    const [r] = await runToolRollouts(engine, sandbox, [prompt], greedy, { dialect: "still", maxCalls: 1 });
+    expect(r!.calls).toHaveLength(1);
+    expect(r!.text).toBe(TRACE);
+    expect(Array.from(r!.lossMask).filter((m) => m === 0)).toHaveLength(
+      DIALECTS.still.formatOutput("").length,
+    );
+  });
+
+  // Runs last: it fine-tunes the shared engine further. The full demo (npm run demo:tools) is too long for CI;
+  // this drives the same code path for a few steps.
+  it("runs the tool demo's SFT and both evaluations end to end", async () => {
+    const [train, test] = [path.join(dir, "demo/train.jsonl"), path.join(dir, "demo/test.jsonl")];
+    writeDemoData(train, test, {
+      ...DEMO_DATA_DEFAULTS,
+      seed: 0,
+      trainProblems: 12,
+      testProblems: 6,
+      dialect: "still",
+    });
+    const config = runConfigSchema.parse({
+      model: { path: "tiny:qwen2-small" },
+      prompt: { template: "custom", text: "Q: {question}\n" },
+      sft: { train_files: [train], batch_size: 4, epochs: 1 },
+      tools: { enabled: true, dialect: "still", max_calls: 1 },
+      eval: { benchmarks: [{ name: "arithmetic", file: test }], sampling: { greedy: true, max_tokens: 40 } },
+      backend: { type: "hf" },
+    });
+    const r = await runToolDemo(engine, sandbox, config, { logEvery: 1 });
+    expect(r.sftSteps).toBe(3);
+    expect(r.sftLoss.map((l) => l.step)).toEqual([0, 1, 2]);
+    expect(r.sftLoss.every((l) => Number.isFinite(l.loss) && l.loss > 0)).toBe(true);
+    expect([r.withTool.total, r.withoutTool.total]).toEqual([6, 6]);
+    expect(r.withoutTool.toolCalls).toBe(0);
+    expect(r.gapPoints).toBeCloseTo(100 * (r.withTool.accuracy - r.withoutTool.accuracy), 10);
+  }, 120_000);
+});
