@@ -30,7 +30,7 @@ const ids = Int32Array.from({ length: N }, (_, i) => i % 151_936);
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : Number.NaN;
 };
 const median = (xs: number[]) => quantile(xs, 0.5);
 
@@ -218,5 +218,7 @@ const speedup = Math.min(
 console.log(
   `targets (ipc): p50 < 100 µs ${p50 < 100 ? "met" : "MISSED"} (${p50.toFixed(0)} µs); ` +
     `>= 1 GB/s each way ${worstMBps >= 1000 ? "met" : "MISSED"} (slower direction ${worstMBps.toFixed(0)} MB/s); ` +
-    `>= 10x JSON on large arrays ${speedup >= 10 ? "met" : "MISSED"} (smallest ratio ${speedup.toFixed(0)}x)`,
+    (Number.isNaN(speedup)
+      ? ">= 10x JSON: not measured (--json-reps 0)"
+      : `>= 10x JSON on large arrays ${speedup >= 10 ? "met" : "MISSED"} (smallest ratio ${speedup.toFixed(0)}x)`),
 );

@@ -334,19 +334,11 @@ class Peer:
         drops = 0
         last_recv = last_sent = time.monotonic()
         while True:
-            # Never block here: with no connection (yet, or refused) a DEALER send would wait forever.
-            blocked = False
-            while self._outbox:
-                try:
-                    sock.send_multipart(self._outbox[0], flags=zmq.NOBLOCK, copy=False)
-                except zmq.Again:
-                    blocked = True
-                    break
-                self._outbox.popleft()
+            if self._flush(sock):
                 last_sent = time.monotonic()
             if self._stop:
                 return
-            poller.modify(sock, zmq.POLLIN | zmq.POLLOUT if blocked else zmq.POLLIN)
+            poller.modify(sock, zmq.POLLIN | zmq.POLLOUT if self._outbox else zmq.POLLIN)
             welcome = self._welcome
             interval = welcome.heartbeat / 1000 if welcome else 0.1
             events = dict(poller.poll(timeout=min(interval, 0.1) * 1000))
@@ -366,7 +358,12 @@ class Peer:
                 monitor = None
             if events.get(sock, 0) & zmq.POLLIN:
                 while sock.get(zmq.EVENTS) & zmq.POLLIN:
-                    self._on_message(sock.recv_multipart(copy=False))
+                    frames = sock.recv_multipart(copy=False)
+                    self._on_message(frames)
+                    # Reply before the received frames are released: freeing a large one takes milliseconds.
+                    if self._flush(sock):
+                        last_sent = time.monotonic()
+                    del frames
                 last_recv = time.monotonic()
             now = time.monotonic()
             if welcome is None or self._failure is not None:
@@ -376,6 +373,19 @@ class Peer:
             if now - last_recv > welcome.timeout / 1000:
                 self._fail(ServerLost(f"{self.name}: the TS side sent nothing for {now - last_recv:.1f} s"))
             self._expire(now)
+
+    def _flush(self, sock: zmq.Socket) -> bool:
+        """Send what is queued without blocking (with no connection a DEALER send would wait forever); what
+        cannot go now stays queued. Returns whether anything was sent."""
+        sent = False
+        while self._outbox:
+            try:
+                sock.send_multipart(self._outbox[0], flags=zmq.NOBLOCK, copy=False)
+            except zmq.Again:
+                break
+            self._outbox.popleft()
+            sent = True
+        return sent
 
     def _expire(self, now: float) -> None:
         with self._lock:
