@@ -11,9 +11,8 @@ import { ConfigError, loadConfig } from "../src/config/index.js";
 import { startHfEngine } from "../src/engines/hf.js";
 import { buildTinyModel } from "../src/engines/tiny.js";
 import { tinyPreset } from "../src/engines/tiny-presets.js";
-import { SandboxPool } from "../src/sandbox/index.js";
+import { SandboxPool, sandboxOptionsFromConfig } from "../src/sandbox/index.js";
 import { DEMO_DATA_DEFAULTS, runToolDemo, writeDemoData } from "../src/tools/demo.js";
-import { sandboxOptionsFromConfig } from "../src/tools/from-config.js";
 
 const file = process.argv[2] ?? "configs/demo-tools.yaml";
 let config: ReturnType<typeof loadConfig>["config"];
@@ -42,7 +41,7 @@ writeDemoData(trainFile, testFile, {
 log(`wrote ${trainFile} and ${testFile}`);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "still-demo-tools-"));
-const sandbox = await SandboxPool.create(sandboxOptionsFromConfig(config.tools));
+const sandbox = await SandboxPool.create(sandboxOptionsFromConfig(config.tools, config.python));
 try {
   await buildTinyModel(dir, { ...tinyPreset(config.model.path), seed: config.seed });
   const engine = await startHfEngine({ model: dir, threads: 1 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { toolsSchema } from "../../src/config/index.js";
+import { sandboxOptionsFromConfig } from "../../src/sandbox/index.js";
 import { getDialect } from "../../src/tools/dialect.js";
-import { sandboxOptionsFromConfig, toolOptionsFromConfig } from "../../src/tools/from-config.js";
+import { toolOptionsFromConfig } from "../../src/tools/from-config.js";
 
 describe("tools config -> options", () => {
   it.each(["still", "still_harness", "qwen", "retool"] as const)(
