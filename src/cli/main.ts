@@ -7,10 +7,11 @@ const EXIT_OK = 0;
 const EXIT_USER = 1;
 const EXIT_INTERNAL = 2;
 
+class UsageError extends Error {}
+
 /** Run the `still` CLI on `argv` (without node and script) and resolve to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
-  let usageError: string | undefined;
   const cli = yargs(argv)
     .scriptName("still")
     .usage("$0 <command> [options]\n\nstill-rl: RL training of slow-thinking reasoning models (STILL-3).")
@@ -19,8 +20,8 @@ export async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((msg, err) => {
-      if (err) throw err;
-      usageError = msg;
+      // Throwing stops yargs before it runs a handler with arguments it has just rejected.
+      throw err ?? new UsageError(msg);
     });
   // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
   const register = (parent: Argv, c: CliCommand<any>): void => {
@@ -39,6 +40,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await cli.parseAsync();
   } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`still: ${err.message}\n(see \`still --help\`)\n`);
+      return EXIT_USER;
+    }
     if (isUserError(err)) {
       process.stderr.write(`still: ${err.message}\n`);
       return EXIT_USER;
@@ -47,10 +52,6 @@ export async function main(argv: string[]): Promise<number> {
       `still: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
     return EXIT_INTERNAL;
-  }
-  if (usageError !== undefined) {
-    process.stderr.write(`still: ${usageError}\n(see \`still --help\`)\n`);
-    return EXIT_USER;
   }
   return exitCode;
 }

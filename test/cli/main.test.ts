@@ -11,5 +11,7 @@ describe("still CLI", () => {
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    // A rejected command line runs nothing.
+    expect(r.stdout).toBe("");
   });
 });
