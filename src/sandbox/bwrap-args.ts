@@ -107,6 +107,7 @@ export function sandboxArgs(plan: SandboxPlan, command: string[]): string[] {
     else if (entry?.kind === "dir") args.push("--ro-bind", dir, dir);
   }
   for (const p of runtimeBinds(plan.runtime)) args.push("--ro-bind", p, p);
+  for (const m of plan.runtime.siteMounts) args.push("--ro-bind", m.host, m.sandbox);
   args.push(
     "--ro-bind",
     path.join(plan.etcDir, "passwd"),

@@ -136,7 +136,7 @@ export class SandboxPool {
       if (process.geteuid?.() === 0) {
         // Root: the sandbox must run as an unprivileged host uid, which may not reach a root-owned interpreter
         // (pyenv under /root); a private mount view makes exactly the runtime paths reachable.
-        const binds = [...runtimeBinds(runtime), etcDir];
+        const binds = [...runtimeBinds(runtime), ...runtime.siteMounts.map((m) => m.host), etcDir];
         const hide = unreachableAncestors(
           binds,
           options.hostUid ?? DEFAULT_HOST_ID,

@@ -5,17 +5,27 @@ import { promisify } from "node:util";
 /**
  * What the sandbox must bind read-only for one interpreter to start and import its libraries: the interpreter's
  * installation prefix (stdlib, libpython: pyenv builds carry an absolute RUNPATH, so it is bound at its own
- * path) and the site-packages directories of its environment (a venv's live outside the prefix). Nothing else
- * of the environment, in particular not the project directory a venv often sits in.
+ * path) and the site-packages directories of its environment. A venv's site-packages live outside the prefix,
+ * often inside the project directory, so they are mounted under SITE_MOUNT_DIR instead of at their own path:
+ * the sandbox sees neither the project's files nor its path.
  */
 export interface PythonRuntime {
   /** The interpreter binary, symlinks resolved. */
   executable: string;
   /** Directories bound read-only at their own paths. */
   binds: string[];
+  /** Site-packages outside the prefix, bound read-only at a neutral path inside. */
+  siteMounts: SiteMount[];
   /** Directories appended to sys.path inside (the interpreter starts with -I -S: no site, no .pth files). */
   sitePackages: string[];
 }
+
+export interface SiteMount {
+  host: string;
+  sandbox: string;
+}
+
+export const SITE_MOUNT_DIR = "/opt/site";
 
 const PROBE = `
 import json, os, site, sys
@@ -37,10 +47,14 @@ export async function probeRuntime(python: string): Promise<PythonRuntime> {
     throw new Error(`cannot start the sandbox's Python ${python}: ${(err as Error).message}`);
   }
   const facts = JSON.parse(stdout) as { executable: string; base_prefix: string; site: string[] };
-  const binds = collapse([facts.base_prefix, ...facts.site]);
+  const binds = [facts.base_prefix];
   const executable = realpathSync(facts.executable);
-  if (!binds.some((b) => isUnder(executable, b))) binds.push(executable);
-  return { executable, binds: collapse(binds), sitePackages: facts.site };
+  if (!isUnder(executable, facts.base_prefix)) binds.push(executable);
+  const siteMounts = facts.site
+    .filter((dir) => !isUnder(dir, facts.base_prefix))
+    .map((host, i) => ({ host, sandbox: `${SITE_MOUNT_DIR}/${i}` }));
+  const sitePackages = facts.site.map((dir) => siteMounts.find((m) => m.host === dir)?.sandbox ?? dir);
+  return { executable, binds: collapse(binds), siteMounts, sitePackages };
 }
 
 export function isUnder(p: string, dir: string): boolean {

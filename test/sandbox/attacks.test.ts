@@ -19,12 +19,37 @@ let pool: SandboxPool;
 let hostDir: string;
 
 /** Host pids whose command line contains `needle` (a sandbox process that outlived its run would show here). */
-function hostProcessesWith(needle: string): number[] {
-  const pids: number[] = [];
+/** Parent pid of every host process. */
+function parentPids(): Map<number, number> {
+  const parents = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "latin1").includes(needle)) pids.push(Number(entry));
+      // The command name may hold spaces and parentheses: the fields after the last ")" are fixed.
+      const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return parents;
+}
+
+/**
+ * This test process's descendants whose command line contains `needle`. Other test files run their own
+ * sandboxes (some with isolation: none) at the same time; only ours are this suite's business.
+ */
+function hostProcessesWith(needle: string): number[] {
+  const parents = parentPids();
+  const ours = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p))
+      if (p === process.pid) return true;
+    return false;
+  };
+  const pids: number[] = [];
+  for (const pid of parents.keys()) {
+    try {
+      if (ours(pid) && readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(needle)) pids.push(pid);
     } catch {
       // exited while we looked
     }
@@ -308,7 +333,7 @@ print(os.path.exists(f"/proc/${process.pid}/cmdline") and open(f"/proc/${process
     const pending = run("import time\ntime.sleep(1)");
     await new Promise((r) => setTimeout(r, 500));
     // Running and waiting sandboxes alike: every interpreter started with the boot program.
-    const owners = hostProcessesWith("_still_boot").map((pid) => {
+    const owners = ourProcessesWith("_still_boot").map((pid) => {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
       return Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
     });

@@ -20,8 +20,9 @@ import { DENIED_SYSCALLS_X86_64, seccompProgram } from "../../src/sandbox/seccom
 
 const runtime: PythonRuntime = {
   executable: "/root/.pyenv/versions/3.11.7/bin/python3.11",
-  binds: ["/root/.pyenv/versions/3.11.7", "/work/main/.venv/lib/python3.11/site-packages"],
-  sitePackages: ["/work/main/.venv/lib/python3.11/site-packages"],
+  binds: ["/root/.pyenv/versions/3.11.7"],
+  siteMounts: [{ host: "/work/main/.venv/lib/python3.11/site-packages", sandbox: "/opt/site/0" }],
+  sitePackages: ["/opt/site/0"],
 };
 const merged: HostLayout = {
   topLevel: {
@@ -79,7 +80,7 @@ describe("sandboxArgs", () => {
       ["/usr", "/usr"],
       ["/lib64", "/lib64"],
       ["/root/.pyenv/versions/3.11.7", "/root/.pyenv/versions/3.11.7"],
-      ["/work/main/.venv/lib/python3.11/site-packages", "/work/main/.venv/lib/python3.11/site-packages"],
+      ["/work/main/.venv/lib/python3.11/site-packages", "/opt/site/0"],
       ["/tmp/etc-x/passwd", "/etc/passwd"],
       ["/tmp/etc-x/group", "/etc/group"],
       ["/etc/ld.so.cache", "/etc/ld.so.cache"],
@@ -122,11 +123,13 @@ describe("runtime paths", () => {
       ["/home/u/.venv/lib/site", "/opt/py"],
     ],
   ])("runtimeBinds(%j) = %j", (binds, expected) => {
-    expect(runtimeBinds({ executable: "", binds, sitePackages: [] })).toEqual(expected);
+    expect(runtimeBinds({ executable: "", binds, siteMounts: [], sitePackages: [] })).toEqual(expected);
   });
 
   it.each([["/tmp/venv"], ["/sandbox/x"], ["/etc/python"], ["/"], ["/dev/py"]])("rejects %s", (p) => {
-    expect(() => checkRuntimePaths({ executable: "", binds: [p], sitePackages: [] })).toThrow(/overlaps/);
+    expect(() => checkRuntimePaths({ executable: "", binds: [p], siteMounts: [], sitePackages: [] })).toThrow(
+      /overlaps/,
+    );
   });
 
   it("accepts the usual places", () => {
