@@ -35,26 +35,32 @@ function parentPids(): Map<number, number> {
   return parents;
 }
 
-/**
- * This test process's descendants whose command line contains `needle`. Other test files run their own
- * sandboxes (some with isolation: none) at the same time; only ours are this suite's business.
- */
-function hostProcessesWith(needle: string): number[] {
-  const parents = parentPids();
-  const ours = (pid: number): boolean => {
-    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p))
-      if (p === process.pid) return true;
-    return false;
-  };
+/** Host processes whose command line contains `needle` (a token unique to this run finds escapees anywhere). */
+function hostProcessesWith(needle: string, parents = parentPids()): number[] {
   const pids: number[] = [];
   for (const pid of parents.keys()) {
     try {
-      if (ours(pid) && readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(needle)) pids.push(pid);
+      if (readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(needle)) pids.push(pid);
     } catch {
       // exited while we looked
     }
   }
   return pids;
+}
+
+/**
+ * This test process's descendants whose command line contains `needle`. Other test files run their own
+ * sandboxes (some with isolation: none) at the same time; only ours are this suite's business.
+ */
+function ourProcessesWith(needle: string): number[] {
+  const parents = parentPids();
+  const ours = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) {
+      if (p === process.pid) return true;
+    }
+    return false;
+  };
+  return hostProcessesWith(needle, parents).filter(ours);
 }
 
 // Generous by default: on a loaded two-core machine even honest work can take seconds.
