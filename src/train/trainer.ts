@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { printConfig, type RunConfig } from "../config/index.js";
 import { loadQa, loadSft, type QaRecord, type SftRecord } from "../data/dataset.js";
@@ -17,6 +17,7 @@ import { deriveSeed } from "./rng.js";
 import { drawBatch, INITIAL_SAMPLER_STATE, type SamplerOptions } from "./sampler.js";
 import { SampleWriter } from "./samples.js";
 import { lrAt, type ScheduleInputs, scheduleAt, totalRlSteps } from "./schedules.js";
+import { unsupportedKnobs } from "./support.js";
 
 /**
  * The driver-mode training loop: TypeScript samples prompts, asks the engine to generate, scores with the
@@ -30,6 +31,8 @@ export interface TrainOptions {
   runDir: string;
   /** Continue from the newest checkpoint in `runDir` (it must have one). */
   resume?: boolean;
+  /** Continue from this checkpoint directory (e.g. `checkpoint.resume_from`, another run's) into `runDir`. */
+  resumeFrom?: string;
   /** An engine to drive instead of starting the HF engine (it is not shut down at the end). */
   engine?: Engine;
   progress?: ProgressSink;
@@ -65,6 +68,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { config, runDir } = opts;
   const progress = opts.progress ?? quiet;
   const started = Date.now();
+  const unsupported = unsupportedKnobs(config);
+  if (unsupported.length > 0)
+    throw new UserError(`this run cannot be trained here:\n  ${unsupported.join("\n  ")}`);
   mkdirSync(runDir, { recursive: true });
 
   let state: TrainerState = {
@@ -75,13 +81,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     elapsedS: 0,
   };
   let resumeFrom: string | null = null;
-  if (opts.resume) {
+  if (opts.resumeFrom !== undefined) {
+    resumeFrom = opts.resumeFrom;
+    if (!existsSync(path.join(resumeFrom, "trainer.json"))) {
+      throw new UserError(`checkpoint.resume_from: ${resumeFrom} is not a checkpoint (no trainer.json)`);
+    }
+  } else if (opts.resume) {
     resumeFrom = listCheckpoints(runDir).at(-1) ?? null;
     if (resumeFrom === null)
       throw new UserError(`--resume ${runDir}: no checkpoint in ${runDir}/checkpoints`);
-    state = readTrainerState(resumeFrom);
-  } else {
+  }
+  if (resumeFrom === null) {
     for (const f of RUN_OUTPUTS) rmSync(path.join(runDir, f), { recursive: true, force: true });
+  } else {
+    state = readTrainerState(resumeFrom);
   }
   writeFileSync(path.join(runDir, "config.yaml"), printConfig(config));
 
@@ -142,7 +155,18 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await engine.load(path.join(resumeFrom, "engine"));
       progress.log(`resumed from ${resumeFrom} (step ${state.step})`);
     }
-    const loop = new Loop(opts, engine, scorer, metrics, samples, progress, render, state, started);
+    const loop = new Loop(
+      opts,
+      engine,
+      scorer,
+      metrics,
+      samples,
+      progress,
+      render,
+      state,
+      started,
+      resumeFrom !== null,
+    );
     const result = await loop.run({ train: limited, heldOut, benchmarks, sft: sftData, totalSteps });
     return result;
   } finally {
@@ -179,6 +203,7 @@ class Loop {
     private readonly render: (q: string) => string,
     private state: TrainerState,
     private readonly started: number,
+    private readonly resumed: boolean,
   ) {
     this.config = opts.config;
     this.eosId = engine.info.eosTokenId;
@@ -226,7 +251,7 @@ class Loop {
       if (stopped) return this.result(true, data.totalSteps);
       if (c.eval.before_train) await this.evaluateAll(0, data);
       await this.checkpoint();
-    } else if (this.state.step === 0 && this.opts.resume !== true && c.eval.before_train) {
+    } else if (this.state.step === 0 && !this.resumed && c.eval.before_train) {
       await this.evaluateAll(0, data);
     }
     const schedule: ScheduleInputs = {

@@ -39,7 +39,13 @@ function config(): RunConfig {
     },
     context_stages: [{ max_response_length: 8, until_step: 3 }, { max_response_length: 12 }],
     sft: { train_files: [path.join(root, "sft.jsonl")], lr: 1e-3, batch_size: 4, epochs: 1, max_length: 64 },
-    eval: { before_train: true, every_steps: 2, sampling: { n: 2, temperature: 1.0, max_tokens: 12 } },
+    eval: {
+      before_train: true,
+      every_steps: 2,
+      sampling: { n: 2, temperature: 1.0, max_tokens: 12 },
+      // The held-out file again, greedy: its accuracy must equal eval/accuracy.
+      benchmarks: [{ name: "heldout", file: path.join(root, "test.jsonl"), sampling: { greedy: true } }],
+    },
     checkpoint: { every_steps: 2, keep_last: 2 },
     logging: { samples_per_step: 2 },
     backend: { type: "hf", hf: { device: "cpu", micro_batch_size: 64, threads: 1 } },
@@ -94,8 +100,10 @@ describe("train (HF engine, micro model)", () => {
       for (const name of TRAIN_METRICS) expect(typeof l[name], `${name} at step ${l.step}`).toBe("number");
     }
     for (const step of [0, 2, 4]) {
-      expect(typeof rl.find((l) => l.step === step)!["eval/accuracy"]).toBe("number");
-      expect(typeof rl.find((l) => l.step === step)!["eval/accuracy_sampled"]).toBe("number");
+      const line = rl.find((l) => l.step === step)!;
+      expect(typeof line["eval/accuracy"]).toBe("number");
+      expect(typeof line["eval/accuracy_sampled"]).toBe("number");
+      expect(line["eval/heldout/accuracy"]).toBe(line["eval/accuracy"]);
     }
     expect(rl.find((l) => l.step === 1)!["eval/accuracy"]).toBeUndefined();
   });
