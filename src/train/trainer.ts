@@ -10,7 +10,7 @@ import { RewardScorer, type ScoredSample } from "../rewards/scorer.js";
 import { UserError } from "../util/errors.js";
 import { listCheckpoints, readTrainerState, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type EvalSampling, evaluate, rewardSample } from "./evaluate.js";
-import { type MetricsLine, MetricsWriter } from "./metrics.js";
+import { type MetricsLine, MetricsWriter, readMetrics } from "./metrics.js";
 import { resolveModel } from "./model.js";
 import type { ProgressSink } from "./progress.js";
 import { deriveSeed } from "./rng.js";
@@ -187,8 +187,6 @@ interface Data {
 class Loop {
   private readonly config: RunConfig;
   private lastCheckpoint: string | null = null;
-  private evalAfterColdStart: number | undefined;
-  private evalFinal: number | undefined;
   private readonly eosId: number;
   /** Wall time of the run before this process took it over (resume). */
   private readonly priorElapsedS: number;
@@ -238,8 +236,7 @@ class Loop {
       totalSteps,
       interrupted,
       checkpoint: this.lastCheckpoint,
-      evalAfterColdStart: this.evalAfterColdStart,
-      evalFinal: this.evalFinal,
+      ...heldOutAccuracy(readMetrics(this.metrics.file), interrupted),
       wallS: this.elapsed(),
     };
   }
@@ -276,7 +273,6 @@ class Loop {
       const evalEvery = c.eval.every_steps;
       if (last || (evalEvery !== null && step % evalEvery === 0)) {
         Object.assign(line, await this.evaluateOnly(step, data));
-        if (last) this.evalFinal = line["eval/accuracy"] as number | undefined;
       }
       this.metrics.append(line);
       this.progress.step({
@@ -499,8 +495,17 @@ class Loop {
     const values = await this.evaluateOnly(step, data);
     if (Object.keys(values).length === 0) return;
     this.metrics.append({ step, ...values });
-    if (step === 0) this.evalAfterColdStart = values["eval/accuracy"];
   }
+}
+
+/** Held-out accuracy at step 0 (after the cold start) and at the last step, from the whole metrics file. */
+function heldOutAccuracy(lines: MetricsLine[], interrupted: boolean) {
+  const evals = lines.filter((l) => l.stage === undefined && typeof l["eval/accuracy"] === "number");
+  const at = (l: MetricsLine | undefined) => l?.["eval/accuracy"] as number | undefined;
+  return {
+    evalAfterColdStart: at(evals.find((l) => l.step === 0)),
+    evalFinal: interrupted ? undefined : at(evals.at(-1)),
+  };
 }
 
 function logprobsOf(c: Completion): Float32Array {
