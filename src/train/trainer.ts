@@ -121,7 +121,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const sftData = config.sft
     ? loadSft(config.sft.train_files, config.sft.prompt_key, config.sft.response_key)
     : [];
-  const totalSteps = limited.length === 0 ? 0 : totalRlSteps(config.algorithm, limited.length);
 
   const metrics = new MetricsWriter(path.join(runDir, "metrics.jsonl"));
   if (resumeFrom !== null) {
@@ -167,13 +166,38 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       started,
       resumeFrom !== null,
     );
-    const result = await loop.run({ train: limited, heldOut, benchmarks, sft: sftData, totalSteps });
-    return result;
+    const fitting = await dropOverlongPrompts(engine, limited, render, config.rollout.max_prompt_length);
+    if (fitting.length < limited.length) {
+      progress.log(
+        `dropped ${limited.length - fitting.length} of ${limited.length} training questions longer than rollout.max_prompt_length (${config.rollout.max_prompt_length} tokens)`,
+      );
+    }
+    const totalSteps = fitting.length === 0 ? 0 : totalRlSteps(config.algorithm, fitting.length);
+    return await loop.run({ train: fitting, heldOut, benchmarks, sft: sftData, totalSteps });
   } finally {
     progress.close();
     await scorer.close();
     if (ownEngine) await engine?.shutdown();
   }
+}
+
+/** Questions whose rendered prompt fits the prompt budget (veRL's filter_overlong_prompts), in order. */
+async function dropOverlongPrompts(
+  engine: Engine,
+  records: QaRecord[],
+  render: (q: string) => string,
+  maxTokens: number,
+): Promise<QaRecord[]> {
+  const out: QaRecord[] = [];
+  const chunk = 4096;
+  for (let i = 0; i < records.length; i += chunk) {
+    const part = records.slice(i, i + chunk);
+    const ids = await engine.tokenize(part.map((r) => render(r.question)));
+    part.forEach((r, k) => {
+      if (ids[k]!.length <= maxTokens) out.push(r);
+    });
+  }
+  return out;
 }
 
 interface Data {

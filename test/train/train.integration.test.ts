@@ -61,6 +61,7 @@ const rows = (file: string) =>
     .filter((l) => l !== "")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
+const logs: string[] = [];
 let full: TrainResult;
 let stopped: TrainResult;
 let resumed: TrainResult;
@@ -71,14 +72,20 @@ beforeAll(async () => {
   const qa = lists.map((xs) =>
     JSON.stringify({ problem: `max of ${xs.join(" ")}`, answer: String(Math.max(...xs)) }),
   );
-  writeFileSync(path.join(root, "train.jsonl"), `${qa.slice(0, 16).join("\n")}\n`);
+  // One question too long for rollout.max_prompt_length: dropped before training.
+  const long = JSON.stringify({ problem: `max of ${"1 ".repeat(40)}2`, answer: "2" });
+  writeFileSync(path.join(root, "train.jsonl"), `${[...qa.slice(0, 16), long].join("\n")}\n`);
   writeFileSync(path.join(root, "test.jsonl"), `${qa.slice(16).join("\n")}\n`);
   const sft = lists
     .slice(0, 8)
     .map((xs) => JSON.stringify({ prompt: `max of ${xs.join(" ")}`, response: `\\boxed{${xs[0]}}` }));
   writeFileSync(path.join(root, "sft.jsonl"), `${sft.join("\n")}\n`);
 
-  full = await train({ config: config(), runDir: path.join(root, "full") });
+  full = await train({
+    config: config(),
+    runDir: path.join(root, "full"),
+    progress: { step() {}, log: (m) => logs.push(m), close() {} },
+  });
   stopped = await train({ config: config(), runDir: path.join(root, "resumed"), stopAfterStep: 2 });
   resumed = await train({ config: config(), runDir: path.join(root, "resumed"), resume: true });
 }, 170_000);
@@ -106,6 +113,12 @@ describe("train (HF engine, micro model)", () => {
       expect(line["eval/heldout/accuracy"]).toBe(line["eval/accuracy"]);
     }
     expect(rl.find((l) => l.step === 1)!["eval/accuracy"]).toBeUndefined();
+  });
+
+  it("drops training questions longer than the prompt budget", () => {
+    expect(logs).toContain(
+      "dropped 1 of 17 training questions longer than rollout.max_prompt_length (64 tokens)",
+    );
   });
 
   it("applies the schedules step by step", () => {
