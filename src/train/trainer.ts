@@ -248,9 +248,7 @@ class Loop {
       this.state,
       this.config.checkpoint.keep_last,
     );
-    this.progress.log(
-      `checkpoint ${path.relative(process.cwd(), this.lastCheckpoint) || this.lastCheckpoint}`,
-    );
+    this.progress.log(`checkpoint ${this.lastCheckpoint}`);
   }
 
   private result(interrupted: boolean, totalSteps: number): TrainResult {
