@@ -56,7 +56,10 @@ describe("ttyProgress", () => {
     const stream = {
       columns: 80,
       isTTY: true,
-      write: (s: string) => ((out += s), true),
+      write: (s: string) => {
+        out += s;
+        return true;
+      },
     } as unknown as NodeJS.WriteStream;
     const p = ttyProgress(stream);
     p.step({ stage: "rl", step: 1, total: 4, startStep: 0, elapsedS: 1, values: { reward: 1 } });
