@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunConfig, runConfigSchema } from "../../src/config/index.js";
+import { startHfEngine } from "../../src/engines/hf.js";
+import { buildTinyModel } from "../../src/engines/tiny.js";
 import { listCheckpoints, readTrainerState } from "../../src/train/checkpoint.js";
 import { type MetricsLine, readMetrics, TRAIN_METRICS } from "../../src/train/metrics.js";
+import { TINY_PRESETS } from "../../src/train/model.js";
 import { type TrainResult, train } from "../../src/train/trainer.js";
 
 /**
@@ -19,7 +22,7 @@ function config(): RunConfig {
   return runConfigSchema.parse({
     name: "itest",
     seed: 3,
-    model: { path: "tiny:qwen2-micro", dtype: "float32" },
+    model: { path: path.join(root, "model"), dtype: "float32" },
     data: {
       train_files: [path.join(root, "train.jsonl")],
       eval_files: [path.join(root, "test.jsonl")],
@@ -42,9 +45,11 @@ function config(): RunConfig {
     eval: {
       before_train: true,
       every_steps: 2,
-      sampling: { n: 2, temperature: 1.0, max_tokens: 12 },
+      sampling: { n: 1, temperature: 1.0, max_tokens: 12 },
       // The held-out file again, greedy: its accuracy must equal eval/accuracy.
-      benchmarks: [{ name: "heldout", file: path.join(root, "test.jsonl"), sampling: { greedy: true } }],
+      benchmarks: [
+        { name: "heldout", file: path.join(root, "test.jsonl"), sampling: { greedy: true, max_tokens: 12 } },
+      ],
     },
     checkpoint: { every_steps: 2, keep_last: 2 },
     logging: { samples_per_step: 2 },
@@ -81,14 +86,25 @@ beforeAll(async () => {
     .map((xs) => JSON.stringify({ prompt: `max of ${xs.join(" ")}`, response: `\\boxed{${xs[0]}}` }));
   writeFileSync(path.join(root, "sft.jsonl"), `${sft.join("\n")}\n`);
 
-  full = await train({
-    config: config(),
-    runDir: path.join(root, "full"),
-    progress: { step() {}, log: (m) => logs.push(m), close() {} },
-  });
-  stopped = await train({ config: config(), runDir: path.join(root, "resumed"), stopAfterStep: 2 });
+  // One engine process for the uninterrupted run and the run that stops after step 2, each starting from
+  // the same saved initial state; the resumed run starts a fresh engine process, as `still train --resume`.
+  await buildTinyModel(path.join(root, "model"), { ...TINY_PRESETS["qwen2-micro"], seed: 3 });
+  const engine = await startHfEngine({ model: path.join(root, "model"), device: "cpu", threads: 1 });
+  try {
+    await engine.save(path.join(root, "init"));
+    full = await train({
+      config: config(),
+      runDir: path.join(root, "full"),
+      engine,
+      progress: { step() {}, log: (m) => logs.push(m), close() {} },
+    });
+    await engine.load(path.join(root, "init"));
+    stopped = await train({ config: config(), runDir: path.join(root, "resumed"), engine, stopAfterStep: 2 });
+  } finally {
+    await engine.shutdown();
+  }
   resumed = await train({ config: config(), runDir: path.join(root, "resumed"), resume: true });
-}, 170_000);
+}, 150_000);
 
 afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
@@ -142,7 +158,7 @@ describe("train (HF engine, micro model)", () => {
 
   it("writes the config, samples and checkpoints", () => {
     const dir = path.join(root, "full");
-    expect(readFileSync(path.join(dir, "config.yaml"), "utf8")).toContain("tiny:qwen2-micro");
+    expect(readFileSync(path.join(dir, "config.yaml"), "utf8")).toContain("name: itest");
     const samples = rows(path.join(dir, "samples", "train.jsonl"));
     expect(samples.length).toBe(8);
     expect(samples[0]).toMatchObject({ step: 1, prompt: expect.stringMatching(/^Q: max of /) });
