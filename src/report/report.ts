@@ -190,7 +190,7 @@ export async function buildReport(dirs: string[]): Promise<string> {
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<table><thead><tr><th>run</th><th>directory</th><th>SFT steps</th><th>RL steps</th><th>eval accuracy at step 0</th><th>final eval accuracy</th><th>RL step time (s)</th></tr></thead>
+<table><thead><tr><th>run</th><th>directory</th><th>SFT steps</th><th>RL steps</th><th>eval accuracy at step 0</th><th>final eval accuracy</th><th>RL wall time (s)</th></tr></thead>
 <tbody>${runs.map(summaryRow).join("\n")}</tbody></table>
 <h2>Metrics</h2>
 <div class="charts">

@@ -58,12 +58,6 @@ export function responseLengthAt(step: number, stages: readonly ContextStage[], 
   return fallback;
 }
 
-/** Index of the context stage `step` falls in (0 when there are no stages). */
-export function stageIndexAt(step: number, stages: readonly ContextStage[]): number {
-  const i = stages.findIndex((s) => s.until_step === undefined || step < s.until_step);
-  return i < 0 ? 0 : i;
-}
-
 /** Reference reset after steps N, 2N, … (STILL-3-1.5B); never when `every` is null. */
 export function referenceResetAt(step: number, every: number | null): boolean {
   return every !== null && step > 0 && step % every === 0;

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { printConfig, type RunConfig } from "../config/index.js";
 import { loadQa, loadSft, type QaRecord, type SftRecord } from "../data/dataset.js";
@@ -10,13 +10,14 @@ import { RewardScorer, type ScoredSample } from "../rewards/scorer.js";
 import { UserError } from "../util/errors.js";
 import { listCheckpoints, readTrainerState, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type EvalSampling, evaluate, rewardSample } from "./evaluate.js";
-import { type MetricsLine, MetricsWriter } from "./metrics.js";
+import { type MetricsLine, MetricsWriter, readMetrics } from "./metrics.js";
 import { resolveModel } from "./model.js";
 import type { ProgressSink } from "./progress.js";
 import { deriveSeed } from "./rng.js";
 import { drawBatch, INITIAL_SAMPLER_STATE, type SamplerOptions } from "./sampler.js";
 import { SampleWriter } from "./samples.js";
 import { lrAt, type ScheduleInputs, scheduleAt, totalRlSteps } from "./schedules.js";
+import { unsupportedKnobs } from "./support.js";
 
 /**
  * The driver-mode training loop: TypeScript samples prompts, asks the engine to generate, scores with the
@@ -30,6 +31,8 @@ export interface TrainOptions {
   runDir: string;
   /** Continue from the newest checkpoint in `runDir` (it must have one). */
   resume?: boolean;
+  /** Continue from this checkpoint directory (e.g. `checkpoint.resume_from`, another run's) into `runDir`. */
+  resumeFrom?: string;
   /** An engine to drive instead of starting the HF engine (it is not shut down at the end). */
   engine?: Engine;
   progress?: ProgressSink;
@@ -65,6 +68,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { config, runDir } = opts;
   const progress = opts.progress ?? quiet;
   const started = Date.now();
+  const unsupported = unsupportedKnobs(config);
+  if (unsupported.length > 0)
+    throw new UserError(`this run cannot be trained here:\n  ${unsupported.join("\n  ")}`);
   mkdirSync(runDir, { recursive: true });
 
   let state: TrainerState = {
@@ -75,13 +81,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     elapsedS: 0,
   };
   let resumeFrom: string | null = null;
-  if (opts.resume) {
+  if (opts.resumeFrom !== undefined) {
+    resumeFrom = opts.resumeFrom;
+    if (!existsSync(path.join(resumeFrom, "trainer.json"))) {
+      throw new UserError(`checkpoint.resume_from: ${resumeFrom} is not a checkpoint (no trainer.json)`);
+    }
+  } else if (opts.resume) {
     resumeFrom = listCheckpoints(runDir).at(-1) ?? null;
     if (resumeFrom === null)
       throw new UserError(`--resume ${runDir}: no checkpoint in ${runDir}/checkpoints`);
-    state = readTrainerState(resumeFrom);
-  } else {
+  }
+  if (resumeFrom === null) {
     for (const f of RUN_OUTPUTS) rmSync(path.join(runDir, f), { recursive: true, force: true });
+  } else {
+    state = readTrainerState(resumeFrom);
   }
   writeFileSync(path.join(runDir, "config.yaml"), printConfig(config));
 
@@ -108,7 +121,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const sftData = config.sft
     ? loadSft(config.sft.train_files, config.sft.prompt_key, config.sft.response_key)
     : [];
-  const totalSteps = limited.length === 0 ? 0 : totalRlSteps(config.algorithm, limited.length);
 
   const metrics = new MetricsWriter(path.join(runDir, "metrics.jsonl"));
   if (resumeFrom !== null) {
@@ -142,14 +154,50 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       await engine.load(path.join(resumeFrom, "engine"));
       progress.log(`resumed from ${resumeFrom} (step ${state.step})`);
     }
-    const loop = new Loop(opts, engine, scorer, metrics, samples, progress, render, state, started);
-    const result = await loop.run({ train: limited, heldOut, benchmarks, sft: sftData, totalSteps });
-    return result;
+    const loop = new Loop(
+      opts,
+      engine,
+      scorer,
+      metrics,
+      samples,
+      progress,
+      render,
+      state,
+      started,
+      resumeFrom !== null,
+    );
+    const fitting = await dropOverlongPrompts(engine, limited, render, config.rollout.max_prompt_length);
+    if (fitting.length < limited.length) {
+      progress.log(
+        `dropped ${limited.length - fitting.length} of ${limited.length} training questions longer than rollout.max_prompt_length (${config.rollout.max_prompt_length} tokens)`,
+      );
+    }
+    const totalSteps = fitting.length === 0 ? 0 : totalRlSteps(config.algorithm, fitting.length);
+    return await loop.run({ train: fitting, heldOut, benchmarks, sft: sftData, totalSteps });
   } finally {
     progress.close();
     await scorer.close();
     if (ownEngine) await engine?.shutdown();
   }
+}
+
+/** Questions whose rendered prompt fits the prompt budget (veRL's filter_overlong_prompts), in order. */
+async function dropOverlongPrompts(
+  engine: Engine,
+  records: QaRecord[],
+  render: (q: string) => string,
+  maxTokens: number,
+): Promise<QaRecord[]> {
+  const out: QaRecord[] = [];
+  const chunk = 4096;
+  for (let i = 0; i < records.length; i += chunk) {
+    const part = records.slice(i, i + chunk);
+    const ids = await engine.tokenize(part.map((r) => render(r.question)));
+    part.forEach((r, k) => {
+      if (ids[k]!.length <= maxTokens) out.push(r);
+    });
+  }
+  return out;
 }
 
 interface Data {
@@ -163,8 +211,6 @@ interface Data {
 class Loop {
   private readonly config: RunConfig;
   private lastCheckpoint: string | null = null;
-  private evalAfterColdStart: number | undefined;
-  private evalFinal: number | undefined;
   private readonly eosId: number;
   /** Wall time of the run before this process took it over (resume). */
   private readonly priorElapsedS: number;
@@ -179,6 +225,7 @@ class Loop {
     private readonly render: (q: string) => string,
     private state: TrainerState,
     private readonly started: number,
+    private readonly resumed: boolean,
   ) {
     this.config = opts.config;
     this.eosId = engine.info.eosTokenId;
@@ -201,9 +248,7 @@ class Loop {
       this.state,
       this.config.checkpoint.keep_last,
     );
-    this.progress.log(
-      `checkpoint ${path.relative(process.cwd(), this.lastCheckpoint) || this.lastCheckpoint}`,
-    );
+    this.progress.log(`checkpoint ${this.lastCheckpoint}`);
   }
 
   private result(interrupted: boolean, totalSteps: number): TrainResult {
@@ -213,8 +258,7 @@ class Loop {
       totalSteps,
       interrupted,
       checkpoint: this.lastCheckpoint,
-      evalAfterColdStart: this.evalAfterColdStart,
-      evalFinal: this.evalFinal,
+      ...heldOutAccuracy(readMetrics(this.metrics.file), interrupted),
       wallS: this.elapsed(),
     };
   }
@@ -226,7 +270,7 @@ class Loop {
       if (stopped) return this.result(true, data.totalSteps);
       if (c.eval.before_train) await this.evaluateAll(0, data);
       await this.checkpoint();
-    } else if (this.state.step === 0 && this.opts.resume !== true && c.eval.before_train) {
+    } else if (this.state.step === 0 && !this.resumed && c.eval.before_train) {
       await this.evaluateAll(0, data);
     }
     const schedule: ScheduleInputs = {
@@ -251,7 +295,6 @@ class Loop {
       const evalEvery = c.eval.every_steps;
       if (last || (evalEvery !== null && step % evalEvery === 0)) {
         Object.assign(line, await this.evaluateOnly(step, data));
-        if (last) this.evalFinal = line["eval/accuracy"] as number | undefined;
       }
       this.metrics.append(line);
       this.progress.step({
@@ -474,8 +517,17 @@ class Loop {
     const values = await this.evaluateOnly(step, data);
     if (Object.keys(values).length === 0) return;
     this.metrics.append({ step, ...values });
-    if (step === 0) this.evalAfterColdStart = values["eval/accuracy"];
   }
+}
+
+/** Held-out accuracy at step 0 (after the cold start) and at the last step, from the whole metrics file. */
+function heldOutAccuracy(lines: MetricsLine[], interrupted: boolean) {
+  const evals = lines.filter((l) => l.stage === undefined && typeof l["eval/accuracy"] === "number");
+  const at = (l: MetricsLine | undefined) => l?.["eval/accuracy"] as number | undefined;
+  return {
+    evalAfterColdStart: at(evals.find((l) => l.step === 0)),
+    evalFinal: interrupted ? undefined : at(evals.at(-1)),
+  };
 }
 
 function logprobsOf(c: Completion): Float32Array {

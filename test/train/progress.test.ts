@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bar, describeStep, formatDuration, lineProgress } from "../../src/train/progress.js";
+import { bar, describeStep, formatDuration, lineProgress, ttyProgress } from "../../src/train/progress.js";
 
 describe("progress", () => {
   it.each([
@@ -47,5 +47,30 @@ describe("progress", () => {
       "sft 5/5  loss 1.000  eta 0s",
       "done",
     ]);
+  });
+});
+
+describe("ttyProgress", () => {
+  it("redraws one line in place and prints messages above it", () => {
+    let out = "";
+    const stream = {
+      columns: 80,
+      isTTY: true,
+      write: (s: string) => {
+        out += s;
+        return true;
+      },
+    } as unknown as NodeJS.WriteStream;
+    const p = ttyProgress(stream);
+    p.step({ stage: "rl", step: 1, total: 4, startStep: 0, elapsedS: 1, values: { reward: 1 } });
+    p.step({ stage: "rl", step: 2, total: 4, startStep: 0, elapsedS: 2, values: { reward: 0.5 } });
+    p.log("eval at step 2");
+    p.close();
+    expect(out).toBe(
+      "[######..................] step 1/4  reward 1.000  eta 3s" +
+        "\r\x1b[2K[############............] step 2/4  reward 0.500  eta 2s" +
+        "\r\x1b[2Keval at step 2\n[############............] step 2/4  reward 0.500  eta 2s" +
+        "\n",
+    );
   });
 });

@@ -6,7 +6,6 @@ import {
   referenceResetAt,
   responseLengthAt,
   scheduleAt,
-  stageIndexAt,
   totalRlSteps,
 } from "../../src/train/schedules.js";
 
@@ -62,19 +61,17 @@ describe("context stages", () => {
     { max_response_length: 20 },
   ];
   it.each([
-    [1, 8, 0],
-    [2, 8, 0],
-    [3, 12, 1],
-    [4, 12, 1],
-    [5, 20, 2],
-    [1000, 20, 2],
-  ])("step %i has budget %i (stage %i)", (step, budget, stage) => {
+    [1, 8],
+    [2, 8],
+    [3, 12],
+    [4, 12],
+    [5, 20],
+    [1000, 20],
+  ])("step %i has budget %i", (step, budget) => {
     expect(responseLengthAt(step, stages, 99)).toBe(budget);
-    expect(stageIndexAt(step, stages)).toBe(stage);
   });
   it("without stages the rollout budget applies", () => {
     expect(responseLengthAt(7, [], 99)).toBe(99);
-    expect(stageIndexAt(7, [])).toBe(0);
   });
 });
 

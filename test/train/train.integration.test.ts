@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunConfig, runConfigSchema } from "../../src/config/index.js";
+import { startHfEngine } from "../../src/engines/hf.js";
+import { buildTinyModel } from "../../src/engines/tiny.js";
 import { listCheckpoints, readTrainerState } from "../../src/train/checkpoint.js";
 import { type MetricsLine, readMetrics, TRAIN_METRICS } from "../../src/train/metrics.js";
+import { TINY_PRESETS } from "../../src/train/model.js";
 import { type TrainResult, train } from "../../src/train/trainer.js";
 
 /**
@@ -19,7 +22,7 @@ function config(): RunConfig {
   return runConfigSchema.parse({
     name: "itest",
     seed: 3,
-    model: { path: "tiny:qwen2-micro", dtype: "float32" },
+    model: { path: path.join(root, "model"), dtype: "float32" },
     data: {
       train_files: [path.join(root, "train.jsonl")],
       eval_files: [path.join(root, "test.jsonl")],
@@ -39,7 +42,15 @@ function config(): RunConfig {
     },
     context_stages: [{ max_response_length: 8, until_step: 3 }, { max_response_length: 12 }],
     sft: { train_files: [path.join(root, "sft.jsonl")], lr: 1e-3, batch_size: 4, epochs: 1, max_length: 64 },
-    eval: { before_train: true, every_steps: 2, sampling: { n: 2, temperature: 1.0, max_tokens: 12 } },
+    eval: {
+      before_train: true,
+      every_steps: 2,
+      sampling: { n: 1, temperature: 1.0, max_tokens: 12 },
+      // The held-out file again, greedy: its accuracy must equal eval/accuracy.
+      benchmarks: [
+        { name: "heldout", file: path.join(root, "test.jsonl"), sampling: { greedy: true, max_tokens: 12 } },
+      ],
+    },
     checkpoint: { every_steps: 2, keep_last: 2 },
     logging: { samples_per_step: 2 },
     backend: { type: "hf", hf: { device: "cpu", micro_batch_size: 64, threads: 1 } },
@@ -55,6 +66,7 @@ const rows = (file: string) =>
     .filter((l) => l !== "")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
+const logs: string[] = [];
 let full: TrainResult;
 let stopped: TrainResult;
 let resumed: TrainResult;
@@ -65,17 +77,34 @@ beforeAll(async () => {
   const qa = lists.map((xs) =>
     JSON.stringify({ problem: `max of ${xs.join(" ")}`, answer: String(Math.max(...xs)) }),
   );
-  writeFileSync(path.join(root, "train.jsonl"), `${qa.slice(0, 16).join("\n")}\n`);
+  // One question too long for rollout.max_prompt_length: dropped before training.
+  const long = JSON.stringify({ problem: `max of ${"1 ".repeat(40)}2`, answer: "2" });
+  writeFileSync(path.join(root, "train.jsonl"), `${[...qa.slice(0, 16), long].join("\n")}\n`);
   writeFileSync(path.join(root, "test.jsonl"), `${qa.slice(16).join("\n")}\n`);
   const sft = lists
     .slice(0, 8)
     .map((xs) => JSON.stringify({ prompt: `max of ${xs.join(" ")}`, response: `\\boxed{${xs[0]}}` }));
   writeFileSync(path.join(root, "sft.jsonl"), `${sft.join("\n")}\n`);
 
-  full = await train({ config: config(), runDir: path.join(root, "full") });
-  stopped = await train({ config: config(), runDir: path.join(root, "resumed"), stopAfterStep: 2 });
+  // One engine process for the uninterrupted run and the run that stops after step 2, each starting from
+  // the same saved initial state; the resumed run starts a fresh engine process, as `still train --resume`.
+  await buildTinyModel(path.join(root, "model"), { ...TINY_PRESETS["qwen2-micro"], seed: 3 });
+  const engine = await startHfEngine({ model: path.join(root, "model"), device: "cpu", threads: 1 });
+  try {
+    await engine.save(path.join(root, "init"));
+    full = await train({
+      config: config(),
+      runDir: path.join(root, "full"),
+      engine,
+      progress: { step() {}, log: (m) => logs.push(m), close() {} },
+    });
+    await engine.load(path.join(root, "init"));
+    stopped = await train({ config: config(), runDir: path.join(root, "resumed"), engine, stopAfterStep: 2 });
+  } finally {
+    await engine.shutdown();
+  }
   resumed = await train({ config: config(), runDir: path.join(root, "resumed"), resume: true });
-}, 170_000);
+}, 150_000);
 
 afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
@@ -94,10 +123,18 @@ describe("train (HF engine, micro model)", () => {
       for (const name of TRAIN_METRICS) expect(typeof l[name], `${name} at step ${l.step}`).toBe("number");
     }
     for (const step of [0, 2, 4]) {
-      expect(typeof rl.find((l) => l.step === step)!["eval/accuracy"]).toBe("number");
-      expect(typeof rl.find((l) => l.step === step)!["eval/accuracy_sampled"]).toBe("number");
+      const line = rl.find((l) => l.step === step)!;
+      expect(typeof line["eval/accuracy"]).toBe("number");
+      expect(typeof line["eval/accuracy_sampled"]).toBe("number");
+      expect(line["eval/heldout/accuracy"]).toBe(line["eval/accuracy"]);
     }
     expect(rl.find((l) => l.step === 1)!["eval/accuracy"]).toBeUndefined();
+  });
+
+  it("drops training questions longer than the prompt budget", () => {
+    expect(logs).toContain(
+      "dropped 1 of 17 training questions longer than rollout.max_prompt_length (64 tokens)",
+    );
   });
 
   it("applies the schedules step by step", () => {
@@ -121,7 +158,7 @@ describe("train (HF engine, micro model)", () => {
 
   it("writes the config, samples and checkpoints", () => {
     const dir = path.join(root, "full");
-    expect(readFileSync(path.join(dir, "config.yaml"), "utf8")).toContain("tiny:qwen2-micro");
+    expect(readFileSync(path.join(dir, "config.yaml"), "utf8")).toContain("name: itest");
     const samples = rows(path.join(dir, "samples", "train.jsonl"));
     expect(samples.length).toBe(8);
     expect(samples[0]).toMatchObject({ step: 1, prompt: expect.stringMatching(/^Q: max of /) });

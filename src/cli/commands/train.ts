@@ -50,14 +50,11 @@ export const trainCommand = defineCommand({
       runDir = "";
     }
     const { config } = loadConfig(configFile, { set: args.set });
-    if (config.backend.type !== "hf") {
-      throw new UserError(
-        `backend.type: still train drives the built-in hf engine; ${config.backend.type} runs are launched with still launch`,
-      );
-    }
     if (args.resume === undefined) runDir = args.out ?? config.run_dir ?? path.join("runs", config.name);
+    const resumeFrom = args.resume === undefined ? config.checkpoint.resume_from : undefined;
     const resume =
-      args.resume !== undefined || (config.checkpoint.resume === "auto" && hasCheckpoint(runDir));
+      args.resume !== undefined ||
+      (resumeFrom === undefined && config.checkpoint.resume === "auto" && hasCheckpoint(runDir));
 
     const controller = new AbortController();
     const progress = autoProgress(process.stderr, config.logging.every_steps);
@@ -73,7 +70,7 @@ export const trainCommand = defineCommand({
     };
     process.on("SIGINT", onSigint);
     try {
-      const result = await train({ config, runDir, resume, progress, signal: controller.signal });
+      const result = await train({ config, runDir, resume, resumeFrom, progress, signal: controller.signal });
       const report = await writeReport([runDir], path.join(runDir, "report.html"));
       const acc = (v: number | undefined) => (v === undefined ? "n/a" : v.toFixed(3));
       process.stderr.write(

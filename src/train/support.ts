@@ -1,0 +1,31 @@
+import type { RunConfig } from "../config/index.js";
+
+/**
+ * Knobs of the run config that the driver-mode loop with the HF engine cannot honour yet. A run that sets one
+ * stops before it starts, naming the YAML path, instead of silently training something else.
+ */
+export function unsupportedKnobs(c: RunConfig): string[] {
+  const out: string[] = [];
+  if (c.backend.type !== "hf")
+    out.push(`backend.type: ${c.backend.type} runs in plugin mode, not in still train`);
+  if (c.algorithm.advantage_estimator === "gae") {
+    out.push("algorithm.advantage_estimator: gae needs a critic, which the HF engine does not train");
+  }
+  if (c.algorithm.kl.mode !== "none" && c.algorithm.kl.placement === "reward") {
+    out.push("algorithm.kl.placement: reward (KL in the reward) is not implemented; use loss");
+  }
+  if (c.tools.enabled) out.push("tools.enabled: tool-integrated rollouts are not in the driver loop yet");
+  if (c.backend.hf.gradient_checkpointing) {
+    out.push("backend.hf.gradient_checkpointing: not supported by the HF engine");
+  }
+  for (const logger of c.logging.loggers) {
+    if (logger === "tensorboard" || logger === "wandb") {
+      out.push(`logging.loggers: ${logger} is not available (metrics go to metrics.jsonl and the console)`);
+    }
+  }
+  if (c.sft?.mask_tool_outputs)
+    out.push("sft.mask_tool_outputs: SFT on tool transcripts is not in the driver loop yet");
+  if (c.sft !== undefined && c.sft.eval_fraction > 0)
+    out.push("sft.eval_fraction: SFT validation loss is not implemented");
+  return out;
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { runConfigSchema } from "../../src/config/index.js";
+import { unsupportedKnobs } from "../../src/train/support.js";
+
+const base = { model: { path: "tiny:qwen2" } };
+
+describe("unsupportedKnobs", () => {
+  it("accepts the demo's kind of run", () => {
+    expect(unsupportedKnobs(runConfigSchema.parse(base))).toEqual([]);
+  });
+  it.each([
+    [{ algorithm: { advantage_estimator: "gae" } }, "algorithm.advantage_estimator"],
+    [{ algorithm: { kl: { mode: "fixed", coef: 0.001, placement: "reward" } } }, "algorithm.kl.placement"],
+    [{ tools: { enabled: true } }, "tools.enabled"],
+    [{ backend: { hf: { gradient_checkpointing: true } } }, "backend.hf.gradient_checkpointing"],
+    [{ logging: { loggers: ["console", "wandb"] } }, "logging.loggers: wandb"],
+    [{ sft: { train_files: ["x.jsonl"], eval_fraction: 0.1 } }, "sft.eval_fraction"],
+  ])("names %o", (extra, path) => {
+    const out = unsupportedKnobs(runConfigSchema.parse({ ...base, ...extra }));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toContain(path);
+  });
+});
