@@ -189,6 +189,7 @@ export async function runToolDemo(
       const stats = await engine.sftStep(batch, {
         lr: lrAt(step + 1, sft.lr, sft.lr_schedule, total),
         maxGradNorm: sft.max_grad_norm,
+        weightDecay: sft.weight_decay,
         miniBatchSize: batch.length,
       });
       if (step % (hooks.logEvery ?? 100) === 0 || step === total - 1) {
