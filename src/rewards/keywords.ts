@@ -58,12 +58,24 @@ export function compileKeywords(sets: KeywordSets): KeywordMatcher {
     .sort((a, b) => b.length - a.length)
     .map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"));
   const re = alternatives.length > 0 ? new RegExp(`\\b(?:${alternatives.join("|")})\\b`, "gi") : undefined;
+  // Which keyword matched is read off the text at the match's end, so the scan uses `test` (no match array, no
+  // substring, no lower-casing per match: at hundreds of matches per response those allocations cost more than
+  // the scan). Candidates are bucketed by their last character, longest first.
+  const byLast: Candidate[][] = Array.from({ length: 128 }, () => []);
+  for (const [kw, sets] of [...owners].sort((a, b) => b[0].length - a[0].length)) {
+    const codes = Array.from(kw, (ch) => ch.charCodeAt(0));
+    byLast[codes.at(-1)!]!.push({ codes, owners: sets });
+  }
   const count = (text: string) => {
     const counts = new Array<number>(names.length).fill(0);
     if (re === undefined) return counts;
     re.lastIndex = 0;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      for (const k of owners.get(m[0].toLowerCase())!) counts[k]!++;
+    let searchedFrom = 0;
+    while (re.test(text)) {
+      const end = re.lastIndex;
+      const matched = matchedKeyword(text, end, searchedFrom, byLast);
+      for (const k of matched.owners) counts[k]!++;
+      searchedFrom = end;
     }
     return counts;
   };
@@ -75,6 +87,42 @@ export function compileKeywords(sets: KeywordSets): KeywordMatcher {
     countBytes: (bytes) =>
       count(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1")),
   };
+}
+
+interface Candidate {
+  /** Lower-case character codes of the keyword. */
+  codes: number[];
+  /** Indexes of the sets it belongs to. */
+  owners: number[];
+}
+
+/** ASCII letter, digit or underscore: the characters `\\b` (without the `u` flag) counts as word characters. */
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/**
+ * The keyword the regular expression just matched, ending at `end`, in a search that started at `from`. The
+ * match is the leftmost one at or after `from` (with a word boundary before it), longest keyword first at that
+ * position; a longer keyword that also ends at `end`, starts at or after `from` after a boundary and equals the
+ * text would have been matched further left. So it is the longest such keyword: the same the match holds.
+ */
+function matchedKeyword(text: string, end: number, from: number, byLast: Candidate[][]): Candidate {
+  // Keywords end with a letter or digit; `| 0x20` lower-cases an ASCII letter and leaves digits as they are.
+  for (const cand of byLast[text.charCodeAt(end - 1) | 0x20]!) {
+    const codes = cand.codes;
+    const start = end - codes.length;
+    if (start < from || (start > 0 && isWordChar(text.charCodeAt(start - 1)))) continue;
+    let equal = true;
+    for (let j = 0; j < codes.length && equal; j++) {
+      const w = codes[j]!;
+      const c = text.charCodeAt(start + j);
+      // Case-insensitive without the `u` flag folds ASCII letters only.
+      equal = w >= 97 && w <= 122 ? (c | 0x20) === w : c === w;
+    }
+    if (equal) return cand;
+  }
+  throw new Error("keyword matcher: a match that no keyword explains (a bug)");
 }
 
 /**

@@ -114,6 +114,64 @@ describe("keyword counting", () => {
     expect(m.countBytes(Buffer.from(text, "utf8"))).toEqual(want);
   });
 
+  it.each([
+    // After a match the search goes on from its end: "cd ef" overlaps "ab cd", so "ef" is what counts next.
+    [{ a: ["ab cd"], b: ["cd ef"], c: ["ef"] }, "ab cd ef", [1, 0, 1]],
+    // "a c" equals the text before "c" but has no word boundary before it: only "c" matches.
+    [{ a: ["a c"], c: ["c"] }, "za c, A C", [1, 1]],
+    [{ a: ["wait"], b: ["wait", "but"] }, "WAIT but", [1, 2]],
+    [{ a: ["x1"], b: ["1"] }, "X1 1 x11", [1, 1]],
+  ])("overlapping and shared keywords %j on %j", (sets, text, want) => {
+    const km = compileKeywords(sets);
+    expect(km.count(text)).toEqual(want);
+    expect(km.countBytes(Buffer.from(text, "utf8"))).toEqual(want);
+  });
+
+  it("counts exactly what one regular-expression pass with exec finds (random texts)", () => {
+    const sets = {
+      rra: RRA_KEYWORDS,
+      verification: ["check", "double-check", "double check", "check it"],
+      other: ["it", "x9", "but now"],
+    };
+    const km = compileKeywords(sets);
+    // Reference: the leftmost-longest matches of the same expression, identified by their lower-cased text.
+    const all = [...new Set(Object.values(sets).flat())].sort((a, b) => b.length - a.length);
+    const re = new RegExp(`\\b(?:${all.map((k) => k.replace(/[-]/g, "\\$&")).join("|")})\\b`, "gi");
+    const reference = (text: string) =>
+      Object.values(sets).map(
+        (list) => (text.match(re) ?? []).filter((m) => list.includes(m.toLowerCase())).length,
+      );
+    const pieces = [
+      "but",
+      "BuT",
+      "wait",
+      "double",
+      "check",
+      "it",
+      "now",
+      "x9",
+      "X9",
+      "é",
+      "_",
+      "-",
+      " ",
+      " ",
+      ",",
+      "a",
+    ];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let t = 0; t < 500; t++) {
+      let text = "";
+      for (let i = rand(40); i > 0; i--) text += pieces[rand(pieces.length)];
+      expect(km.count(text), text).toEqual(reference(text));
+      expect(km.countBytes(Buffer.from(text, "utf8")), text).toEqual(reference(text));
+    }
+  });
+
   it("rejects keywords it cannot match as whole words", () => {
     expect(() => compileKeywords({ a: ["?"] })).toThrow(/ASCII and start and end with a letter or digit/);
     expect(() => compileKeywords({ a: ["naïve"] })).toThrow(/naïve/);
