@@ -128,11 +128,14 @@ os.environ["STILL_BRIDGE_ENDPOINT"] = sys.argv[1]
 from still_rl.rewards import compute_score   # veRL's custom_reward_function entry point
 r = compute_score("aime24", "so \\\\boxed{42}", "42", {"response_tokens": 12})
 print(json.dumps({"score": r["score"], "acc": r["acc"], "length_tokens": r["length_tokens"]}))
+with RewardClient(sys.argv[1]) as c:   # packed UTF-8: multi-byte text before, between and after the answers
+    out = c.score(["Ça — \\\\boxed{42}", "", "日本 \\\\boxed{7} é", "ascii \\\\boxed{42}"], ["42", "42", "7", "41"])
+    print(json.dumps(out["components"]["acc"].tolist() + out["components"]["answered"].tolist()))
 `;
       const { stdout } = await execa(resolvePython().executable, ["-c", script, service.bridge!.endpoint], {
         env: pythonEnv(),
       });
-      const [json, error, verl] = stdout.trim().split("\n");
+      const [json, error, verl, utf8] = stdout.trim().split("\n");
       const results = JSON.parse(json!) as Record<string, unknown>[];
       expect(results).toHaveLength(3);
       for (const r of results) {
@@ -146,6 +149,7 @@ print(json.dumps({"score": r["score"], "acc": r["acc"], "length_tokens": r["leng
       }
       expect(error).toMatch(/RemoteError.*"ground_truths"\[0\] must be a string or a number/);
       expect(JSON.parse(verl!)).toEqual({ score: 1, acc: 1, length_tokens: 12 });
+      expect(JSON.parse(utf8!)).toEqual([1, 0, 1, 0, 1, 0, 1, 1]);
     } finally {
       await service.stop();
     }
