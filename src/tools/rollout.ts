@@ -257,7 +257,7 @@ export interface ToolCallStats {
 }
 
 /** Per-batch numbers a trainer logs next to rewards. */
-export function toolCallStats(rollouts: readonly ToolRollout[]): ToolCallStats {
+export function toolCallStats(rollouts: readonly Pick<ToolRollout, "calls" | "lossMask">[]): ToolCallStats {
   const byStatus: Record<ExecutionStatus, number> = { ok: 0, error: 0, timeout: 0, memory: 0, killed: 0 };
   let calls = 0;
   let withCalls = 0;
