@@ -80,7 +80,10 @@ export interface TrainedRollout {
  * finite, so nothing else needs them. Responses excluded by the reward plan (ORM filters, group strategies)
  * are left out by the caller.
  */
-export function policySamples(trained: readonly TrainedRollout[], ref: Float32Array[] | null): PolicySample[] {
+export function policySamples(
+  trained: readonly TrainedRollout[],
+  ref: Float32Array[] | null,
+): PolicySample[] {
   return trained.map(({ promptIds, rollout, advantage }, k) => {
     if (rollout.logprobs === null) {
       throw new Error("engine returned no log-probs although returnLogprobs was set");

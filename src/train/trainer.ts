@@ -16,13 +16,7 @@ import { type MetricsLine, MetricsWriter, readMetrics } from "./metrics.js";
 import { resolveModel } from "./model.js";
 import type { ProgressSink } from "./progress.js";
 import { deriveSeed } from "./rng.js";
-import {
-  generateRollouts,
-  policySamples,
-  type Rollout,
-  type RolloutTools,
-  toolMetrics,
-} from "./rollouts.js";
+import { generateRollouts, policySamples, type Rollout, type RolloutTools, toolMetrics } from "./rollouts.js";
 import { drawBatch, INITIAL_SAMPLER_STATE, type SamplerOptions } from "./sampler.js";
 import { SampleWriter } from "./samples.js";
 import { lrAt, type ScheduleInputs, scheduleAt, totalRlSteps } from "./schedules.js";
