@@ -187,6 +187,19 @@ class EngineTests:
             last = self.e.sft_step(prompts, responses, SftOptions(lr=1e-2))
         assert last["loss"] < first["loss"] and first["tokens"] == 4 * len(target)
 
+    def test_weight_decay_is_applied_per_call(self):
+        # Every advantage 0: the two runs differ only by the decay (Adam's restored moments move both alike).
+        cs = self._samples()
+        self.e.save(self.tmp + "/wd")
+        norm = lambda: sum(float(p.detach().pow(2).sum()) for p in self.e.policy.parameters())  # noqa: E731
+        self.e.update(self._batch(cs, adv=0.0), UpdateOptions(lr=1e-2, weight_decay=0.0))
+        undecayed = norm()
+        self.e.load(self.tmp + "/wd")
+        self.e.update(self._batch(cs, adv=0.0), UpdateOptions(lr=1e-2, weight_decay=0.5))
+        decayed = norm()
+        self.e.load(self.tmp + "/wd")
+        assert decayed < undecayed, (undecayed, decayed)
+
     def test_gradient_checkpointing_same_update(self):
         cs = self._samples()
         self.e.save(self.tmp + "/gc")

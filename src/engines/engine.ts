@@ -88,6 +88,8 @@ export interface PolicySample extends Sequence {
 /** The loss is veRL's: clipped ratio (with its dual clip at 3 for negative advantages) + klCoef·KL − entropyCoef·H. */
 export interface UpdateOptions {
   lr: number;
+  /** AdamW weight decay for this call's steps (default 0.01, veRL's actor default). */
+  weightDecay?: number;
   clipRatioLow: number;
   clipRatioHigh: number;
   klCoef: number;
@@ -129,6 +131,8 @@ export interface SftSample {
 
 export interface SftOptions {
   lr: number;
+  /** AdamW weight decay for this call's steps (default 0.01). */
+  weightDecay?: number;
   maxGradNorm: number;
   miniBatchSize: number;
 }

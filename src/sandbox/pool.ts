@@ -22,7 +22,7 @@ import {
   type SandboxLimits,
   type SandboxOptions,
 } from "./options.js";
-import { type PythonRuntime, probeRuntime } from "./runtime.js";
+import { type PythonRuntime, probeRuntime, sandboxSitePackages } from "./runtime.js";
 import { seccompProgram } from "./seccomp.js";
 import { MountView } from "./view.js";
 
@@ -220,7 +220,8 @@ export class SandboxPool {
   }
 
   private start(): Spare {
-    const python = [this.runtime.executable, "-I", "-S", "-B", "-c", BOOT, ...this.runtime.sitePackages];
+    const site = this.isolation === "bwrap" ? sandboxSitePackages(this.runtime) : this.runtime.sitePackages;
+    const python = [this.runtime.executable, "-I", "-S", "-B", "-c", BOOT, ...site];
     const execLimits = {
       outputBytes: this.limits.outputBytes,
       outputKillBytes: this.limits.outputKillBytes,

@@ -16,7 +16,7 @@ export interface PythonRuntime {
   binds: string[];
   /** Site-packages outside the prefix, bound read-only at a neutral path inside. */
   siteMounts: SiteMount[];
-  /** Directories appended to sys.path inside (the interpreter starts with -I -S: no site, no .pth files). */
+  /** The environment's site-packages on the host (the interpreter starts with -I -S: no site, no .pth files). */
   sitePackages: string[];
 }
 
@@ -53,8 +53,12 @@ export async function probeRuntime(python: string): Promise<PythonRuntime> {
   const siteMounts = facts.site
     .filter((dir) => !isUnder(dir, facts.base_prefix))
     .map((host, i) => ({ host, sandbox: `${SITE_MOUNT_DIR}/${i}` }));
-  const sitePackages = facts.site.map((dir) => siteMounts.find((m) => m.host === dir)?.sandbox ?? dir);
-  return { executable, binds: collapse(binds), siteMounts, sitePackages };
+  return { executable, binds: collapse(binds), siteMounts, sitePackages: facts.site };
+}
+
+/** Where the site-packages directories are seen from inside the sandbox. */
+export function sandboxSitePackages(runtime: PythonRuntime): string[] {
+  return runtime.sitePackages.map((dir) => runtime.siteMounts.find((m) => m.host === dir)?.sandbox ?? dir);
 }
 
 export function isUnder(p: string, dir: string): boolean {

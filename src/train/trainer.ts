@@ -369,7 +369,12 @@ class Loop {
         return { promptIds: p, responseIds: responseIds[i]!.subarray(0, room) };
       });
       const lr = lrAt(step, sft.lr, sft.lr_schedule, total);
-      const stats = await this.engine.sftStep(fit, { lr, maxGradNorm: sft.max_grad_norm, miniBatchSize: 0 });
+      const stats = await this.engine.sftStep(fit, {
+        lr,
+        maxGradNorm: sft.max_grad_norm,
+        weightDecay: sft.weight_decay,
+        miniBatchSize: 0,
+      });
       this.state = { ...this.state, sft: { step, sampler: draw.next, done: false } };
       this.metrics.append({
         stage: "sft",
@@ -444,6 +449,7 @@ class Loop {
         entropyCoef: sched.entropyCoef,
         lossAggregation: a.loss_aggregation,
         maxGradNorm: a.max_grad_norm,
+        weightDecay: a.weight_decay,
         miniBatchSize: onPolicy
           ? 0
           : Math.max(1, Math.round((trained.length * a.mini_batch_size) / a.train_batch_size)),

@@ -31,8 +31,12 @@ export function matchBrace(s: string, open: number): number {
   return -1;
 }
 
-/** All outermost `\boxed{…}`, `\boxed x` and `\fbox{…}`, left to right. */
-function findBoxes(s: string): Box[] {
+/**
+ * All outermost `\boxed{…}`, `\boxed x` and `\fbox{…}`, left to right; null when the last one is never closed
+ * (a response cut off or stopped inside its box has not said what it boxes, and a reward that took the rest
+ * would teach the policy to drop the closing brace).
+ */
+function findBoxes(s: string): Box[] | null {
   const boxes: Box[] = [];
   // Next occurrence of each command at or after i, searched again only once passed (linear overall).
   const next = BOX_COMMANDS.map((c) => s.indexOf(c));
@@ -57,11 +61,7 @@ function findBoxes(s: string): Box[] {
     while (s[j] === " ") j++;
     if (s[j] === "{") {
       const end = matchBrace(s, j);
-      if (end === -1) {
-        // An unclosed box still names an answer: take the rest, as a grader reading it would.
-        boxes.push({ start: at, end: s.length, content: s.slice(j + 1) });
-        break;
-      }
+      if (end === -1) return null;
       boxes.push({ start: at, end, content: s.slice(j + 1, end - 1) });
       i = end;
     } else if (j > at + cmd.length) {
@@ -98,7 +98,7 @@ function adjacent(gap: string): boolean {
 /** The last box and the boxes adjacent to it, as a list of contents in order. */
 export function extractBoxed(s: string, depth = 0): Extracted {
   const boxes = findBoxes(s);
-  if (boxes.length === 0) return null;
+  if (boxes === null || boxes.length === 0) return null;
   let first = boxes.length - 1;
   while (first > 0 && adjacent(s.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
   const out: string[] = [];

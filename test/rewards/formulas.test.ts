@@ -43,9 +43,9 @@ describe("correctness", () => {
       "correct",
     ],
     [
-      "truncated correct answer: an earlier box is kept",
+      "cut off inside the last box: no answer, though an earlier box was right",
       "\\boxed{42} but let me recheck, so the answer is \\boxed{4",
-      "wrong",
+      "unanswered",
     ],
     ["fbox", "\\fbox{42}", "correct"],
     [

@@ -22,7 +22,7 @@ const runtime: PythonRuntime = {
   executable: "/root/.pyenv/versions/3.11.7/bin/python3.11",
   binds: ["/root/.pyenv/versions/3.11.7"],
   siteMounts: [{ host: "/work/main/.venv/lib/python3.11/site-packages", sandbox: "/opt/site/0" }],
-  sitePackages: ["/opt/site/0"],
+  sitePackages: ["/work/main/.venv/lib/python3.11/site-packages"],
 };
 const merged: HostLayout = {
   topLevel: {

@@ -3,9 +3,23 @@ import { normalizeText } from "../../src/verify/compare.js";
 import { verify } from "../../src/verify/index.js";
 import { BENCHMARKS, type BenchmarkRow, readJsonl, response, rewrites, rng } from "./data.js";
 
-const answers = BENCHMARKS.flatMap((b) =>
+const allAnswers = BENCHMARKS.flatMap((b) =>
   readJsonl<BenchmarkRow>(`data/benchmarks/${b}.jsonl`).map((r) => r.answer),
 );
+
+function balanced(s: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "\\") i++;
+    else if (s[i] === "{") depth++;
+    else if (s[i] === "}" && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+// A few Omni-MATH gold answers lose a closing brace (`\frac{11}{2^{20}`); boxed, they are unclosed boxes,
+// which are no answer by design. They are data errors, counted here and left out of the boxing tests.
+const answers = allAnswers.filter(balanced);
 
 /**
  * Shuffled pairs that are accepted although the strings differ, inspected one by one: all follow a stated
@@ -14,11 +28,16 @@ const answers = BENCHMARKS.flatMap((b) =>
 const INSPECTED = new Set([
   // Gold 40_9 accepts the digits 40 (the MATH convention for base subscripts, as Math-Verify's 204_5 = 204).
   "40_9 <- 40",
+  // Gold with a trailing unit accepts the bare number (units are dropped, as MATH graders do).
+  "15\\mbox{ cm}^2 <- 15",
+  // Degrees follow the MATH convention by default (90^\circ matches 90).
+  "12 <- 12^{\\circ}",
 ]);
 
 describe("benchmark answers", () => {
   it("has every benchmark", () => {
-    expect(answers.length).toBe(500 + 30 + 30 + 30 + 2821);
+    expect(allAnswers.length).toBe(500 + 30 + 30 + 30 + 2821);
+    expect(allAnswers.length - answers.length).toBe(4);
   });
 
   it("every gold answer verifies against itself boxed in a 1.5 KB response", () => {

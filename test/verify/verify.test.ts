@@ -249,7 +249,8 @@ describe("extraction", () => {
     ["$\\boxed{1}$ and $\\boxed{2}$", ["1", "2"]],
     ["\\boxed{1} then much later after a lot of unrelated text that goes on \\boxed{2}", ["2"]],
     ["\\boxed{\\boxed{3}}", ["3"]],
-    ["\\boxed{x^{2}", ["x^{2}"]],
+    ["\\boxed{x^{2}", null],
+    ["\\boxed{42} but then \\boxed{4", null],
     ["no box", null],
   ] as [string, string[] | null][])("%s", (s, want) => {
     expect(extractBoxed(s)).toEqual(want);

@@ -74,6 +74,8 @@ const algorithmFields = z.strictObject({
   loss_aggregation: z.enum(LOSS_AGGREGATIONS).default("token-mean"),
   entropy_coef: nonNegative().default(0),
   max_grad_norm: z.number().positive().default(1.0),
+  /** AdamW weight decay of the policy optimizer (veRL's actor default). */
+  weight_decay: z.number().nonnegative().default(0.01),
   /** GAE discount and lambda (advantage_estimator gae only). */
   gamma: probability().default(1.0),
   lam: probability().default(1.0),

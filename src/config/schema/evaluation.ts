@@ -10,6 +10,18 @@ export const evalSamplingSchema = z.strictObject({
   max_tokens: positiveInt().default(32_768),
 });
 
+/**
+ * A benchmark's changes to eval.sampling. Written out without defaults: a `.partial()` of the schema above
+ * would fill every unset field with its default instead of inheriting eval.sampling's value.
+ */
+export const evalSamplingOverrideSchema = z.strictObject({
+  greedy: z.boolean().optional(),
+  n: positiveInt().optional(),
+  temperature: nonNegative().optional(),
+  top_p: z.number().gt(0).max(1).optional(),
+  max_tokens: positiveInt().optional(),
+});
+
 export const benchmarkSchema = z.strictObject({
   /** Name used in reports, e.g. aime24. */
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected a name of letters, digits, _ . -"),
@@ -17,7 +29,7 @@ export const benchmarkSchema = z.strictObject({
   prompt_key: z.string().min(1).optional(),
   answer_key: z.string().min(1).optional(),
   /** Overrides eval.sampling for this benchmark (e.g. greedy for Omni-MATH). */
-  sampling: evalSamplingSchema.partial().optional(),
+  sampling: evalSamplingOverrideSchema.optional(),
   /**
    * With tools.enabled, run the model's code blocks in the sandbox. false: the same model without tool
    * execution (it must write the output itself), for the with/without comparison of the report's Table 7.

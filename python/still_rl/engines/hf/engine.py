@@ -65,6 +65,7 @@ class UpdateOptions:
     entropy_coef: float = 0.0
     loss_aggregation: str = "token-mean"
     max_grad_norm: float = 1.0
+    weight_decay: float = ADAMW_WEIGHT_DECAY
     mini_batch_size: int = 0  # 0: the whole batch
     epochs: int = 1
     seed: int = 0
@@ -75,6 +76,7 @@ class UpdateOptions:
 class SftOptions:
     lr: float
     max_grad_norm: float = 1.0
+    weight_decay: float = ADAMW_WEIGHT_DECAY
     mini_batch_size: int = 0
 
 
@@ -258,9 +260,10 @@ class HfEngine:
             batches.extend(order[i : i + size].tolist() for i in range(0, count, size))
         return batches
 
-    def _step(self, lr: float, max_grad_norm: float) -> float:
+    def _step(self, lr: float, max_grad_norm: float, weight_decay: float) -> float:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
+            group["weight_decay"] = weight_decay
         # maxGradNorm <= 0 measures the norm without clipping (clipping to 0 would erase the gradient).
         limit = max_grad_norm if max_grad_norm > 0 else float("inf")
         norm = torch.nn.utils.clip_grad_norm_(self.policy.parameters(), limit)
@@ -348,7 +351,7 @@ class HfEngine:
                 stats["pgLoss"] += float(pg_loss.detach())
                 stats["entropy"] += float((entropy.detach() * mask).sum()) / tokens
                 stats["clipFraction"] += float((clipped.float() * mask).sum()) / tokens
-            totals["gradNorm"] += self._step(opts.lr, opts.max_grad_norm)
+            totals["gradNorm"] += self._step(opts.lr, opts.max_grad_norm, opts.weight_decay)
             for k, v in stats.items():
                 totals[k] += v
         result = {k: v / len(mbs) for k, v in totals.items()}
@@ -380,7 +383,7 @@ class HfEngine:
                 loss = -(logp * mask).sum() / max(tokens, 1)
                 loss.backward()
                 mb_loss += float(loss.detach())
-            norm_total += self._step(opts.lr, opts.max_grad_norm)
+            norm_total += self._step(opts.lr, opts.max_grad_norm, opts.weight_decay)
             loss_total += mb_loss
             token_total += tokens
         return {"loss": loss_total / len(mbs), "gradNorm": norm_total / len(mbs), "tokens": token_total}

@@ -67,7 +67,8 @@ def _options(cls, value: Any, names: dict[str, str], where: str):
     unknown = sorted(set(value) - set(names))
     if unknown:
         raise ValueError(f"{where}: unknown option(s) {', '.join(unknown)}")
-    return cls(**{names[k]: v for k, v in value.items()})
+    # An unset optional field (TS `undefined` arrives as nil) takes the dataclass default.
+    return cls(**{names[k]: v for k, v in value.items() if v is not None})
 
 
 UPDATE_OPTIONS = {
@@ -79,12 +80,18 @@ UPDATE_OPTIONS = {
     "entropyCoef": "entropy_coef",
     "lossAggregation": "loss_aggregation",
     "maxGradNorm": "max_grad_norm",
+    "weightDecay": "weight_decay",
     "miniBatchSize": "mini_batch_size",
     "epochs": "epochs",
     "seed": "seed",
     "temperature": "temperature",
 }
-SFT_OPTIONS = {"lr": "lr", "maxGradNorm": "max_grad_norm", "miniBatchSize": "mini_batch_size"}
+SFT_OPTIONS = {
+    "lr": "lr",
+    "maxGradNorm": "max_grad_norm",
+    "weightDecay": "weight_decay",
+    "miniBatchSize": "mini_batch_size",
+}
 SAMPLING_PARAMS = {
     "n": "n",
     "temperature": "temperature",
