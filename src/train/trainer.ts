@@ -332,7 +332,8 @@ class Loop {
       if (stop || (every !== null && step % every === 0)) await this.checkpoint();
       if (stop) return this.result(true, data.totalSteps);
     }
-    await this.checkpoint();
+    // An SFT-only run (no RL steps) already saved its checkpoint when the cold start ended.
+    if (data.totalSteps > 0 || this.lastCheckpoint === null) await this.checkpoint();
     return this.result(false, data.totalSteps);
   }
 
