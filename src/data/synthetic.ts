@@ -1,6 +1,6 @@
 import { arithmeticProblems, DEMO_DATA_DEFAULTS, demoQuestion, demoTrace } from "../tools/demo.js";
 import { DIALECTS, type DialectName } from "../tools/dialect.js";
-import { mulberry32, permutation } from "../train/rng.js";
+import { mulberry32, permutation } from "../util/rng.js";
 import type { QaRecord, SftRecord } from "./dataset.js";
 
 /**

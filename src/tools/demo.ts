@@ -9,7 +9,7 @@
  * (src/data/synthetic.ts), built from the problems and traces here.
  */
 
-import { mulberry32 } from "../train/rng.js";
+import { mulberry32 } from "../util/rng.js";
 import { DIALECTS, type DialectName } from "./dialect.js";
 
 export interface ArithmeticProblem {

@@ -7,7 +7,7 @@
  */
 
 import type { Completion, Engine, FinishReason, SamplingParams } from "../engines/engine.js";
-import { hashInts } from "../train/rng.js";
+import { hashInts } from "../util/rng.js";
 import { type DialectName, getDialect, type ToolDialectSpec } from "./dialect.js";
 import { type ExecutionOutcome, type ExecutionStatus, toolOutputText } from "./output.js";
 
