@@ -66,11 +66,10 @@ export {
 } from "./sandbox/index.js";
 export {
   type ArithmeticProblem,
+  arithmeticProblems,
   DEMO_DATA_DEFAULTS,
   type DemoDataOptions,
-  type DemoToolsResult,
-  runToolDemo,
-  writeDemoData,
+  demoTrace,
 } from "./tools/demo.js";
 export { DIALECTS, type DialectName, getDialect, type ToolDialectSpec } from "./tools/dialect.js";
 export { toolOptionsFromConfig } from "./tools/from-config.js";

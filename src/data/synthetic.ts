@@ -1,4 +1,6 @@
-import { mulberry32, permutation } from "../train/rng.js";
+import { arithmeticProblems, DEMO_DATA_DEFAULTS, demoQuestion, demoTrace } from "../tools/demo.js";
+import { DIALECTS, type DialectName } from "../tools/dialect.js";
+import { mulberry32, permutation } from "../util/rng.js";
 import type { QaRecord, SftRecord } from "./dataset.js";
 
 /**
@@ -10,6 +12,10 @@ import type { QaRecord, SftRecord } from "./dataset.js";
  * SFT the model answers in a box, copies a number from the question, and is right only about a third of the
  * time: RL with the correctness reward must discover the rule. The 1,000 possible questions are split
  * 800 train / 200 test by a fixed shuffle; the SFT split (4 naive answers per train question, 3,200 pairs) is built from the train questions only.
+ *
+ * `mul`: the tool demo's products of a 3-4 digit and a 2-3 digit number (src/tools/demo.ts): 20,000 `train`
+ * questions, 100 disjoint `test` ones, and `sft` traces of the train questions that compute the product in a
+ * code block and box the interpreter's output, in the `still` dialect (`sft-<dialect>` for another one).
  */
 
 export const SYNTHETIC_PREFIX = "synthetic:";
@@ -56,7 +62,27 @@ function max3(split: string): QaRecord[] | SftRecord[] {
   }
 }
 
-const TASKS: Record<string, (split: string) => QaRecord[] | SftRecord[]> = { max3 };
+const MUL_SEED = 0;
+
+function mul(split: string): QaRecord[] | SftRecord[] {
+  const { train, test } = arithmeticProblems({ ...DEMO_DATA_DEFAULTS, seed: MUL_SEED });
+  const qa = (p: (typeof train)[number]): QaRecord => ({
+    question: demoQuestion(p),
+    answer: p.answer,
+    source: "mul",
+  });
+  if (split === "train") return train.map(qa);
+  if (split === "test") return test.map(qa);
+  const dialect = split === "sft" ? "still" : split.startsWith("sft-") ? split.slice(4) : null;
+  if (dialect !== null && dialect in DIALECTS) {
+    return train.map((p) => ({ prompt: demoQuestion(p), response: demoTrace(p, dialect as DialectName) }));
+  }
+  throw new Error(
+    `synthetic:mul has splits train, test, sft and sft-<dialect> (${Object.keys(DIALECTS).join(", ")}); got "${split}"`,
+  );
+}
+
+const TASKS: Record<string, (split: string) => QaRecord[] | SftRecord[]> = { max3, mul };
 
 export function isSynthetic(source: string): boolean {
   return source.startsWith(SYNTHETIC_PREFIX);

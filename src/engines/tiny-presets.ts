@@ -5,11 +5,13 @@
 import { TINY_MODEL_PREFIX } from "../config/index.js";
 import type { TinyModelOptions } from "./tiny.js";
 
-export const TINY_PRESETS: Record<string, TinyModelOptions> = {
-  /** The builder's defaults: 2 layers, hidden 128, 4 heads, 2 KV heads. */
-  qwen2: {},
-  /** Hidden 64: the tool demo's model (trains its copy task in a few CPU minutes). */
+export const TINY_PRESETS: Record<string, Omit<TinyModelOptions, "seed" | "python">> = {
+  /** 2 layers, hidden 128, 4 heads (2 KV), MLP 512: about 0.5 M parameters (the demo's). */
+  qwen2: { layers: 2, hidden: 128, heads: 4, kvHeads: 2, intermediate: 512, maxPositions: 1024 },
+  /** Hidden 64 (otherwise the builder's defaults): the tool demo's model (learns its copy task in CPU minutes). */
   "qwen2-small": { hidden: 64 },
+  /** Even smaller, for fast integration tests. */
+  "qwen2-micro": { layers: 1, hidden: 32, heads: 2, kvHeads: 1, intermediate: 64, maxPositions: 512 },
 };
 
 /** The builder options of a `tiny:<name>` model path; throws naming the known presets. */

@@ -7,7 +7,7 @@
  */
 
 import type { Completion, Engine, FinishReason, SamplingParams } from "../engines/engine.js";
-import { hashInts } from "../train/rng.js";
+import { hashInts } from "../util/rng.js";
 import { type DialectName, getDialect, type ToolDialectSpec } from "./dialect.js";
 import { type ExecutionOutcome, type ExecutionStatus, toolOutputText } from "./output.js";
 
@@ -257,7 +257,7 @@ export interface ToolCallStats {
 }
 
 /** Per-batch numbers a trainer logs next to rewards. */
-export function toolCallStats(rollouts: readonly ToolRollout[]): ToolCallStats {
+export function toolCallStats(rollouts: readonly Pick<ToolRollout, "calls" | "lossMask">[]): ToolCallStats {
   const byStatus: Record<ExecutionStatus, number> = { ok: 0, error: 0, timeout: 0, memory: 0, killed: 0 };
   let calls = 0;
   let withCalls = 0;

@@ -1,11 +1,13 @@
 import type { QaRecord } from "../data/dataset.js";
-import type { Completion, Engine } from "../engines/engine.js";
+import type { Engine } from "../engines/engine.js";
 import type { RewardScorer } from "../rewards/scorer.js";
 import type { RewardSample } from "../rewards/types.js";
+import { generateRollouts, type Rollout, type RolloutTools, toolExtra, toolMetrics } from "./rollouts.js";
 
 /**
  * Accuracy on held-out questions: generate, then grade with the run's own scorer (the real verifier), so
- * evaluation and training agree on what "correct" means.
+ * evaluation and training agree on what "correct" means. With tools, the responses are tool rollouts (the
+ * sandbox runs the model's code), as in training.
  */
 
 export interface EvalSampling {
@@ -22,24 +24,26 @@ export interface EvalResult {
   /** Mean over questions of the share of correct samples (pass@1 estimated from n samples). */
   accuracy: number;
   responseLengthMean: number;
-  samples: { question: string; answer: string; response: string; correct: boolean }[];
+  /** Tool-use values (see toolMetrics); empty without tools. */
+  toolMetrics: Record<string, number>;
+  samples: { question: string; answer: string; response: string; correct: boolean; toolCalls?: number }[];
 }
 
 export function rewardSample(
   prompt: string,
   record: QaRecord,
-  completion: Completion,
+  rollout: Rollout,
   group: string | undefined,
 ): RewardSample {
   return {
     prompt,
-    response: completion.text,
-    responseTokens: completion.tokenIds.length,
-    truncated: completion.finishReason === "length",
+    response: rollout.text,
+    responseTokens: rollout.tokenIds.length,
+    truncated: rollout.finishReason === "length",
     groundTruth: record.answer,
     dataSource: record.source,
     group,
-    extra: record.extra ?? {},
+    extra: { ...record.extra, ...toolExtra(rollout) },
   };
 }
 
@@ -49,23 +53,22 @@ export async function evaluate(
   records: readonly QaRecord[],
   render: (question: string) => string,
   s: EvalSampling,
+  tools: RolloutTools | null,
 ): Promise<EvalResult> {
-  if (records.length === 0) return { accuracy: Number.NaN, responseLengthMean: Number.NaN, samples: [] };
+  if (records.length === 0)
+    return { accuracy: Number.NaN, responseLengthMean: Number.NaN, toolMetrics: {}, samples: [] };
   const prompts = records.map((r) => render(r.question));
   const inputs = await engine.tokenize(prompts);
   const n = s.greedy ? 1 : s.n;
-  const completions = await engine.generate({
-    inputs,
-    params: {
-      n,
-      temperature: s.greedy ? 0 : s.temperature,
-      topP: s.greedy ? 1 : s.topP,
-      topK: 0,
-      maxNewTokens: s.maxTokens,
-      stop: s.stop,
-      seed: s.seed,
-      returnLogprobs: false,
-    },
+  const completions = await generateRollouts(engine, tools, inputs, {
+    n,
+    temperature: s.greedy ? 0 : s.temperature,
+    topP: s.greedy ? 1 : s.topP,
+    topK: 0,
+    maxNewTokens: s.maxTokens,
+    stop: s.stop,
+    seed: s.seed,
+    returnLogprobs: false,
   });
   const scored = await scorer.score(
     completions.map((c) => rewardSample(prompts[c.input]!, records[c.input]!, c, undefined)),
@@ -78,6 +81,7 @@ export async function evaluate(
     answer: records[c.input]!.answer,
     response: c.text,
     correct: correct[i]!,
+    ...(c.calls === null ? {} : { toolCalls: c.calls.length }),
   }));
-  return { accuracy, responseLengthMean, samples };
+  return { accuracy, responseLengthMean, toolMetrics: toolMetrics(completions), samples };
 }

@@ -1,19 +1,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { TINY_MODEL_PREFIX } from "../config/index.js";
-import { buildTinyModel, type TinyModelOptions } from "../engines/tiny.js";
+import { buildTinyModel } from "../engines/tiny.js";
+import { TINY_PRESETS } from "../engines/tiny-presets.js";
 import { UserError } from "../util/errors.js";
 
 /**
- * `tiny:<name>` models: built in code (random weights, byte-level tokenizer) into the run directory, seeded by
- * the run seed, so a run needs no download. The presets are the sizes the demo and tests use.
+ * `tiny:<name>` models (presets in src/engines/tiny-presets.ts): built in code (random weights, byte-level
+ * tokenizer) into the run directory, seeded by the run seed, so a run needs no download.
  */
-export const TINY_PRESETS: Record<string, Omit<TinyModelOptions, "seed" | "python">> = {
-  /** 2 layers, hidden 128, 4 heads (2 KV), MLP 512: about 0.5 M parameters. */
-  qwen2: { layers: 2, hidden: 128, heads: 4, kvHeads: 2, intermediate: 512, maxPositions: 1024 },
-  /** Even smaller, for fast integration tests. */
-  "qwen2-micro": { layers: 1, hidden: 32, heads: 2, kvHeads: 1, intermediate: 64, maxPositions: 512 },
-};
 
 /** The model directory the engine loads: the configured path, or the tiny model built under the run dir. */
 export async function resolveModel(

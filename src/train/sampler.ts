@@ -1,4 +1,4 @@
-import { deriveSeed, permutation } from "./rng.js";
+import { deriveSeed, permutation } from "../util/rng.js";
 
 /**
  * Deterministic, resumable data order: epoch `e` visits the dataset in the permutation drawn from

@@ -14,7 +14,6 @@ export function unsupportedKnobs(c: RunConfig): string[] {
   if (c.algorithm.kl.mode !== "none" && c.algorithm.kl.placement === "reward") {
     out.push("algorithm.kl.placement: reward (KL in the reward) is not implemented; use loss");
   }
-  if (c.tools.enabled) out.push("tools.enabled: tool-integrated rollouts are not in the driver loop yet");
   if (c.backend.hf.gradient_checkpointing) {
     out.push("backend.hf.gradient_checkpointing: not supported by the HF engine");
   }

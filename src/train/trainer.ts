@@ -2,18 +2,21 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { printConfig, type RunConfig } from "../config/index.js";
 import { loadQa, loadSft, type QaRecord, type SftRecord } from "../data/dataset.js";
-import type { Completion, Engine, PolicySample } from "../engines/engine.js";
+import type { Engine, PolicySample } from "../engines/engine.js";
 import { startHfEngine } from "../engines/hf.js";
 import { renderPrompt } from "../prompts/templates.js";
 import { planFromConfig } from "../rewards/plan.js";
 import { RewardScorer, type ScoredSample } from "../rewards/scorer.js";
+import { SandboxPool, sandboxOptionsFromConfig } from "../sandbox/index.js";
+import { toolOptionsFromConfig } from "../tools/from-config.js";
 import { UserError } from "../util/errors.js";
+import { deriveSeed } from "../util/rng.js";
 import { listCheckpoints, readTrainerState, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 import { type EvalSampling, evaluate, rewardSample } from "./evaluate.js";
 import { type MetricsLine, MetricsWriter, readMetrics } from "./metrics.js";
 import { resolveModel } from "./model.js";
 import type { ProgressSink } from "./progress.js";
-import { deriveSeed } from "./rng.js";
+import { generateRollouts, policySamples, type Rollout, type RolloutTools, toolMetrics } from "./rollouts.js";
 import { drawBatch, INITIAL_SAMPLER_STATE, type SamplerOptions } from "./sampler.js";
 import { SampleWriter } from "./samples.js";
 import { lrAt, type ScheduleInputs, scheduleAt, totalRlSteps } from "./schedules.js";
@@ -24,6 +27,7 @@ import { unsupportedKnobs } from "./support.js";
  * reward plan (group strategies and advantages included), asks the engine to update, applies the schedules,
  * evaluates, checkpoints and logs. Every random choice derives from (seed, step), and checkpoints hold the
  * engine state plus the sampler positions, so a resumed run repeats an uninterrupted one step for step.
+ * With `tools.enabled`, rollouts and evaluation run the model's code in one sandbox pool per run.
  */
 
 export interface TrainOptions {
@@ -42,6 +46,8 @@ export interface TrainOptions {
   stopAfterStep?: number;
   /** Lines the engine process prints. */
   onEngineOutput?: (line: string) => void;
+  /** Sees each RL step's update batch before it goes to the engine (tests of what is trained on). */
+  onPolicyBatch?: (step: number, batch: readonly PolicySample[]) => void;
 }
 
 export interface TrainResult {
@@ -135,7 +141,14 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const scorer = await RewardScorer.start(planFromConfig(config));
   let engine = opts.engine;
   const ownEngine = engine === undefined;
+  let sandbox: SandboxPool | null = null;
   try {
+    if (config.tools.enabled) {
+      sandbox = await SandboxPool.create(sandboxOptionsFromConfig(config.tools, config.python));
+      progress.log(
+        `sandbox: ${sandbox.isolation} isolation, ${sandbox.concurrency} concurrent, dialect ${config.tools.dialect}`,
+      );
+    }
     if (engine === undefined) {
       const model = await resolveModel(config.model.path, runDir, config.seed, config.python);
       const hf = config.backend.hf;
@@ -165,6 +178,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       state,
       started,
       resumeFrom !== null,
+      sandbox === null ? null : { sandbox, options: toolOptionsFromConfig(config.tools) },
     );
     const fitting = await dropOverlongPrompts(engine, limited, render, config.rollout.max_prompt_length);
     if (fitting.length < limited.length) {
@@ -176,6 +190,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     return await loop.run({ train: fitting, heldOut, benchmarks, sft: sftData, totalSteps });
   } finally {
     progress.close();
+    sandbox?.close();
     await scorer.close();
     if (ownEngine) await engine?.shutdown();
   }
@@ -226,6 +241,8 @@ class Loop {
     private state: TrainerState,
     private readonly started: number,
     private readonly resumed: boolean,
+    /** The run's sandbox and tool options when `tools.enabled`. */
+    private readonly tools: RolloutTools | null,
   ) {
     this.config = opts.config;
     this.eosId = engine.info.eosTokenId;
@@ -315,7 +332,8 @@ class Loop {
       if (stop || (every !== null && step % every === 0)) await this.checkpoint();
       if (stop) return this.result(true, data.totalSteps);
     }
-    await this.checkpoint();
+    // An SFT-only run (no RL steps) already saved its checkpoint when the cold start ended.
+    if (data.totalSteps > 0 || this.lastCheckpoint === null) await this.checkpoint();
     return this.result(false, data.totalSteps);
   }
 
@@ -391,44 +409,36 @@ class Loop {
     const r = c.rollout;
     const prompts = batch.map((q) => this.render(q.question));
     const inputs = await this.engine.tokenize(prompts);
-    const completions = await this.engine.generate({
-      inputs,
-      params: {
-        n: r.n,
-        temperature: r.temperature,
-        topP: r.top_p,
-        topK: r.top_k,
-        maxNewTokens: sched.maxResponseLength,
-        stop: r.stop,
-        seed: deriveSeed(c.seed, "rollout", step),
-        returnLogprobs: true,
-      },
+    const rollouts = await generateRollouts(this.engine, this.tools, inputs, {
+      n: r.n,
+      temperature: r.temperature,
+      topP: r.top_p,
+      topK: r.top_k,
+      maxNewTokens: sched.maxResponseLength,
+      stop: r.stop,
+      seed: deriveSeed(c.seed, "rollout", step),
+      returnLogprobs: true,
     });
     const scored = await this.scorer.score(
-      completions.map((comp) =>
-        rewardSample(prompts[comp.input]!, batch[comp.input]!, comp, `${step}:${comp.input}`),
-      ),
+      rollouts.map((ro) => rewardSample(prompts[ro.input]!, batch[ro.input]!, ro, `${step}:${ro.input}`)),
     );
-    const trained = completions.flatMap((comp, i) =>
-      scored[i]!.included === false ? [] : [{ comp, s: scored[i]! }],
+    const trained = rollouts.flatMap((rollout, i) =>
+      scored[i]!.included === false
+        ? []
+        : [{ promptIds: inputs[rollout.input]!, rollout, advantage: scored[i]!.advantage ?? 0 }],
     );
     let stats = { kl: 0, entropy: 0, gradNorm: 0, loss: 0, pgLoss: 0, clipFraction: 0, steps: 0 };
     if (trained.length > 0) {
-      const seqs = trained.map(({ comp }) => ({
-        promptIds: inputs[comp.input]!,
-        responseIds: comp.tokenIds,
-      }));
       const ref =
         sched.klCoef > 0
-          ? await this.engine.logprobs(seqs, "reference", { temperature: r.temperature })
+          ? await this.engine.logprobs(
+              trained.map((t) => ({ promptIds: t.promptIds, responseIds: t.rollout.tokenIds })),
+              "reference",
+              { temperature: r.temperature },
+            )
           : null;
-      const policyBatch: PolicySample[] = trained.map(({ comp, s }, k) => ({
-        ...seqs[k]!,
-        lossMask: new Uint8Array(comp.tokenIds.length).fill(1),
-        advantages: new Float32Array(comp.tokenIds.length).fill(s.advantage ?? 0),
-        oldLogprobs: logprobsOf(comp),
-        refLogprobs: ref ? ref[k]! : null,
-      }));
+      const policyBatch = policySamples(trained, ref);
+      this.opts.onPolicyBatch?.(step, policyBatch);
       const a = c.algorithm;
       const onPolicy = a.mini_batch_size === a.train_batch_size && a.epochs === 1;
       stats = await this.engine.update(policyBatch, {
@@ -450,11 +460,8 @@ class Loop {
       });
     }
     if (sched.resetReference) await this.engine.resetReference();
-    this.samples.write(
-      step,
-      sampleRows(step, prompts, batch, completions, scored, c.logging.samples_per_step),
-    );
-    return stepMetrics(completions, scored, this.scorer.plan.categories, stats, sched, trained.length);
+    this.samples.write(step, sampleRows(step, prompts, batch, rollouts, scored, c.logging.samples_per_step));
+    return stepMetrics(rollouts, scored, this.scorer.plan.categories, stats, sched, trained.length);
   }
 
   // --- evaluation ------------------------------------------------------------------------------------------------
@@ -486,9 +493,11 @@ class Loop {
         data.heldOut,
         this.render,
         this.evalSampling(step, true),
+        this.tools,
       );
       out["eval/accuracy"] = greedy.accuracy;
       out["eval/response_length_mean"] = greedy.responseLengthMean;
+      Object.assign(out, prefixed("eval/", greedy.toolMetrics));
       if (!this.config.eval.sampling.greedy) {
         const sampled = await evaluate(
           this.engine,
@@ -496,6 +505,7 @@ class Loop {
           data.heldOut,
           this.render,
           this.evalSampling(step, false),
+          this.tools,
         );
         out["eval/accuracy_sampled"] = sampled.accuracy;
       }
@@ -508,8 +518,10 @@ class Loop {
         b.records,
         this.render,
         this.evalSampling(step, false, b.config.sampling),
+        b.config.tools ? this.tools : null,
       );
       out[`eval/${b.config.name}/accuracy`] = res.accuracy;
+      Object.assign(out, prefixed(`eval/${b.config.name}/`, res.toolMetrics));
     }
     const shown = Object.entries(out)
       .filter(([k]) => k.includes("accuracy"))
@@ -536,13 +548,11 @@ function heldOutAccuracy(lines: MetricsLine[], interrupted: boolean) {
   };
 }
 
-function logprobsOf(c: Completion): Float32Array {
-  if (c.logprobs === null) throw new Error("engine returned no log-probs although returnLogprobs was set");
-  return c.logprobs;
-}
+const prefixed = (prefix: string, values: Record<string, number>) =>
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [prefix + k, v]));
 
 function stepMetrics(
-  completions: Completion[],
+  completions: Rollout[],
   scored: ScoredSample[],
   categories: readonly string[],
   stats: { kl: number; entropy: number; gradNorm: number; pgLoss: number; clipFraction: number },
@@ -565,6 +575,7 @@ function stepMetrics(
     "train/clip_fraction": stats.clipFraction,
     "train/included_ratio": completions.length === 0 ? 0 : trained / completions.length,
     "train/max_response_length": sched.maxResponseLength,
+    ...prefixed("train/", toolMetrics(completions)),
   };
   for (const k of categories) {
     out[`train/keyword_ratio/${k.replace(/^kw_/, "")}`] = mean(
@@ -578,7 +589,7 @@ function sampleRows(
   step: number,
   prompts: string[],
   batch: QaRecord[],
-  completions: Completion[],
+  completions: Rollout[],
   scored: ScoredSample[],
   count: number,
 ) {
@@ -598,6 +609,7 @@ function sampleRows(
       included: s.included ?? true,
       finish: c.finishReason,
       tokens: c.tokenIds.length,
+      ...(c.calls === null ? {} : { tool_calls: c.calls.length }),
     };
   });
 }

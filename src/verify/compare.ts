@@ -1,3 +1,4 @@
+import { mulberry32 } from "../util/rng.js";
 import type { Node, RelOp } from "./ast.js";
 import { show } from "./ast.js";
 import { asRational, divideVals, evaluate, exEqual, resetBudget, type Val, ValueError } from "./evaluate.js";
@@ -820,18 +821,6 @@ function sameSet(a: Set<string>, b: Set<string>): boolean {
   return true;
 }
 
-/** Deterministic pseudo-random generator (mulberry32): the same pair always gets the same points. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Positive rational points (square roots and logs stay real), distinct per variable; small integers where a
  * variable bounds a sum or product.
@@ -839,7 +828,8 @@ function rng(seed: number): () => number {
 function points(vars: Set<string>, ...nodes: Node[]): Map<string, Rational>[] {
   if (vars.size === 0) return [new Map()];
   const integer = nodes.some(hasBigOperator);
-  const rand = rng(0x5eed);
+  // Seeded, so the same pair always gets the same points.
+  const rand = mulberry32(0x5eed);
   const names = [...vars].sort();
   const out: Map<string, Rational>[] = [];
   for (let k = 0; k < POINTS; k++) {

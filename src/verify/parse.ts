@@ -1,5 +1,5 @@
 import { type Node, type RelOp, show } from "./ast.js";
-import { type Token, tokenize, WORDS } from "./lexer.js";
+import { GREEK_LETTERS, type Token, tokenize, WORDS } from "./lexer.js";
 import { parseDecimal } from "./rational.js";
 
 /** Caps that bound parsing work whatever the input. */
@@ -62,47 +62,7 @@ const INVERSE_TRIG: Record<string, string> = {
   sec: "arcsec",
   csc: "arccsc",
 };
-const GREEK = new Set([
-  "alpha",
-  "beta",
-  "gamma",
-  "delta",
-  "epsilon",
-  "varepsilon",
-  "zeta",
-  "eta",
-  "theta",
-  "vartheta",
-  "iota",
-  "kappa",
-  "lambda",
-  "mu",
-  "nu",
-  "xi",
-  "rho",
-  "varrho",
-  "sigma",
-  "tau",
-  "upsilon",
-  "phi",
-  "varphi",
-  "chi",
-  "psi",
-  "omega",
-  "Gamma",
-  "Delta",
-  "Theta",
-  "Lambda",
-  "Xi",
-  "Pi",
-  "Sigma",
-  "Upsilon",
-  "Phi",
-  "Psi",
-  "Omega",
-  "ell",
-  "varpi",
-]);
+const GREEK = new Set([...GREEK_LETTERS, "ell", "varpi"]);
 /** Letters read as function names when directly followed by `(`: f(x), g(2), P(x). */
 const FUNC_LETTERS = new Set(["f", "g", "h", "F", "G", "H", "P", "Q", "W", "S", "T", "N", "D"]);
 const MATRIX_ENVS = new Set([

@@ -1,25 +1,9 @@
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
-import { main } from "../../src/cli/main.js";
 import { packageRoot } from "../../src/util/paths.js";
+import { runCli as run } from "../helpers/cli.js";
 import { writeFiles } from "./helpers.js";
-
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => out.push(String(s)) > 0);
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => err.push(String(s)) > 0);
-  // yargs prints help with console.log
-  const l = vi.spyOn(console, "log").mockImplementation((s) => void out.push(`${String(s)}\n`));
-  try {
-    return { code: await main(argv), stdout: out.join(""), stderr: err.join("") };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    l.mockRestore();
-  }
-}
 
 describe("still config", () => {
   const dir = writeFiles({

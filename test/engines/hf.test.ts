@@ -358,7 +358,9 @@ describe("HfEngine: deadlines and a dead engine", () => {
     });
     const pid = victim.pid;
     const prompt = (await victim.tokenize(["go"]))[0]!;
-    const long = sampling({ n: 64, maxNewTokens: 3000 });
+    // Long enough to outlast the deadline even on a quiet machine: a random tiny model often emits EOS early,
+    // so only many samples keep it generating for seconds.
+    const long = sampling({ n: 256, maxNewTokens: 3000 });
     await expect(victim.generate({ inputs: [prompt], params: long })).rejects.toBeInstanceOf(DeadlineError);
     // One request at a time: this answers promptly only if the cancelled generate stopped sampling.
     const t0 = Date.now();

@@ -19,11 +19,16 @@ export async function runCli(argv: string[]): Promise<CliResult> {
     err.push(String(s));
     return true;
   });
+  // yargs prints help with console.log
+  const l = vi.spyOn(console, "log").mockImplementation((s) => {
+    out.push(`${String(s)}\n`);
+  });
   try {
     const code = await main(argv);
     return { code, stdout: out.join(""), stderr: err.join("") };
   } finally {
     o.mockRestore();
     e.mockRestore();
+    l.mockRestore();
   }
 }

@@ -1,17 +1,10 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
+import { loadQa, loadSft } from "../../src/data/dataset.js";
 import { tinyPreset } from "../../src/engines/tiny-presets.js";
-import {
-  arithmeticProblems,
-  DEMO_DATA_DEFAULTS,
-  demoCall,
-  demoTrace,
-  writeDemoData,
-} from "../../src/tools/demo.js";
+import { arithmeticProblems, DEMO_DATA_DEFAULTS, demoCall, demoTrace } from "../../src/tools/demo.js";
 import { DIALECTS, type DialectName } from "../../src/tools/dialect.js";
+import { unsupportedKnobs } from "../../src/train/support.js";
 
 describe("demo traces", () => {
   const p = { a: 4821, b: 37, answer: "178377" };
@@ -50,46 +43,45 @@ describe("arithmeticProblems", () => {
   });
 });
 
-describe("writeDemoData", () => {
-  it("writes SFT traces and held-out problems as JSONL", () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "still-demo-data-"));
-    const [train, test] = [path.join(dir, "a/train.jsonl"), path.join(dir, "b/test.jsonl")];
-    writeDemoData(train, test, {
-      ...DEMO_DATA_DEFAULTS,
-      seed: 1,
-      trainProblems: 5,
-      testProblems: 3,
-      dialect: "qwen",
+describe("synthetic:mul", () => {
+  it("serves the demo's problems as questions and its traces as SFT pairs in the configured dialect", () => {
+    const train = loadQa(["synthetic:mul/train"], keys);
+    const test = loadQa(["synthetic:mul/test"], keys);
+    const sft = loadSft(["synthetic:mul/sft"], "prompt", "response");
+    const { train: problems, test: held } = arithmeticProblems({ ...DEMO_DATA_DEFAULTS, seed: 0 });
+    expect([train.length, test.length, sft.length]).toEqual([20_000, 100, 20_000]);
+    expect(test[0]).toEqual({
+      question: `${held[0]!.a}*${held[0]!.b}`,
+      answer: held[0]!.answer,
+      source: "mul",
     });
-    const rows = (f: string) =>
-      readFileSync(f, "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l));
-    const t = rows(train);
-    expect(t).toHaveLength(5);
-    const [a, b] = t[0].prompt.split("*").map(Number);
-    expect(t[0].response).toBe(demoTrace({ a, b, answer: String(a * b) }, "qwen"));
-    expect(rows(test).map((r) => Object.keys(r))).toEqual([
-      ["problem", "answer"],
-      ["problem", "answer"],
-      ["problem", "answer"],
-    ]);
+    expect(sft[0]).toEqual({ prompt: train[0]!.question, response: demoTrace(problems[0]!, "still") });
+    const qwen = loadSft(["synthetic:mul/sft-qwen"], "prompt", "response");
+    expect(qwen[0]!.response).toBe(demoTrace(problems[0]!, "qwen"));
+    expect(() => loadSft(["synthetic:mul/sft-klingon"], "prompt", "response")).toThrow(
+      /synthetic:mul has splits train, test, sft and sft-<dialect>/,
+    );
   });
 });
 
+const keys = { promptKey: "problem", answerKey: "answer", sourceKey: "data_source" };
+
 describe("configs/demo-tools.yaml", () => {
-  it("is a run config with tools, SFT data and a benchmark, on a known tiny model", () => {
+  it("is an SFT-only still train run, evaluated with and without tool execution", () => {
     const { config } = loadConfig("configs/demo-tools.yaml", { env: {} });
     expect(config.tools).toMatchObject({ enabled: true, dialect: "still", max_calls: 1 });
-    expect(config.sft?.train_files).toEqual(["data/demo-tools/train.jsonl"]);
-    expect(config.eval.benchmarks.map((b) => b.file)).toEqual(["data/demo-tools/test.jsonl"]);
+    expect(config.sft?.train_files).toEqual(["synthetic:mul/sft"]);
+    expect(config.data.train_files).toEqual([]);
+    expect(config.data.eval_files).toEqual(["synthetic:mul/test"]);
+    expect(config.eval.before_train).toBe(true);
+    expect(config.eval.benchmarks.map((b) => [b.file, b.tools])).toEqual([["synthetic:mul/test", false]]);
+    expect(unsupportedKnobs(config)).toEqual([]);
     expect(tinyPreset(config.model.path)).toEqual({ hidden: 64 });
   });
 
   it("tinyPreset names the known presets for an unknown one", () => {
     expect(() => tinyPreset("tiny:huge")).toThrow(
-      /unknown tiny model "tiny:huge" \(known: tiny:qwen2, tiny:qwen2-small\)/,
+      /unknown tiny model "tiny:huge" \(known: tiny:qwen2, tiny:qwen2-small, tiny:qwen2-micro\)/,
     );
   });
 });

@@ -2,12 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runConfigSchema } from "../../src/config/index.js";
 import type { Engine, SamplingParams } from "../../src/engines/engine.js";
 import { startHfEngine } from "../../src/engines/hf.js";
 import { buildTinyModel } from "../../src/engines/tiny.js";
 import { SandboxPool } from "../../src/sandbox/index.js";
-import { DEMO_DATA_DEFAULTS, runToolDemo, writeDemoData } from "../../src/tools/demo.js";
 import { DIALECTS } from "../../src/tools/dialect.js";
 import { runToolRollouts } from "../../src/tools/rollout.js";
 
@@ -112,32 +110,4 @@ describe("tool rollouts on the HF engine with the bubblewrap sandbox", () => {
       DIALECTS.still.formatOutput("").length,
     );
   });
-
-  // Runs last: it fine-tunes the shared engine further. The full demo (npm run demo:tools) is too long for CI;
-  // this drives the same code path for a few steps.
-  it("runs the tool demo's SFT and both evaluations end to end", async () => {
-    const [train, test] = [path.join(dir, "demo/train.jsonl"), path.join(dir, "demo/test.jsonl")];
-    writeDemoData(train, test, {
-      ...DEMO_DATA_DEFAULTS,
-      seed: 0,
-      trainProblems: 12,
-      testProblems: 6,
-      dialect: "still",
-    });
-    const config = runConfigSchema.parse({
-      model: { path: "tiny:qwen2-small" },
-      prompt: { template: "custom", text: "Q: {question}\n" },
-      sft: { train_files: [train], batch_size: 4, epochs: 1 },
-      tools: { enabled: true, dialect: "still", max_calls: 1 },
-      eval: { benchmarks: [{ name: "arithmetic", file: test }], sampling: { greedy: true, max_tokens: 40 } },
-      backend: { type: "hf" },
-    });
-    const r = await runToolDemo(engine, sandbox, config, { logEvery: 1 });
-    expect(r.sftSteps).toBe(3);
-    expect(r.sftLoss.map((l) => l.step)).toEqual([0, 1, 2]);
-    expect(r.sftLoss.every((l) => Number.isFinite(l.loss) && l.loss > 0)).toBe(true);
-    expect([r.withTool.total, r.withoutTool.total]).toEqual([6, 6]);
-    expect(r.withoutTool.toolCalls).toBe(0);
-    expect(r.gapPoints).toBeCloseTo(100 * (r.withTool.accuracy - r.withoutTool.accuracy), 10);
-  }, 120_000);
 });

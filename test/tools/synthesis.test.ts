@@ -7,7 +7,7 @@ import {
   STILL_KEYWORDS,
   splitAtKeywords,
 } from "../../src/tools/synthesis.js";
-import { mulberry32 } from "../../src/train/rng.js";
+import { mulberry32 } from "../../src/util/rng.js";
 
 /** Expected values are the outputs of STILL's `split_string_by_keywords` run on the same inputs. */
 describe("splitAtKeywords matches STILL's split_string_by_keywords", () => {

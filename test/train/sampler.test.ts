@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { hashInts, permutation } from "../../src/train/rng.js";
 import { drawBatch, epochOrder, INITIAL_SAMPLER_STATE, type SamplerState } from "../../src/train/sampler.js";
+import { hashInts, permutation } from "../../src/util/rng.js";
 
 describe("permutation", () => {
   it.each([1, 2, 7, 100])("is a permutation of 0..%i-1", (n) => {

@@ -8,10 +8,14 @@ describe("unsupportedKnobs", () => {
   it("accepts the demo's kind of run", () => {
     expect(unsupportedKnobs(runConfigSchema.parse(base))).toEqual([]);
   });
+  it("accepts tool-integrated runs", () => {
+    const tools = { tools: { enabled: true, stateful: true, dialect: "qwen" } };
+    expect(unsupportedKnobs(runConfigSchema.parse({ ...base, ...tools }))).toEqual([]);
+  });
   it.each([
     [{ algorithm: { advantage_estimator: "gae" } }, "algorithm.advantage_estimator"],
     [{ algorithm: { kl: { mode: "fixed", coef: 0.001, placement: "reward" } } }, "algorithm.kl.placement"],
-    [{ tools: { enabled: true } }, "tools.enabled"],
+    [{ sft: { train_files: ["x.jsonl"], mask_tool_outputs: true } }, "sft.mask_tool_outputs"],
     [{ backend: { hf: { gradient_checkpointing: true } } }, "backend.hf.gradient_checkpointing"],
     [{ logging: { loggers: ["console", "wandb"] } }, "logging.loggers: wandb"],
     [{ sft: { train_files: ["x.jsonl"], eval_fraction: 0.1 } }, "sft.eval_fraction"],

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunConfig, runConfigSchema } from "../../src/config/index.js";
 import { startHfEngine } from "../../src/engines/hf.js";
 import { buildTinyModel } from "../../src/engines/tiny.js";
+import { TINY_PRESETS } from "../../src/engines/tiny-presets.js";
 import { listCheckpoints, readTrainerState } from "../../src/train/checkpoint.js";
 import { type MetricsLine, readMetrics, TRAIN_METRICS } from "../../src/train/metrics.js";
-import { TINY_PRESETS } from "../../src/train/model.js";
 import { type TrainResult, train } from "../../src/train/trainer.js";
 
 /**

@@ -19,17 +19,8 @@ export interface BenchmarkRow {
   answer: string;
 }
 
-/** Deterministic PRNG for shuffles (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG for shuffles. */
+export { mulberry32 as rng } from "../../src/util/rng.js";
 
 /** Meaning-preserving rewrites of a gold answer, each different from it. */
 export function rewrites(gold: string): string[] {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { hasCodeBlock, injectToolCall, STILL_CODE_PREFIXES, STILL_KEYWORDS } from "../../tools/synthesis.js";
-import { mulberry32 } from "../../train/rng.js";
 import { UserError } from "../../util/errors.js";
+import { mulberry32 } from "../../util/rng.js";
 import { verify } from "../../verify/index.js";
 import { defineCommand } from "../command.js";
 

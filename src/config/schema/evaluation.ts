@@ -30,6 +30,11 @@ export const benchmarkSchema = z.strictObject({
   answer_key: z.string().min(1).optional(),
   /** Overrides eval.sampling for this benchmark (e.g. greedy for Omni-MATH). */
   sampling: evalSamplingOverrideSchema.optional(),
+  /**
+   * With tools.enabled, run the model's code blocks in the sandbox. false: the same model without tool
+   * execution (it must write the output itself), for the with/without comparison of the report's Table 7.
+   */
+  tools: z.boolean().default(true),
 });
 
 export const evalSchema = z

@@ -1,5 +1,5 @@
 /**
- * Seeded randomness for the trainer. Every random choice is a pure function of (seed, purpose, step), so a
+ * Seeded randomness. Every random choice of a run is a pure function of (seed, purpose, step), so a
  * resumed run draws exactly what an uninterrupted one would without saving any generator state.
  */
 
