@@ -2,7 +2,10 @@
 # this package. The TS control plane runs next to the Ray head; Python peers (engine, veRL plugin workers) use
 # the image's own interpreter, so no second torch is installed.
 #   docker build -t still-rl .
-#   docker run --gpus all --net=host --shm-size=10g still-rl still doctor --config configs/still3-1.5b.yaml
+#   docker run --gpus all --net=host --shm-size=10g \
+#     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+#     still-rl still doctor --config configs/still3/still3-1.5b.yaml
+# (the seccomp/apparmor options let bubblewrap create the code sandbox's user namespaces inside the container)
 ARG VERL_IMAGE=verlai/verl:vllm024.latest
 ARG NODE_IMAGE=node:20-bookworm-slim
 

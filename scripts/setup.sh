@@ -24,8 +24,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# 2. npm packages.
+# 2. npm packages. A tree that `npm ci` just installed (its lock copy newer than the lockfile) counts as done.
 npm_hash=$(hash_of package-lock.json)
+if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] &&
+  ! stamp_ok npm "$npm_hash"; then
+  echo "$npm_hash" >"$stamps/npm"
+fi
 if [ ! -d node_modules ] || ! stamp_ok npm "$npm_hash"; then
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error

@@ -1,3 +1,4 @@
+import { DEFAULT_REASONING_KEYWORDS } from "../config/schema/rewards.js";
 /**
  * Keyword counting for the reasoning-action reward (RRA) and the "aha moment" keyword-ratio metric, in one
  * pass over the text whatever the number of keyword sets.
@@ -21,8 +22,8 @@ export interface KeywordMatcher {
   countBytes(bytes: Uint8Array): number[];
 }
 
-/** The keywords of the report's RRA reward (§4.2.1): `A_i` counts these. */
-export const RRA_KEYWORDS: readonly string[] = ["however", "but", "wait", "verify", "alternatively"];
+/** The keywords of the report's RRA reward (§4.2.1): `A_i` counts these (the config's default list). */
+export const RRA_KEYWORDS: readonly string[] = DEFAULT_REASONING_KEYWORDS;
 
 /**
  * Categories of the reasoning-keyword ratio curves (report §3.2, Figure 4). The report names the categories

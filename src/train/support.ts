@@ -14,8 +14,10 @@ export function unsupportedKnobs(c: RunConfig): string[] {
   if (c.algorithm.kl.mode !== "none" && c.algorithm.kl.placement === "reward") {
     out.push("algorithm.kl.placement: reward (KL in the reward) is not implemented; use loss");
   }
-  if (c.backend.hf.gradient_checkpointing) {
-    out.push("backend.hf.gradient_checkpointing: not supported by the HF engine");
+  if (c.model.chat_template !== undefined) {
+    out.push(
+      "model.chat_template: the driver loop renders prompts from prompt.template, not a chat template",
+    );
   }
   for (const logger of c.logging.loggers) {
     if (logger === "tensorboard" || logger === "wandb") {

@@ -159,6 +159,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         dtype: config.model.dtype === "auto" ? undefined : config.model.dtype,
         threads: hf.threads ?? undefined,
         microBatchSize: hf.micro_batch_size,
+        gradientCheckpointing: hf.gradient_checkpointing,
+        tokenizer: config.model.tokenizer,
+        trustRemoteCode: config.model.trust_remote_code,
         python: config.python,
         onOutput: opts.onEngineOutput,
       });

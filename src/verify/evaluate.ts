@@ -49,11 +49,6 @@ export function resetBudget(n = MAX_FUEL): void {
   factorials.clear();
 }
 
-/** Budget left, for calibration. */
-export function budgetLeft(): number {
-  return budget.n;
-}
-
 function spend(k: number): void {
   budget.n -= k;
   if (budget.n < 0) throw new ValueError("evaluation budget exhausted");

@@ -42,7 +42,6 @@ export function div(a: Rational, b: Rational): Rational {
 }
 export const eq = (a: Rational, b: Rational): boolean => a.n === b.n && a.d === b.d;
 export const isZero = (a: Rational): boolean => a.n === 0n;
-export const isInt = (a: Rational): boolean => a.d === 1n;
 export const cmp = (a: Rational, b: Rational): number => {
   const x = a.n * b.d - b.n * a.d;
   return x < 0n ? -1 : x > 0n ? 1 : 0;
@@ -104,8 +103,4 @@ export function parseDecimal(s: string): Rational {
   const n = BigInt((ip || "0") + fp);
   const r = rat(n, 10n ** BigInt(fp.length));
   return neg_ ? neg(r) : r;
-}
-
-export function ratToString(a: Rational): string {
-  return a.d === 1n ? a.n.toString() : `${a.n}/${a.d}`;
 }

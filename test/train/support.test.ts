@@ -8,6 +8,10 @@ describe("unsupportedKnobs", () => {
   it("accepts the demo's kind of run", () => {
     expect(unsupportedKnobs(runConfigSchema.parse(base))).toEqual([]);
   });
+  it("accepts what it passes to the engine", () => {
+    const hf = { backend: { hf: { gradient_checkpointing: true } } };
+    expect(unsupportedKnobs(runConfigSchema.parse({ ...base, ...hf }))).toEqual([]);
+  });
   it("accepts tool-integrated runs", () => {
     const tools = { tools: { enabled: true, stateful: true, dialect: "qwen" } };
     expect(unsupportedKnobs(runConfigSchema.parse({ ...base, ...tools }))).toEqual([]);
@@ -16,7 +20,7 @@ describe("unsupportedKnobs", () => {
     [{ algorithm: { advantage_estimator: "gae" } }, "algorithm.advantage_estimator"],
     [{ algorithm: { kl: { mode: "fixed", coef: 0.001, placement: "reward" } } }, "algorithm.kl.placement"],
     [{ sft: { train_files: ["x.jsonl"], mask_tool_outputs: true } }, "sft.mask_tool_outputs"],
-    [{ backend: { hf: { gradient_checkpointing: true } } }, "backend.hf.gradient_checkpointing"],
+    [{ model: { path: "tiny:qwen2", chat_template: "{{ x }}" } }, "model.chat_template"],
     [{ logging: { loggers: ["console", "wandb"] } }, "logging.loggers: wandb"],
     [{ sft: { train_files: ["x.jsonl"], eval_fraction: 0.1 } }, "sft.eval_fraction"],
   ])("names %o", (extra, path) => {
