@@ -38,8 +38,8 @@ export function klCoefAt(step: number, kl: KlConfig): number {
 }
 
 /**
- * Learning rate: linear warm-up over `warmup_steps` (step 1 gets base/warmup), then constant or cosine down to
- * `min_lr_ratio × base` at `totalSteps`.
+ * Learning rate: linear warm-up over `warmup_steps` (step 1 gets base/warmup), then constant or cosine
+ * towards `min_lr_ratio × base` (the last step is one step short of the floor, as in veRL's scheduler).
  */
 export function lrAt(step: number, base: number, schedule: LrScheduleConfig, totalSteps: number): number {
   const warmup = schedule.warmup_steps;

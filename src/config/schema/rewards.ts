@@ -29,7 +29,7 @@ export const formatRewardSchema = z.strictObject({
 export const lengthRewardSchema = z.strictObject({
   name: z.literal("length"),
   weight: weight(),
-  /** RRL's L_max in tokens; null: the current response budget (rollout / context stage). */
+  /** RRL's L_max in tokens; null: rollout.max_response_length (with context stages, the widest one). */
   l_max: positiveInt().nullable().default(null),
 });
 
