@@ -108,7 +108,7 @@ describe("bridge with a real Python peer", () => {
     const err = await rejection(peer.call("sleep", { seconds: 10 }, { timeoutMs: 300 }));
     expect(err).toBeInstanceOf(DeadlineError);
     expect(err.message).toMatch(/sleep: no reply within 300 ms/);
-    expect(Date.now() - start).toBeLessThan(1500);
+    expect(Date.now() - start).toBeLessThan(4000);
     const seen = async () =>
       (await peer.call("cancellations", {}, { timeoutMs: 5000 })) as { reason: string }[];
     await expect

@@ -68,7 +68,7 @@ describe("bridge failure behaviour", () => {
     const err = await pending;
     const elapsed = Date.now() - start;
     expect(elapsed).toBeGreaterThanOrEqual(HEARTBEAT_TIMEOUT_MS - 250);
-    expect(elapsed).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 1500);
+    expect(elapsed).toBeLessThan(HEARTBEAT_TIMEOUT_MS + 4000);
     expect(err.message).toMatch(/sent nothing for \d+ ms \(heartbeat timeout 1500 ms\)/);
     await waitFor(() => !alive(peer.pid), 5000, "the stopped peer to be killed");
   });

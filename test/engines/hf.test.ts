@@ -365,7 +365,7 @@ describe("HfEngine: deadlines and a dead engine", () => {
     // One request at a time: this answers promptly only if the cancelled generate stopped sampling.
     const t0 = Date.now();
     expect((await victim.tokenize(["ok"]))[0]!.length).toBe(2);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(Date.now() - t0).toBeLessThan(3000);
 
     const started = Date.now();
     const pending = victim.generate({ inputs: [prompt], params: long });

@@ -172,7 +172,7 @@ describe("RewardScorer", () => {
     const out = await s.score([sample("a", { extra: { id: 1 } }), sample("b", { extra: { id: 99 } })], {
       deadlineMs: 300,
     });
-    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(Date.now() - t0).toBeLessThan(5_000);
     expect(out[0]!.components.faulty).toBe(0.5);
     expect(out[1]!.components["faulty.timeout"]).toBe(1);
   });

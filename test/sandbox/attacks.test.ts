@@ -166,13 +166,14 @@ time.sleep(30)`,
     expect(r.status).toBe("timeout");
     expect(r.exitCode).toBeNull();
     expect(r.ms).toBeGreaterThanOrEqual(990);
-    expect(r.ms).toBeLessThan(2500);
+    // Upper bounds are loose: a loaded two-core CI box delays timers, not the kill itself.
+    expect(r.ms).toBeLessThan(5000);
   });
 
   it("time.sleep stall: killed at the wall-clock limit (the CPU limit would never fire)", async () => {
     const r = await run("import time\ntime.sleep(600)", 800);
     expect(r.status).toBe("timeout");
-    expect(r.ms).toBeLessThan(2500);
+    expect(r.ms).toBeLessThan(5000);
   });
 
   it("deep recursion: RecursionError, or a crash with the limit lifted; either way contained", async () => {
