@@ -4,6 +4,7 @@
  * SIGTERM), the peer's own parent-death signal and parent-pid watchdog (python/still_rl/bridge/lifeline.py),
  * and `bridge.close()`, which says bye and escalates to SIGKILL after a grace period.
  */
+import { randomBytes } from "node:crypto";
 import { execa, type ResultPromise } from "execa";
 import { pythonEnv, resolvePython } from "../pyenv/python.js";
 import { BridgeError } from "./errors.js";
@@ -14,7 +15,7 @@ export interface SpawnPeerOptions {
   module: string;
   args?: string[];
   role: string;
-  /** Unique peer name (default `<role>-<n>`). */
+  /** Unique peer name (default `<role>-<n>-<random hex>`). */
   name?: string;
   /** Extra environment for the child. */
   env?: Record<string, string>;
@@ -129,7 +130,9 @@ class ChildPeerProcess implements PeerProcess {
  * or a BridgeError on timeout (the process is then stopped).
  */
 export async function spawnPeer(bridge: Bridge, options: SpawnPeerOptions): Promise<RemotePeer> {
-  const name = options.name ?? `${options.role}-${counter++}`;
+  // The name is how the bridge recognises the process it started; a random part keeps another local process
+  // from guessing it and connecting first in its place (the default loopback bind has no keys).
+  const name = options.name ?? `${options.role}-${counter++}-${randomBytes(6).toString("hex")}`;
   const python = resolvePython(options.python);
   const stderr = new LineTail(options.stderrLines ?? 40, (l) => options.onOutput?.(l, "stderr"));
   const stdout = new LineTail(1, (l) => options.onOutput?.(l, "stdout"));

@@ -3,6 +3,7 @@
  * interface. Token ids, masks and log-probs cross the bridge as typed arrays; every reply is validated here, so a
  * peer that answers nonsense is an error naming the operation, not a crash further down the trainer.
  */
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { Bridge, type RemotePeer } from "../bridge/server.js";
 import { spawnPeer } from "../bridge/spawn.js";
@@ -210,7 +211,7 @@ export async function startHfEngine(options: HfEngineOptions): Promise<HfEngine>
       module: "still_rl.engines.hf",
       args,
       role: "engine",
-      name: options.name ?? `engine-hf-${counter++}`,
+      name: options.name ?? `engine-hf-${counter++}-${randomBytes(6).toString("hex")}`,
       env: { HF_HUB_OFFLINE: "1" },
       python: options.python,
       readyTimeoutMs: options.startTimeoutMs ?? 600_000,

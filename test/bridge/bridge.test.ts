@@ -92,7 +92,7 @@ describe("bridge with a real Python peer", () => {
     const err = await rejection(peer.call("fail", { message: "bad batch" }, { timeoutMs: 5000 }));
     expect(err).toBeInstanceOf(RemoteError);
     expect(err.code).toBe("handler_error");
-    expect(err.message).toMatch(/echo-\d+\.fail failed: ValueError: bad batch/);
+    expect(err.message).toMatch(/echo-\d+-[0-9a-f]{12}\.fail failed: ValueError: bad batch/);
     expect(err.detail).toMatch(/Traceback[\s\S]*raise ValueError/);
   });
 

@@ -32,7 +32,7 @@ describe("bridge failure behaviour", () => {
     expect(Date.now() - start).toBeLessThan(HEARTBEAT_TIMEOUT_MS);
     expect(err).toBeInstanceOf(PeerLostError);
     expect(err.message).toMatch(
-      new RegExp(`peer engine-\\d+ \\(role engine, pid ${peer.pid}\\) was killed by SIGKILL`),
+      new RegExp(`peer engine-\\d+-[0-9a-f]{12} \\(role engine, pid ${peer.pid}\\) was killed by SIGKILL`),
     );
     expect(err.message).toContain("generating batch 7");
     expect(err.exit).toEqual({ code: null, signal: "SIGKILL" });
