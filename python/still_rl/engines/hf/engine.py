@@ -80,6 +80,30 @@ class SftOptions:
     mini_batch_size: int = 0
 
 
+def _rng_state() -> dict:
+    """torch, numpy and Python RNG states as tensors and plain values (loadable with weights_only=True)."""
+    _, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy_keys": torch.from_numpy(keys.astype(np.int64)),
+        "numpy_pos": int(pos),
+        "numpy_has_gauss": int(has_gauss),
+        "numpy_gauss": float(gauss),
+        "python_version": int(version),
+        "python_internal": torch.tensor(internal, dtype=torch.int64),
+        "python_gauss_next": gauss_next,
+    }
+
+
+def _set_rng_state(rng: dict) -> None:
+    torch.set_rng_state(rng["torch"])
+    keys = rng["numpy_keys"].numpy().astype(np.uint32)
+    np.random.set_state(("MT19937", keys, rng["numpy_pos"], rng["numpy_has_gauss"], rng["numpy_gauss"]))
+    internal = tuple(int(x) for x in rng["python_internal"].tolist())
+    random.setstate((rng["python_version"], internal, rng["python_gauss_next"]))
+
+
 def _resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -401,7 +425,7 @@ class HfEngine:
         self.tokenizer.save_pretrained(out / "policy")
         self.reference.save_pretrained(out / "reference")
         torch.save(self.optimizer.state_dict(), out / "optimizer.pt")
-        rng = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+        rng = _rng_state()
         if torch.cuda.is_available():
             rng["cuda"] = torch.cuda.get_rng_state_all()
         torch.save(rng, out / "rng.pt")
@@ -416,10 +440,9 @@ class HfEngine:
         self.reference = self._frozen_copy(self._load_model(src / "reference"))
         self.optimizer = self._make_optimizer()
         self.optimizer.load_state_dict(torch.load(src / "optimizer.pt", map_location=self.device, weights_only=True))
-        rng = torch.load(src / "rng.pt", weights_only=False)
-        torch.set_rng_state(rng["torch"])
-        np.random.set_state(rng["numpy"])
-        random.setstate(rng["python"])
+        # Tensors and plain values only: a checkpoint handed to --resume cannot run code when loaded.
+        rng = torch.load(src / "rng.pt", weights_only=True)
+        _set_rng_state(rng)
         if "cuda" in rng and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(rng["cuda"])
 
