@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { Bridge } from "../bridge/server.js";
 import { type HttpRewardServer, type HttpServerOptions, startHttpRewardServer } from "./http.js";
 import type { RewardPlan } from "./plan.js";
@@ -11,7 +12,11 @@ import { scoreHandler } from "./zmq.js";
 
 export interface ServeOptions {
   http?: HttpServerOptions | false;
-  zmq?: { endpoint: string; requireAuth?: boolean };
+  /**
+   * `peerEnvFile`: write there (mode 0600) the environment a reward worker on another host needs: the
+   * endpoint and, on an authenticated bind, the run's CURVE keys.
+   */
+  zmq?: { endpoint: string; requireAuth?: boolean; peerEnvFile?: string };
   threads?: number;
   /** Handle SIGTERM and SIGINT (default true). */
   signals?: boolean;
@@ -59,6 +64,12 @@ export async function serveRewards(plan: RewardPlan, opts: ServeOptions = {}): P
         }
       });
       log(`reward service: ZeroMQ ${bridge.endpoint} (bridge request "score")`);
+      if (opts.zmq.peerEnvFile !== undefined) {
+        const { STILL_BRIDGE_NAME: _perWorker, ...env } = bridge.peerEnv({ role: "reward", name: "" });
+        const lines = Object.entries(env).map(([k, v]) => `${k}=${v}\n`);
+        writeFileSync(opts.zmq.peerEnvFile, lines.join(""), { mode: 0o600 });
+        log(`reward service: reward workers' environment in ${opts.zmq.peerEnvFile}`);
+      }
     }
   } catch (err) {
     await http?.close();

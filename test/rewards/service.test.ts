@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -202,6 +204,41 @@ with RewardClient(sys.argv[1]) as c:
       expect(r.elapsed).toBeLessThan(20);
       expect(r.again).toEqual([1.5]);
       expect(service.scorer.restarts).toBe(3);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it("writes the environment remote reward workers need, keys included on an authenticated bind", async () => {
+    const envFile = path.join(mkdtempSync(path.join(tmpdir(), "still-peer-env-")), "peer.env");
+    const service = await serveRewards(plan({ components: [{ name: "correctness" }] }), {
+      http: false,
+      zmq: { endpoint: "tcp://127.0.0.1:*", requireAuth: true, peerEnvFile: envFile },
+      threads: 1,
+      signals: false,
+    });
+    try {
+      expect(statSync(envFile).mode & 0o777).toBe(0o600);
+      const env = Object.fromEntries(
+        readFileSync(envFile, "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+      );
+      expect(Object.keys(env).sort()).toEqual([
+        "STILL_BRIDGE_ENDPOINT",
+        "STILL_BRIDGE_PUBLIC_KEY",
+        "STILL_BRIDGE_ROLE",
+        "STILL_BRIDGE_SECRET_KEY",
+        "STILL_BRIDGE_SERVER_KEY",
+      ]);
+      const script = `
+from still_rl.rewards import RewardClient
+with RewardClient() as c:
+    print(c.score(["\\\\boxed{42}", "\\\\boxed{41}"], ["42", "42"], timeout=20)["rewards"].tolist())
+`;
+      const { stdout } = await execa(resolvePython().executable, ["-c", script], { env: pythonEnv(env) });
+      expect(stdout.trim()).toBe("[1.0, 0.0]");
     } finally {
       await service.stop();
     }

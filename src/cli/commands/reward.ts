@@ -48,17 +48,24 @@ const serveCommand = defineCommand({
         type: "string",
         describe: "Also bind a ZeroMQ ROUTER for batched `score` requests, e.g. tcp://127.0.0.1:5555",
       })
+      .option("peer-env", {
+        type: "string",
+        describe:
+          "With --zmq: write the environment reward workers need (endpoint; CURVE keys off loopback) to this file",
+      })
       .option("threads", { type: "number", describe: "Threads for verification and built-in rewards" })
       .option("max-body-mb", { type: "number", default: 64, describe: "Largest accepted HTTP body" })
       .example(
         "$0 reward serve --config my.yaml --port 5000",
         "then: openrlhf ... --reward.remote_url http://127.0.0.1:5000/get_reward",
       ),
-  run: async ({ config, set, host, port, zmq, threads, maxBodyMb }) => {
+  run: async ({ config, set, host, port, zmq, peerEnv, threads, maxBodyMb }) => {
     const plan = planFromConfig(loadConfig(config, { set }).config);
     const service = await serveRewards(plan, {
       http: { host, port, maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024) },
-      ...(zmq !== undefined && { zmq: { endpoint: zmq } }),
+      ...(zmq !== undefined && {
+        zmq: { endpoint: zmq, ...(peerEnv !== undefined && { peerEnvFile: peerEnv }) },
+      }),
       ...(threads !== undefined && { threads }),
       log: (line) => process.stderr.write(`${line}\n`),
     });
