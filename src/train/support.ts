@@ -12,7 +12,9 @@ export function unsupportedKnobs(c: RunConfig): string[] {
     out.push("algorithm.advantage_estimator: gae needs a critic, which the HF engine does not train");
   }
   if (c.algorithm.kl.mode !== "none" && c.algorithm.kl.placement === "reward") {
-    out.push("algorithm.kl.placement: reward (KL in the reward) is not implemented; use loss");
+    out.push(
+      "algorithm.kl.placement: reward (KL in the reward) is not available in the driver loop; use loss",
+    );
   }
   if (c.model.chat_template !== undefined) {
     out.push(
@@ -27,6 +29,6 @@ export function unsupportedKnobs(c: RunConfig): string[] {
   if (c.sft?.mask_tool_outputs)
     out.push("sft.mask_tool_outputs: SFT on tool transcripts is not in the driver loop yet");
   if (c.sft !== undefined && c.sft.eval_fraction > 0)
-    out.push("sft.eval_fraction: SFT validation loss is not implemented");
+    out.push("sft.eval_fraction: the driver loop computes no SFT validation loss");
   return out;
 }

@@ -436,6 +436,25 @@ function closeBrace(s: string, open: number): number {
 }
 
 /** Command names the parser understands; unknown ones that start with one of KNOWN_PREFIXES are split. */
+/** Function commands the lexer knows and the parser applies (\sin, \log, …). */
+export const FUNCTION_NAMES = [
+  "sin",
+  "cos",
+  "tan",
+  "cot",
+  "sec",
+  "csc",
+  "arcsin",
+  "arccos",
+  "arctan",
+  "sinh",
+  "cosh",
+  "tanh",
+  "ln",
+  "log",
+  "exp",
+];
+
 /** Greek letter commands: known to the lexer, read as variables by the parser. */
 export const GREEK_LETTERS = [
   "alpha",
@@ -512,21 +531,7 @@ const KNOWN = new Set([
   "setminus",
   "circ",
   "degree",
-  "sin",
-  "cos",
-  "tan",
-  "cot",
-  "sec",
-  "csc",
-  "arcsin",
-  "arccos",
-  "arctan",
-  "sinh",
-  "cosh",
-  "tanh",
-  "ln",
-  "log",
-  "exp",
+  ...FUNCTION_NAMES,
   "lfloor",
   "rfloor",
   "lceil",

@@ -1,5 +1,5 @@
 import { type Node, type RelOp, show } from "./ast.js";
-import { GREEK_LETTERS, type Token, tokenize, WORDS } from "./lexer.js";
+import { FUNCTION_NAMES, GREEK_LETTERS, type Token, tokenize, WORDS } from "./lexer.js";
 import { parseDecimal } from "./rational.js";
 
 /** Caps that bound parsing work whatever the input. */
@@ -28,21 +28,7 @@ const REL_CMDS: Record<string, RelOp> = {
 };
 const REL_OPS: Record<string, RelOp> = { "=": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!=" };
 const FUNCS = new Set([
-  "sin",
-  "cos",
-  "tan",
-  "cot",
-  "sec",
-  "csc",
-  "arcsin",
-  "arccos",
-  "arctan",
-  "sinh",
-  "cosh",
-  "tanh",
-  "ln",
-  "log",
-  "exp",
+  ...FUNCTION_NAMES,
   "gcd",
   "lcm",
   "max",
