@@ -530,6 +530,17 @@ function isReals(n: Node): boolean {
   return false;
 }
 
+/** The intervals of every part, or null when one part is not an interval set. */
+function intervalsOfAll(xs: Node[]): Interval[] | null {
+  const out: Interval[] = [];
+  for (const x of xs) {
+    const s = intervalSet(x);
+    if (!s) return null;
+    out.push(...s);
+  }
+  return out;
+}
+
 function intervalSet(n: Node): Interval[] | null {
   if (isReals(n)) return [{ lo: NEG_INF, hi: POS_INF, loClosed: false, hiClosed: false }];
   switch (n.k) {
@@ -539,25 +550,10 @@ function intervalSet(n: Node): Interval[] | null {
         : null;
     case "set":
       return n.xs.map((x) => ({ lo: x, hi: x, loClosed: true, hiClosed: true }));
-    case "union": {
-      const out: Interval[] = [];
-      for (const x of n.xs) {
-        const s = intervalSet(x);
-        if (!s) return null;
-        out.push(...s);
-      }
-      return out;
-    }
-    case "list": {
-      if (n.sep === "and" || !n.xs.every(isInequality)) return null;
-      const out: Interval[] = [];
-      for (const x of n.xs) {
-        const s = intervalSet(x);
-        if (!s) return null;
-        out.push(...s);
-      }
-      return out;
-    }
+    case "union":
+      return intervalsOfAll(n.xs);
+    case "list":
+      return n.sep === "and" || !n.xs.every(isInequality) ? null : intervalsOfAll(n.xs);
     case "rel": {
       if (n.ops.length === 1 && n.ops[0] === "in") return intervalSet(n.xs[1]!);
       if (!isInequality(n)) return null;
