@@ -14,7 +14,7 @@ import { VerifierPool } from "../../src/verify/pool.js";
 import { verify } from "../../src/verify/verify.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const shared = path.resolve(root, "..", "shared");
+const dataDir = path.join(root, "data");
 const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1]) || 3;
 
 function response(answer: string, i: number): string {
@@ -25,7 +25,7 @@ function response(answer: string, i: number): string {
   return `${body}Therefore the answer is $\\boxed{${answer}}$.`;
 }
 
-const answers = readFileSync(path.join(shared, "data/benchmarks/math500.jsonl"), "utf8")
+const answers = readFileSync(path.join(dataDir, "benchmarks/math500.jsonl"), "utf8")
   .split("\n")
   .filter((l) => l.trim())
   .map((l) => (JSON.parse(l) as { answer: string }).answer);

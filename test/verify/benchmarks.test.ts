@@ -4,7 +4,7 @@ import { verify } from "../../src/verify/index.js";
 import { BENCHMARKS, type BenchmarkRow, readJsonl, response, rewrites, rng } from "./data.js";
 
 const allAnswers = BENCHMARKS.flatMap((b) =>
-  readJsonl<BenchmarkRow>(`data/benchmarks/${b}.jsonl`).map((r) => r.answer),
+  readJsonl<BenchmarkRow>(`benchmarks/${b}.jsonl`).map((r) => r.answer),
 );
 
 function balanced(s: string): boolean {

@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** CI puts shared/ beside the clone; a worktree has a symlink there. */
-export const sharedDir = path.resolve(fileURLToPath(new URL("../../", import.meta.url)), "..", "shared");
+/** Bundled data (benchmarks, verifier cases) lives in the repo's data/ folder, with its SOURCES. */
+export const dataDir = path.resolve(fileURLToPath(new URL("../../", import.meta.url)), "data");
 
 export function readJsonl<T>(relative: string): T[] {
-  return readFileSync(path.join(sharedDir, relative), "utf8")
+  return readFileSync(path.join(dataDir, relative), "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as T);

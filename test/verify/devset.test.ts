@@ -27,7 +27,7 @@ const KNOWN = new Map([
 ]);
 
 describe("Math-Verify development set", () => {
-  const rows = readJsonl<Case>("data/verifier/math_verify_cases.jsonl");
+  const rows = readJsonl<Case>("verifier/math_verify_cases.jsonl");
 
   it("agrees on at least 99% of the undisputed labels", () => {
     const disagreements: string[] = [];
