@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SCANNED = ["test", "scripts", "src", "python", "configs", ".ci", "package.json", "Dockerfile"];
 const SKIPPED_DIRS = new Set(["node_modules", "__pycache__", "fixtures"]);
-const OUTSIDE = /\.\.\/shared\b|["']\.\.["'],\s*["']shared["']|["'`]shared\/(data|reference|design)\b|\/work\/shared\b/;
+const OUTSIDE =
+  /\.\.\/shared\b|["']\.\.["'],\s*["']shared["']|["'`]shared\/(data|reference|design)\b|\/work\/shared\b/;
 
 function* files(entry: string): Generator<string> {
   const full = path.join(root, entry);
