@@ -20,6 +20,7 @@ export const TRAIN_METRICS = [
   "train/grad_norm",
   "train/lr",
   "time/step_s",
+  "time/elapsed_s",
 ] as const;
 
 export function readMetrics(file: string): MetricsLine[] {

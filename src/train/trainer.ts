@@ -316,6 +316,7 @@ class Loop {
       if (last || (evalEvery !== null && step % evalEvery === 0)) {
         Object.assign(line, await this.evaluateOnly(step, data));
       }
+      line["time/elapsed_s"] = this.elapsed();
       this.metrics.append(line);
       this.progress.step({
         stage: "rl",
