@@ -9,6 +9,7 @@ import { planFromConfig } from "../rewards/plan.js";
 import { RewardScorer, type ScoredSample } from "../rewards/scorer.js";
 import { SandboxPool, sandboxOptionsFromConfig } from "../sandbox/index.js";
 import { toolOptionsFromConfig } from "../tools/from-config.js";
+import { openTrackers } from "../trackers/index.js";
 import { UserError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
 import { listCheckpoints, readTrainerState, saveCheckpoint, type TrainerState } from "./checkpoint.js";
@@ -128,7 +129,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     ? loadSft(config.sft.train_files, config.sft.prompt_key, config.sft.response_key)
     : [];
 
-  const metrics = new MetricsWriter(path.join(runDir, "metrics.jsonl"));
+  const metrics = new MetricsWriter(
+    path.join(runDir, "metrics.jsonl"),
+    openTrackers(config, runDir, (line) => progress.log(line)),
+  );
   if (resumeFrom !== null) {
     const s = state;
     metrics.truncate((l) =>
@@ -192,6 +196,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const totalSteps = fitting.length === 0 ? 0 : totalRlSteps(config.algorithm, fitting.length);
     return await loop.run({ train: fitting, heldOut, benchmarks, sft: sftData, totalSteps });
   } finally {
+    await metrics.close();
     progress.close();
     sandbox?.close();
     await scorer.close();
