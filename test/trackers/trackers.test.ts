@@ -9,7 +9,7 @@ import { pythonEnv, resolvePython } from "../../src/pyenv/python.js";
 import { crc32c } from "../../src/trackers/crc32c.js";
 import { openTrackers } from "../../src/trackers/index.js";
 import { wandbMode } from "../../src/trackers/wandb.js";
-import { MetricsWriter } from "../../src/train/metrics.js";
+import { type MetricsLine, MetricsWriter } from "../../src/train/metrics.js";
 
 const reader = fileURLToPath(new URL("./fixtures/read_tracker.py", import.meta.url));
 
@@ -19,9 +19,9 @@ async function readBack(kind: "tensorboard" | "wandb", file: string): Promise<Re
 }
 
 /** What a run writes: SFT lines with their own steps, then RL lines (eval at step 0 and with the last step). */
-const LINES = [
-  { stage: "sft" as const, step: 1, "sft/loss": 2.5 },
-  { stage: "sft" as const, step: 2, "sft/loss": 1.25 },
+const LINES: MetricsLine[] = [
+  { stage: "sft", step: 1, "sft/loss": 2.5 },
+  { stage: "sft", step: 2, "sft/loss": 1.25 },
   { step: 0, "eval/accuracy": 0.375 },
   { step: 1, "train/reward_mean": 0.5, "train/lr": 1e-6, "time/step_s": 0.75 },
   { step: 2, "train/reward_mean": 0.625, "train/lr": 1e-6, "time/step_s": 0.5, "eval/accuracy": 0.875 },
