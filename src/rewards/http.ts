@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RewardScorer, ScoredSample } from "./scorer.js";
+import type { TokenCounter } from "./tokens.js";
 import type { RewardSample } from "./types.js";
 
 /**
@@ -20,6 +21,11 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** Whole-request deadline, under OpenRLHF's 180 s client timeout so it always gets an answer (default 150 s). */
   requestDeadlineMs?: number;
+  /**
+   * The run's tokenizer: responses then carry their token count and a truncation flag (no end-of-sequence
+   * token at the end). Without it the count is an estimate from characters and nothing counts as truncated.
+   */
+  tokens?: TokenCounter;
 }
 
 export interface HttpRewardServer {
@@ -46,7 +52,7 @@ export interface OpenRlhfRequest {
 }
 
 /** Validate an OpenRLHF request body and turn it into samples. */
-export function samplesFromOpenRlhf(body: unknown): RewardSample[] {
+export function samplesFromOpenRlhf(body: unknown, tokens?: TokenCounter): RewardSample[] {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new HttpError(400, "expected a JSON object with query, prompts and labels");
   }
@@ -79,11 +85,14 @@ export function samplesFromOpenRlhf(body: unknown): RewardSample[] {
   }
   return query.map((q, i) => {
     const prompt = prompts?.[i] ?? "";
+    const response = prompt !== "" && q.startsWith(prompt) ? q.slice(prompt.length) : q;
     return {
       prompt,
-      response: prompt !== "" && q.startsWith(prompt) ? q.slice(prompt.length) : q,
+      response,
       groundTruth: labels[i]!,
-      truncated: false,
+      // OpenRLHF decodes with special tokens kept: a response that stopped on its own ends with EOS.
+      truncated: tokens?.eos != null && !response.endsWith(tokens.eos),
+      ...(tokens !== undefined && { responseTokens: tokens.count(response) }),
       extra: {},
     };
   });
@@ -171,7 +180,7 @@ export async function startHttpRewardServer(
       } catch (err) {
         throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
       }
-      const samples = samplesFromOpenRlhf(body);
+      const samples = samplesFromOpenRlhf(body, opts.tokens);
       const scored = await scorer.score(samples, { deadlineMs });
       send(res, 200, openRlhfReply(scored, hasCorrectness));
     } finally {

@@ -3,6 +3,7 @@ import { loadConfig } from "../../config/index.js";
 import { planFromConfig } from "../../rewards/plan.js";
 import { testRewards } from "../../rewards/reward-test.js";
 import { serveRewards } from "../../rewards/service.js";
+import { loadTokenCounter, resolveTokenizerDir, type TokenCounter } from "../../rewards/tokens.js";
 import { defineCommand } from "../command.js";
 
 const withConfig = <T>(y: Argv<T>) =>
@@ -55,24 +56,42 @@ const serveCommand = defineCommand({
       })
       .option("threads", { type: "number", describe: "Threads for verification and built-in rewards" })
       .option("max-body-mb", { type: "number", default: 64, describe: "Largest accepted HTTP body" })
+      .option("tokenizer", {
+        type: "string",
+        describe:
+          "Tokenizer directory (or cached hub id) for HTTP requests, which carry text only: exact response token counts and truncation (default: the config's model when available)",
+      })
       .example(
         "$0 reward serve --config my.yaml --port 5000",
         "then: openrlhf ... --reward.remote_url http://127.0.0.1:5000/get_reward",
       ),
-  run: async ({ config, set, host, port, zmq, peerEnv, threads, maxBodyMb }) => {
-    const plan = planFromConfig(loadConfig(config, { set }).config);
+  run: async ({ config, set, host, port, zmq, peerEnv, threads, maxBodyMb, tokenizer }) => {
+    const run = loadConfig(config, { set }).config;
+    const plan = planFromConfig(run);
+    const tokens = httpTokenCounter(tokenizer, run.model.tokenizer ?? run.model.path);
     const service = await serveRewards(plan, {
-      http: { host, port, maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024) },
+      http: { host, port, maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024), ...(tokens && { tokens }) },
       ...(zmq !== undefined && {
         zmq: { endpoint: zmq, ...(peerEnv !== undefined && { peerEnvFile: peerEnv }) },
       }),
       ...(threads !== undefined && { threads }),
       log: (line) => process.stderr.write(`${line}\n`),
     });
+    process.stderr.write(
+      tokens
+        ? `reward service: HTTP token counts from ${tokens.source}\n`
+        : "reward service: no tokenizer found for the config's model: HTTP response lengths are estimated from characters and nothing counts as truncated (pass --tokenizer DIR)\n",
+    );
     await service.stopped;
     return 0;
   },
 });
+
+/** An explicit --tokenizer must load; the config's model is used when its tokenizer is on this machine. */
+function httpTokenCounter(explicit: string | undefined, fromConfig: string): TokenCounter | undefined {
+  if (explicit !== undefined) return loadTokenCounter(explicit);
+  return resolveTokenizerDir(fromConfig) === null ? undefined : loadTokenCounter(fromConfig);
+}
 
 export const rewardCommand = defineCommand({
   command: "reward",
