@@ -1,9 +1,9 @@
 import { availableParallelism } from "node:os";
+import { WorkerPool } from "../workers/pool.js";
 import { type BuiltinSample, type BuiltinScore, responseText } from "./analyze.js";
 import { applyGroupStrategies, type GroupOutcome } from "./group.js";
 import { compileKeywords } from "./keywords.js";
 import type { RewardPlan } from "./plan.js";
-import { WorkerPool } from "./pool.js";
 import type { RewardResult, RewardSample, Verdict } from "./types.js";
 import { UserRewardRunner } from "./user-rewards.js";
 

@@ -1,4 +1,4 @@
-import { type ItemOutcome, WorkerPool } from "./pool.js";
+import { type ItemOutcome, WorkerPool } from "../workers/pool.js";
 import type { Components, RewardSample } from "./types.js";
 
 /** A user reward named in the run config. */
