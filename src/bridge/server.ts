@@ -11,19 +11,11 @@
 import type { PeerCredentials } from "./auth.js";
 import { decodePlain } from "./codec.js";
 import type { PeerProcess, RemotePeer } from "./peer.js";
-import {
-  Bye,
-  Cancel,
-  Envelope,
-  type ErrorBody,
-  type ErrorCode,
-  type Kind,
-  PROTOCOL_VERSION,
-} from "./protocol.js";
+import { Bye, Cancel, type ErrorBody, type ErrorCode, type Kind, PROTOCOL_VERSION } from "./protocol.js";
 import { type Handler, RequestTable } from "./requests.js";
 import { Sessions } from "./sessions.js";
 import { type Frame, Transport } from "./transport.js";
-import { decodeControl, summarize } from "./validate.js";
+import { decodeControl, parseEnvelope, summarize } from "./validate.js";
 
 export interface BridgeOptions {
   /** ZeroMQ endpoint to bind. Default `tcp://127.0.0.1:*` (a free port; see `bridge.endpoint`). */
@@ -252,7 +244,7 @@ export class Bridge {
       this.sessions.refuseVersion(identity, raw, frames, v, replyId);
       return;
     }
-    const parsed = Envelope.safeParse(raw);
+    const parsed = parseEnvelope(raw);
     if (!parsed.success) {
       this.refuse(identity, "bad_message", `invalid envelope: ${summarize(parsed.error)}`, replyId);
       return;
