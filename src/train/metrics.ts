@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { appendJsonl, readJsonl, writeJsonl } from "../util/jsonl.js";
 
 /**
  * `DIR/metrics.jsonl`: one flat JSON object per line. RL lines carry `step` (eval-only lines too, e.g. step 0
@@ -24,22 +25,19 @@ export const TRAIN_METRICS = [
 
 export function readMetrics(file: string): MetricsLine[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as MetricsLine);
+  return readJsonl<MetricsLine>(file).map((l) => l.value);
 }
 
 export class MetricsWriter {
   constructor(readonly file: string) {}
 
   append(line: MetricsLine): void {
-    appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+    appendJsonl(this.file, [line]);
   }
 
   /** Drops the lines a resumed run will write again (those after its checkpoint). */
   truncate(keep: (line: MetricsLine) => boolean): void {
     const kept = readMetrics(this.file).filter(keep);
-    writeFileSync(this.file, kept.map((l) => `${JSON.stringify(l)}\n`).join(""));
+    writeJsonl(this.file, kept);
   }
 }

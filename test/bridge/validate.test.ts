@@ -29,7 +29,12 @@ describe("parseEnvelope (the bridge's fast path for envelopes)", () => {
   });
 
   it("agrees with the zod schema on arbitrary envelope-like maps", () => {
-    const field = fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 130 }), fc.constantFrom(...KINDS));
+    const field = fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.string({ maxLength: 130 }),
+      fc.constantFrom(...KINDS),
+    );
     const envelope = fc.record(
       { v: field, kind: field, id: field, type: field, deadline: field, extra: field },
       { requiredKeys: [] },
