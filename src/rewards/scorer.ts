@@ -45,6 +45,7 @@ export class RewardScorer {
       worker: "builtin-worker",
       threads: opts.threads ?? cores,
       init: plan,
+      label: "reward",
       itemDeadlineMs: plan.deadlineMs,
       chunkSize: 64,
       // Built-ins are bounded by construction; batching results keeps messages few on the hot path.

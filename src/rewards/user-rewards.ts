@@ -44,6 +44,7 @@ export class UserRewardRunner {
       worker: "user-worker",
       threads: opts.threads,
       init,
+      label: "user reward",
       // One item calls every user reward once.
       itemDeadlineMs: opts.deadlineMs * specs.length,
       chunkSize: 8,
