@@ -3,14 +3,18 @@
  *   - round-trip latency of small messages (p50/p99), both directions;
  *   - throughput of a large int32 array (64 MB of token ids by default) TS->Python, Python->TS and echoed.
  * The bridge is measured over the private unix socket that spawned peers use and over loopback TCP (what
- * peers on other hosts use, minus the network).
+ * peers on other hosts use, minus the network). A bare ZeroMQ echo over a unix socket (no protocol) shows
+ * what the transport itself costs a small round trip, apart from the bridge's own work.
  * Options: --mb N (array size, default 64), --reps N (large-array repetitions, default 5),
  *          --calls N (small round trips, default 5000), --json-reps N (baseline repetitions, default 1).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import * as zmq from "zeromq";
 import { Bridge } from "../../src/bridge/server.js";
 import { spawnPeer } from "../../src/bridge/spawn.js";
 import { pythonEnv, resolvePython } from "../../src/pyenv/python.js";
@@ -166,9 +170,38 @@ async function measureJson(): Promise<Measured> {
   return m;
 }
 
+/** The floor: the same small round trips as bare ZeroMQ frames to a Python DEALER that echoes them. */
+async function measureZmqFloor(): Promise<number[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "still-bench-"));
+  const router = new zmq.Router();
+  const endpoint = `ipc://${dir}/floor.sock`;
+  await router.bind(endpoint);
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "zmq_echo_peer.py");
+  const child = execa(resolvePython().executable, [script, endpoint], { env: pythonEnv(), stdio: "inherit" });
+  try {
+    const [identity] = await router.receive();
+    const message = Buffer.from(JSON.stringify({ i: 0 }));
+    const out: number[] = [];
+    for (let i = 0; i < CALLS + WARMUP; i++) {
+      const ms = await timed(async () => {
+        await router.send([identity!, message]);
+        await router.receive();
+      });
+      if (i >= WARMUP) out.push(ms * 1000);
+    }
+    await router.send([identity!, Buffer.from("stop")]);
+    await child;
+    return out;
+  } finally {
+    router.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const ipc = await measureBridge("ipc");
 const tcp = await measureBridge("tcp");
 const json = await measureJson();
+const floor = await measureZmqFloor();
 
 const us = (xs: number[], q: number) => (xs.length ? `${quantile(xs, q).toFixed(0)} µs` : "n/a");
 const rate = (bytes: number, xs: number[]) =>
@@ -186,6 +219,8 @@ const rows: string[][] = [
     us(tcp.inline, 0.99),
     us(json.inline, 0.99),
   ],
+  ["small round trip p50, bare ZeroMQ echo (no protocol)", us(floor, 0.5), "", ""],
+  ["small round trip p99, bare ZeroMQ echo (no protocol)", us(floor, 0.99), "", ""],
   ["small round trip p50, TS->Py, worker-thread handler", us(ipc.pooled, 0.5), us(tcp.pooled, 0.5), ""],
   ["small round trip p99, TS->Py, worker-thread handler", us(ipc.pooled, 0.99), us(tcp.pooled, 0.99), ""],
   ["small round trip p50, Py->TS (timed in Python)", us(ipc.fromPython, 0.5), us(tcp.fromPython, 0.5), ""],
@@ -209,11 +244,17 @@ console.log(line(widths.map((w) => "-".repeat(w))));
 for (const r of rows) console.log(line(r));
 
 const p50 = median(ipc.inline);
+const ratio = p50 / median(json.inline);
 const worstMBps = BYTES / 1e6 / (Math.max(median(ipc.toPy), median(ipc.toTs)) / 1000);
 const speedup = Math.min(
   median(json.toPy) / median(ipc.toPy),
   median(json.toTs) / median(ipc.toTs),
   median(json.echo) / median(ipc.echo),
+);
+console.log(
+  `small round trip p50, bridge (ipc) / JSON lines over stdio: ${ratio.toFixed(1)}x ` +
+    `(target <= 1x ${ratio <= 1 ? "met" : "MISSED"}); bare ZeroMQ / JSON lines: ` +
+    `${(median(floor) / median(json.inline)).toFixed(1)}x; bridge / bare ZeroMQ: ${(p50 / median(floor)).toFixed(1)}x`,
 );
 console.log(
   `targets (ipc): p50 < 100 µs ${p50 < 100 ? "met" : "MISSED"} (${p50.toFixed(0)} µs); ` +

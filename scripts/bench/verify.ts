@@ -4,12 +4,12 @@
  * Run: npm run bench:verify [-- --seconds 3]
  */
 
-import { readFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { pythonEnv, resolvePython } from "../../src/pyenv/python.js";
+import { readJsonl } from "../../src/util/jsonl.js";
 import { VerifierPool } from "../../src/verify/pool.js";
 import { verify } from "../../src/verify/verify.js";
 
@@ -25,10 +25,9 @@ function response(answer: string, i: number): string {
   return `${body}Therefore the answer is $\\boxed{${answer}}$.`;
 }
 
-const answers = readFileSync(path.join(dataDir, "benchmarks/math500.jsonl"), "utf8")
-  .split("\n")
-  .filter((l) => l.trim())
-  .map((l) => (JSON.parse(l) as { answer: string }).answer);
+const answers = readJsonl<{ answer: string }>(path.join(dataDir, "benchmarks/math500.jsonl")).map(
+  (l) => l.value.answer,
+);
 // Half the pairs are correct (own answer), half wrong (the answer of the problem 250 places on).
 const pairs: [string, string][] = answers.flatMap((a, i) => [
   [a, response(a, i)] as [string, string],

@@ -167,13 +167,34 @@ export function encodePayload(value: unknown): EncodedPayload {
   }
 }
 
-/** Decode a payload whose out-of-band arrays are `buffers`. Throws on anything malformed. */
+/**
+ * Deepest nesting of lists and maps a received payload may have. msgpack decodes without recursion, but what
+ * handles a payload next usually recurses (structured cloning to a worker, JSON, zod): a hostile payload
+ * nested 50k deep would throw there, far from the request it came with.
+ */
+export const MAX_PAYLOAD_DEPTH = 64;
+
+/** Decode a payload whose out-of-band arrays are `buffers`. Throws on anything malformed or too deep. */
 export function decodePayload(payload: Uint8Array, buffers: Uint8Array[]): unknown {
   context.buffers = buffers;
+  let value: unknown;
   try {
-    return decoder.decode(payload);
+    value = decoder.decode(payload);
   } finally {
     context.buffers = [];
+  }
+  checkDepth(value, MAX_PAYLOAD_DEPTH);
+  return value;
+}
+
+/** Throws if `value` nests lists and maps deeper than `max`; iterative, so any depth is safe to check. */
+export function checkDepth(value: unknown, max: number): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object" || ArrayBuffer.isView(v) || v instanceof NdArray) continue;
+    if (depth >= max) throw new RangeError(`payload nested deeper than ${max} levels`);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
   }
 }
 

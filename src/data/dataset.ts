@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { UserError } from "../util/errors.js";
+import { type JsonlLine, readJsonl } from "../util/jsonl.js";
 import { isSynthetic, syntheticRecords } from "./synthetic.js";
 
 /** A question with its ground truth, as the trainer and evaluation use it. */
@@ -23,28 +23,8 @@ export interface QaKeys {
   sourceKey: string;
 }
 
-function readJsonl(file: string): Record<string, unknown>[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UserError(`cannot read data file ${file}: ${(err as Error).message}`);
-  }
-  const rows: Record<string, unknown>[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new UserError(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
-    }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      throw new UserError(`${file}:${i + 1}: expected a JSON object`);
-    }
-    rows.push(value as Record<string, unknown>);
-  });
-  return rows;
+function readRows(file: string): JsonlLine<Record<string, unknown>>[] {
+  return readJsonl(file, { objects: true, what: "data file" });
 }
 
 function field(row: Record<string, unknown>, key: string, where: string): string {
@@ -72,8 +52,8 @@ export function loadQa(files: readonly string[], keys: QaKeys): QaRecord[] {
       out.push(...checkSynthetic<QaRecord>(file, wrap(file), "qa"));
       continue;
     }
-    readJsonl(file).forEach((row, i) => {
-      const where = `${file}:${i + 1}`;
+    for (const { line, value: row } of readRows(file)) {
+      const where = `${file}:${line}`;
       const { [keys.promptKey]: _q, [keys.answerKey]: _a, [keys.sourceKey]: src, ...extra } = row;
       out.push({
         question: field(row, keys.promptKey, where),
@@ -81,7 +61,7 @@ export function loadQa(files: readonly string[], keys: QaKeys): QaRecord[] {
         source: typeof src === "string" ? src : file,
         extra,
       });
-    });
+    }
   }
   return out;
 }
@@ -94,10 +74,10 @@ export function loadSft(files: readonly string[], promptKey: string, responseKey
       out.push(...checkSynthetic<SftRecord>(file, wrap(file), "sft"));
       continue;
     }
-    readJsonl(file).forEach((row, i) => {
-      const where = `${file}:${i + 1}`;
+    for (const { line, value: row } of readRows(file)) {
+      const where = `${file}:${line}`;
       out.push({ prompt: field(row, promptKey, where), response: field(row, responseKey, where) });
-    });
+    }
   }
   return out;
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { UserError } from "../util/errors.js";
+import { readJsonl } from "../util/jsonl.js";
 
 /**
  * `report.html` for one or more run directories: a chart per metric over steps with the runs overlaid (as
@@ -25,14 +26,6 @@ export interface Point {
   value: number;
 }
 
-function readJsonl(file: string): Record<string, unknown>[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 export function readRun(dir: string): RunData {
   const metricsFile = path.join(dir, "metrics.jsonl");
   if (!existsSync(metricsFile)) throw new UserError(`${dir}: not a run directory (no metrics.jsonl)`);
@@ -42,11 +35,16 @@ export function readRun(dir: string): RunData {
   return {
     name,
     dir,
-    metrics: readJsonl(metricsFile) as Record<string, number | string>[],
+    metrics: rows(metricsFile) as Record<string, number | string>[],
     config,
-    trainSamples: readJsonl(path.join(dir, "samples", "train.jsonl")),
-    evalSamples: readJsonl(path.join(dir, "samples", "eval.jsonl")),
+    trainSamples: rows(path.join(dir, "samples", "train.jsonl")),
+    evalSamples: rows(path.join(dir, "samples", "eval.jsonl")),
   };
+}
+
+/** A run's JSONL file; a run that wrote none has none. */
+function rows(file: string): Record<string, unknown>[] {
+  return existsSync(file) ? readJsonl<Record<string, unknown>>(file).map((l) => l.value) : [];
 }
 
 /** Same-named runs get a numeric suffix so the legend tells them apart. */

@@ -1,7 +1,7 @@
+import { serveItems } from "../workers/serve.js";
 import { type BuiltinSample, scoreBuiltins } from "./analyze.js";
 import { compileKeywords } from "./keywords.js";
 import type { RewardPlan } from "./plan.js";
-import { serveItems } from "./pool-worker.js";
 
 /** Worker thread computing the built-in rewards (verification, keyword pass, formulas) of samples. */
 serveItems((init) => {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { UserError } from "../util/errors.js";
+import { JsonlError, jsonlLines, parseJsonlLine } from "../util/jsonl.js";
 import type { RewardPlan } from "./plan.js";
 import { RecordError, recordWithScore, sampleFromRecord } from "./records.js";
 import { RewardScorer } from "./scorer.js";
@@ -20,22 +21,17 @@ export async function testRewards(plan: RewardPlan, inputFile: string): Promise<
   const records: Record<string, unknown>[] = [];
   const samples: RewardSample[] = [];
   const problems: string[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
+  for (const { line, text: t } of jsonlLines(text)) {
     try {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (err) {
-        throw new RecordError(`invalid JSON (${(err as Error).message})`);
-      }
+      const value = parseJsonlLine(t, inputFile, line);
       samples.push(sampleFromRecord(value));
       records.push(value as Record<string, unknown>);
     } catch (err) {
-      if (!(err instanceof RecordError)) throw err;
-      problems.push(`${inputFile}:${i + 1}: ${err.message}`);
+      if (err instanceof JsonlError) problems.push(err.message);
+      else if (err instanceof RecordError) problems.push(`${inputFile}:${line}: ${err.message}`);
+      else throw err;
     }
-  });
+  }
   if (problems.length > 0) throw new UserError(problems.join("\n"));
   if (samples.length === 0)
     throw new UserError(`${inputFile}: no samples (expected one JSON object per line)`);

@@ -1,9 +1,9 @@
 import { availableParallelism } from "node:os";
+import { WorkerPool } from "../workers/pool.js";
 import { type BuiltinSample, type BuiltinScore, responseText } from "./analyze.js";
 import { applyGroupStrategies, type GroupOutcome } from "./group.js";
 import { compileKeywords } from "./keywords.js";
 import type { RewardPlan } from "./plan.js";
-import { WorkerPool } from "./pool.js";
 import type { RewardResult, RewardSample, Verdict } from "./types.js";
 import { UserRewardRunner } from "./user-rewards.js";
 
@@ -45,6 +45,7 @@ export class RewardScorer {
       worker: "builtin-worker",
       threads: opts.threads ?? cores,
       init: plan,
+      label: "reward",
       itemDeadlineMs: plan.deadlineMs,
       chunkSize: 64,
       // Built-ins are bounded by construction; batching results keeps messages few on the hot path.

@@ -1,4 +1,4 @@
-import { type ItemOutcome, WorkerPool } from "./pool.js";
+import { type ItemOutcome, WorkerPool } from "../workers/pool.js";
 import type { Components, RewardSample } from "./types.js";
 
 /** A user reward named in the run config. */
@@ -44,6 +44,7 @@ export class UserRewardRunner {
       worker: "user-worker",
       threads: opts.threads,
       init,
+      label: "user reward",
       // One item calls every user reward once.
       itemDeadlineMs: opts.deadlineMs * specs.length,
       chunkSize: 8,

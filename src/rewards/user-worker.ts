@@ -1,8 +1,8 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
+import { serveItems } from "../workers/serve.js";
 import { asUserReward, type UserReward, userRewardResult } from "./define.js";
-import { serveItems } from "./pool-worker.js";
 import type { RewardSample } from "./types.js";
 import type { UserRewardInit, UserRewardOutcome } from "./user-rewards.js";
 

@@ -1,5 +1,6 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { Tracker } from "../trackers/index.js";
+import { appendJsonl, readJsonl, writeJsonl } from "../util/jsonl.js";
 
 /**
  * `DIR/metrics.jsonl`: one flat JSON object per line. RL lines carry `step` (eval-only lines too, e.g. step 0
@@ -26,10 +27,7 @@ export const TRAIN_METRICS = [
 
 export function readMetrics(file: string): MetricsLine[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as MetricsLine);
+  return readJsonl<MetricsLine>(file).map((l) => l.value);
 }
 
 /** Appends lines to metrics.jsonl and hands each to the run's experiment trackers under the same names. */
@@ -40,7 +38,7 @@ export class MetricsWriter {
   ) {}
 
   append(line: MetricsLine): void {
-    appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+    appendJsonl(this.file, [line]);
     if (this.trackers.length === 0) return;
     const { step, stage, ...rest } = line;
     const numbers = Object.fromEntries(
@@ -56,6 +54,6 @@ export class MetricsWriter {
   /** Drops the lines a resumed run will write again (those after its checkpoint). */
   truncate(keep: (line: MetricsLine) => boolean): void {
     const kept = readMetrics(this.file).filter(keep);
-    writeFileSync(this.file, kept.map((l) => `${JSON.stringify(l)}\n`).join(""));
+    writeJsonl(this.file, kept);
   }
 }

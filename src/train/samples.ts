@@ -1,5 +1,6 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import { appendJsonl, readJsonl, writeJsonl } from "../util/jsonl.js";
 
 /**
  * `DIR/samples/`: rollouts to read what the model does. `train.jsonl` gets a few rollouts per step,
@@ -11,7 +12,7 @@ export class SampleWriter {
   private append(file: string, rows: object[]): void {
     if (rows.length === 0) return;
     mkdirSync(this.dir, { recursive: true });
-    appendFileSync(path.join(this.dir, file), rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    appendJsonl(path.join(this.dir, file), rows);
   }
 
   write(step: number, rows: object[]): void {
@@ -33,10 +34,11 @@ export class SampleWriter {
     for (const file of ["train.jsonl", "eval.jsonl"]) {
       const p = path.join(this.dir, file);
       if (!existsSync(p)) continue;
-      const kept = readFileSync(p, "utf8")
-        .split("\n")
-        .filter((l) => l.trim() !== "" && (JSON.parse(l) as { step: number }).step <= step);
-      writeFileSync(p, kept.map((l) => `${l}\n`).join(""));
+      const kept = readJsonl<{ step: number }>(p).filter((l) => l.value.step <= step);
+      writeJsonl(
+        p,
+        kept.map((l) => l.value),
+      );
     }
   }
 }

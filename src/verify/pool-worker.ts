@@ -1,10 +1,11 @@
-import { parentPort } from "node:worker_threads";
-import type { ChunkRequest, ChunkResponse } from "./pool.js";
+import { serveItems } from "../workers/serve.js";
+import type { VerifyItem } from "./types.js";
 import { verify } from "./verify.js";
 
-parentPort?.on("message", (req: ChunkRequest) => {
-  const results = req.items.map((it) => verify(it.gold, it.response, it.options));
-  parentPort?.postMessage({ id: req.id, results } satisfies ChunkResponse);
-});
-// Module loading (and, from source, TypeScript compilation) is done: the pool may start its watchdogs now.
-parentPort?.postMessage({ ready: true });
+/** Worker thread of the VerifierPool: one verdict per item. */
+serveItems(() => ({
+  handle: (item) => {
+    const it = item as VerifyItem;
+    return verify(it.gold, it.response, it.options);
+  },
+}));

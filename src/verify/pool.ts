@@ -1,6 +1,5 @@
 import { availableParallelism } from "node:os";
-import type { Worker } from "node:worker_threads";
-import { startWorker } from "../util/worker.js";
+import { type ItemOutcome, WorkerPool } from "../workers/pool.js";
 import type { VerifyItem, VerifyResult } from "./types.js";
 import { verify } from "./verify.js";
 
@@ -10,154 +9,63 @@ export interface VerifierPoolOptions {
   /** Items sent to a worker at once (default 64): small enough to balance, large enough to amortise messages. */
   chunkSize?: number;
   /**
-   * Backstop only (every item is bounded by construction): a chunk taking longer than `baseTimeoutMs` plus
-   * `msPerItem` per item (defaults 1000 and 100) has its worker terminated and replaced, and its items get
-   * `reason: "timeout"`.
+   * Backstop only (every item is bounded by construction): a batch taking longer than `baseTimeoutMs` plus
+   * `msPerItem` per item and thread (defaults 1000 and 100) gives its unfinished items `reason: "timeout"`,
+   * and a worker silent for longer than one item's share is terminated and replaced.
    */
   msPerItem?: number;
   baseTimeoutMs?: number;
 }
 
-export interface ChunkRequest {
-  id: number;
-  items: VerifyItem[];
-}
-
-export interface ChunkResponse {
-  id: number;
-  results: VerifyResult[];
-}
-
-interface ReadyMessage {
-  ready: true;
-}
-
-interface Job {
-  chunk: ChunkRequest;
-  resolve: (r: VerifyResult[]) => void;
-}
-
-interface Slot {
-  worker: Worker;
-  /** The worker has loaded its module; chunks (and their watchdogs) start only then. */
-  ready: boolean;
-  job: Job | null;
-  timer: NodeJS.Timeout | null;
-  /** performance.now() after which the current chunk has timed out, even if its answer is already queued. */
-  deadlineAt: number;
-}
-
 /**
- * Verifies batches on worker threads, for reward services: `verifyMany` keeps input order, never rejects for a
- * bad item, and a stuck worker is replaced rather than waited on (no signals involved).
+ * Verifies batches on the shared worker pool (src/workers/pool.ts), for reward services and `still verify`:
+ * `verifyMany` keeps input order, never rejects for a bad item, and a stuck worker is replaced rather than
+ * waited on (no signals involved).
  */
 export class VerifierPool {
   readonly threads: number;
-  private readonly chunkSize: number;
   private readonly msPerItem: number;
   private readonly baseTimeoutMs: number;
-  private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
-  private nextId = 0;
+  private readonly pool: Promise<WorkerPool<VerifyItem>> | null;
   private closed = false;
 
   constructor(options: VerifierPoolOptions = {}) {
     this.threads = Math.max(0, Math.floor(options.threads ?? availableParallelism()));
-    this.chunkSize = Math.max(1, options.chunkSize ?? 64);
     this.msPerItem = options.msPerItem ?? 100;
     this.baseTimeoutMs = options.baseTimeoutMs ?? 1000;
-    for (let i = 0; i < this.threads; i++) this.slots.push(this.spawn());
+    this.pool =
+      this.threads === 0
+        ? null
+        : WorkerPool.start<VerifyItem>({
+            callerUrl: import.meta.url,
+            worker: "pool-worker",
+            threads: this.threads,
+            init: null,
+            itemDeadlineMs: this.baseTimeoutMs + this.msPerItem,
+            chunkSize: Math.max(1, options.chunkSize ?? 64),
+            // Verification is bounded by construction; batching results keeps messages few.
+            flushMs: 5,
+            label: "verifier",
+          });
+    this.pool?.catch(() => {});
   }
 
   async verifyMany(items: VerifyItem[]): Promise<VerifyResult[]> {
     if (this.closed) throw new Error("VerifierPool is closed");
-    if (this.threads === 0) return items.map((it) => verify(it.gold, it.response, it.options));
-    const size = Math.min(this.chunkSize, Math.max(1, Math.ceil(items.length / this.threads)));
-    const parts: Promise<VerifyResult[]>[] = [];
-    for (let i = 0; i < items.length; i += size) {
-      const chunk = { id: this.nextId++, items: items.slice(i, i + size) };
-      parts.push(new Promise((resolve) => this.queue.push({ chunk, resolve })));
-    }
-    this.pump();
-    return (await Promise.all(parts)).flat();
+    if (this.pool === null) return items.map((it) => verify(it.gold, it.response, it.options));
+    const pool = await this.pool;
+    const deadline = this.baseTimeoutMs + this.msPerItem * Math.ceil(items.length / this.threads);
+    return (await pool.run(items, deadline)).map(toResult);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve(job.chunk.items.map(() => failed("pool-closed")));
-    await Promise.all(
-      this.slots.map(async (s) => {
-        if (s.timer) clearTimeout(s.timer);
-        if (s.job) s.job.resolve(s.job.chunk.items.map(() => failed("pool-closed")));
-        s.job = null;
-        await s.worker.terminate();
-      }),
-    );
-  }
-
-  private spawn(): Slot {
-    const worker = startWorker(import.meta.url, "pool-worker");
-    worker.unref();
-    const slot: Slot = { worker, ready: false, job: null, timer: null, deadlineAt: 0 };
-    worker.on("message", (msg: ChunkResponse | ReadyMessage) => {
-      if ("ready" in msg) {
-        slot.ready = true;
-        this.pump();
-        return;
-      }
-      const job = slot.job;
-      if (!job || job.chunk.id !== msg.id) return;
-      // The deadline is the contract, whichever of the answer and the timer the event loop sees first.
-      if (performance.now() > slot.deadlineAt) {
-        this.replace(slot, "timeout");
-        return;
-      }
-      this.finish(slot);
-      job.resolve(msg.results);
-      this.pump();
-    });
-    worker.on("error", (err) => this.replace(slot, `worker-error: ${err.message}`));
-    worker.on("exit", () => {
-      if (!this.closed && this.slots.includes(slot)) this.replace(slot, "worker-exit");
-    });
-    return slot;
-  }
-
-  private finish(slot: Slot): void {
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = null;
-    slot.job = null;
-    if (this.queue.length === 0) slot.worker.unref();
-  }
-
-  /** Fails the slot's current chunk with `reason` and puts a fresh worker in its place. */
-  private replace(slot: Slot, reason: string): void {
-    const job = slot.job;
-    this.finish(slot);
-    const i = this.slots.indexOf(slot);
-    if (i === -1) return;
-    this.slots.splice(i, 1);
-    void slot.worker.terminate();
-    job?.resolve(job.chunk.items.map(() => failed(reason)));
-    if (!this.closed) this.slots.push(this.spawn());
-    this.pump();
-  }
-
-  private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.job || !slot.ready) continue;
-      const job = this.queue.shift();
-      if (!job) return;
-      slot.job = job;
-      slot.worker.ref();
-      const deadline = this.baseTimeoutMs + this.msPerItem * job.chunk.items.length;
-      slot.deadlineAt = performance.now() + deadline;
-      slot.timer = setTimeout(() => this.replace(slot, "timeout"), deadline);
-      slot.worker.postMessage(job.chunk);
-    }
+    await (await this.pool?.catch(() => null))?.close();
   }
 }
 
-function failed(reason: string): VerifyResult {
+function toResult(o: ItemOutcome): VerifyResult {
+  if (o.ok) return o.value as VerifyResult;
+  const reason = o.kind === "timeout" ? "timeout" : `worker-error: ${o.message}`;
   return { correct: false, extracted: null, reason };
 }

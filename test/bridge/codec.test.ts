@@ -1,6 +1,12 @@
 import { ExtData, encode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
-import { decodePayload, encodePayload, NdArray, type TypedArray } from "../../src/bridge/codec.js";
+import {
+  decodePayload,
+  encodePayload,
+  MAX_PAYLOAD_DEPTH,
+  NdArray,
+  type TypedArray,
+} from "../../src/bridge/codec.js";
 import { NDARRAY_EXT, OUT_OF_BAND_BYTES } from "../../src/bridge/protocol.js";
 
 function roundTrip(value: unknown): unknown {
@@ -94,5 +100,16 @@ describe("bridge codec", () => {
 
   it("refuses types that cannot cross", () => {
     expect(() => encodePayload({ f: () => 1 })).toThrow();
+  });
+
+  it("refuses a payload nested deeper than the limit, without recursing over it", () => {
+    // 50k nested one-element lists: msgpack decodes them, but cloning or validating them would overflow.
+    const deep = new Uint8Array(50_001).fill(0x91);
+    deep[50_000] = 0x01;
+    expect(() => decodePayload(deep, [])).toThrow(`nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
+    const atLimit = new Uint8Array(MAX_PAYLOAD_DEPTH + 1).fill(0x91);
+    atLimit[MAX_PAYLOAD_DEPTH] = 0x01;
+    expect(() => decodePayload(atLimit, [])).not.toThrow();
+    expect(() => decodePayload(encode({ a: [{ b: 1 }] }), [])).not.toThrow();
   });
 });

@@ -46,7 +46,7 @@ describe("still data inject-tools", () => {
     const input = file("bad.jsonl", [{ response: "x" }, "{nope"]);
     const r = await runCli(["data", "inject-tools", "--input", input, "--output", path.join(dir, "o.jsonl")]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/bad\.jsonl:2: not JSON/);
+    expect(r.stderr).toMatch(/bad\.jsonl:2: not valid JSON/);
   });
 });
 

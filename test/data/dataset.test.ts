@@ -85,12 +85,17 @@ describe("JSONL data", () => {
   });
   it.each([
     ['{"problem":"x"}\n', 'missing string field "answer"'],
-    ["not json\n", ":1: not JSON"],
+    ["not json\n", ":1: not valid JSON"],
     ["[1]\n", "expected a JSON object"],
   ])("names the line of a bad row %#", (content, message) => {
     const f = path.join(dir, `bad${Math.random()}.jsonl`);
     writeFileSync(f, content);
     expect(() => loadQa([f], keys)).toThrow(message);
+  });
+  it("reads a file that starts with a UTF-8 byte-order mark (issue 13 item 13)", () => {
+    const f = path.join(dir, "bom.jsonl");
+    writeFileSync(f, '\uFEFF{"problem":"1+1","answer":"2"}\n{"problem":"2+2","answer":"4"}\n');
+    expect(loadQa([f], keys).map((r) => r.answer)).toEqual(["2", "4"]);
   });
   it("names a missing file", () => {
     expect(() => loadSft([path.join(dir, "missing.jsonl")], "prompt", "response")).toThrow(

@@ -86,7 +86,7 @@ describe("still reward test", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain(`${input}:2: missing "ground_truth"`);
-    expect(r.stderr).toContain(`${input}:3: invalid JSON`);
+    expect(r.stderr).toContain(`${input}:3: not valid JSON`);
     expect(r.stderr).toContain(`${input}:4: "response" must be a string, got number`);
     expect(r.stderr).toContain(`${input}:5: "truncated" must be true or false, got "yes"`);
     expect(r.stderr).not.toMatch(/\n\s+at /);

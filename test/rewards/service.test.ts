@@ -209,6 +209,49 @@ with RewardClient(sys.argv[1]) as c:
     }
   });
 
+  it("a score request nested 50k deep fails alone: the service answers the next one (issue 13 item 3)", async () => {
+    const service = await serveRewards(
+      plan({
+        components: [
+          { name: "correctness" },
+          { name: "custom", path: "concise.ts", params: { budget: 100 } },
+        ],
+      }),
+      { http: false, zmq: { endpoint: "tcp://127.0.0.1:*" }, threads: 1, signals: false },
+    );
+    try {
+      // The Python encoder refuses such depth, so the request's bytes are spliced together by hand.
+      const script = `
+import json, sys, msgpack
+import still_rl.bridge.peer as peer_module
+from still_rl.rewards import RewardClient
+deep = b"\\x91" * 50000 + b"\\x01"
+skeleton = msgpack.packb({"responses": ["\\\\boxed{42}"] * 3, "ground_truths": ["42"] * 3,
+                          "extra": [{"x": "DEEP"}, {"x": "DEEP"}, {}]})
+hostile = skeleton.replace(msgpack.packb("DEEP"), deep)
+encode = peer_module.encode_payload
+peer_module.encode_payload = lambda v: (hostile, []) if v == "hostile" else encode(v)
+with RewardClient(sys.argv[1]) as c:
+    try:
+        c._peer.request("score", "hostile", timeout=20)
+        error = None
+    except Exception as e:
+        error = str(e)
+    again = c.score(["\\\\boxed{42}", "41"], ["42", "42"], timeout=20)["rewards"].tolist()
+    print(json.dumps({"error": error, "again": again}))
+`;
+      const { stdout } = await execa(resolvePython().executable, ["-c", script, service.bridge!.endpoint], {
+        env: pythonEnv(),
+      });
+      const r = JSON.parse(stdout) as { error: string | null; again: number[] };
+      expect(r.error).toMatch(/nested deeper than 64 levels/);
+      expect(r.again).toHaveLength(2);
+      expect(r.again[0]).toBeGreaterThan(r.again[1]!);
+    } finally {
+      await service.stop();
+    }
+  });
+
   it("writes the environment remote reward workers need, keys included on an authenticated bind", async () => {
     const envFile = path.join(mkdtempSync(path.join(tmpdir(), "still-peer-env-")), "peer.env");
     const service = await serveRewards(plan({ components: [{ name: "correctness" }] }), {

@@ -27,7 +27,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import zmq
@@ -47,6 +47,7 @@ from .errors import (
 )
 from .lifeline import bind_to_parent
 from .protocol import (
+    KINDS,
     PROTOCOL_VERSION,
     Bye,
     Cancel,
@@ -69,22 +70,50 @@ def current_call() -> "CallContext | None":
     return getattr(_local, "call", None)
 
 
-@dataclass
+_cancel_lock = threading.Lock()
+
+
 class CallContext:
     """What a handler knows about its request."""
 
-    id: str
-    type: str
-    #: ``time.monotonic()`` value after which the requester no longer waits.
-    deadline: float
-    cancelled: threading.Event = field(default_factory=threading.Event)
-    reason: str = ""
+    __slots__ = ("id", "type", "deadline", "reason", "_cancelled", "_event")
+
+    def __init__(self, id: str, type: str, deadline: float) -> None:
+        self.id = id
+        self.type = type
+        #: ``time.monotonic()`` value after which the requester no longer waits.
+        self.deadline = deadline
+        self.reason = ""
+        self._cancelled = False
+        self._event: threading.Event | None = None
+
+    @property
+    def cancelled(self) -> threading.Event:
+        """Set once the request is cancelled or expires. Made on first use: creating an Event costs more than
+        a whole small request, and most handlers never wait on one."""
+        with _cancel_lock:
+            if self._event is None:
+                self._event = threading.Event()
+                if self._cancelled:
+                    self._event.set()
+            return self._event
+
+    def cancel(self, reason: str) -> None:
+        with _cancel_lock:
+            self.reason = reason
+            self._cancelled = True
+            event = self._event
+        if event is not None:
+            event.set()
+
+    def is_cancelled(self) -> bool:
+        return self._cancelled
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
 
     def raise_if_cancelled(self) -> None:
-        if self.cancelled.is_set():
+        if self._cancelled:
             raise Cancelled(f"{self.type} {self.id}: {self.reason or 'cancelled'}")
 
 
@@ -254,7 +283,8 @@ class Peer:
 
     def _send(self, kind: str, rid: str, type: str, payload: Any, deadline: int = 0) -> None:
         """Queue a message for the I/O thread (callable from any thread)."""
-        envelope = encode_plain(to_wire(Envelope(PROTOCOL_VERSION, kind, rid, type, deadline)))
+        # The envelope's map literally (to_wire(Envelope(...)) costs more than the rest of a small message).
+        envelope = encode_plain({"v": PROTOCOL_VERSION, "kind": kind, "id": rid, "type": type, "deadline": deadline})
         if kind in ("request", "reply"):
             body, buffers = encode_payload(payload)
         else:
@@ -279,8 +309,7 @@ class Peer:
             if not p.future.done():
                 p.future.set_exception(error)
         for ctx in incoming:
-            ctx.reason = str(error)
-            ctx.cancelled.set()
+            ctx.cancel(str(error))
         self._finished.set()
 
     def _shutdown_io(self) -> None:
@@ -332,7 +361,7 @@ class Peer:
         poller.register(self._wake_r, zmq.POLLIN)
         poller.register(monitor, zmq.POLLIN)
         drops = 0
-        last_recv = last_sent = time.monotonic()
+        last_recv = last_sent = last_expire = time.monotonic()
         while True:
             if self._flush(sock):
                 last_sent = time.monotonic()
@@ -372,7 +401,11 @@ class Peer:
                 self._send("heartbeat", self._next_id(), "", {})
             if now - last_recv > welcome.timeout / 1000:
                 self._fail(ServerLost(f"{self.name}: the TS side sent nothing for {now - last_recv:.1f} s"))
-            self._expire(now)
+            # Deadlines are checked every few ms, not on every message: a scan per message is a tenth of a small
+            # round trip.
+            if now - last_expire >= _EXPIRE_EVERY:
+                last_expire = now
+                self._expire(now)
 
     def _flush(self, sock: zmq.Socket) -> bool:
         """Send what is queued without blocking (with no connection a DEALER send would wait forever); what
@@ -392,13 +425,12 @@ class Peer:
             expired = [(rid, p) for rid, p in self._pending.items() if now > p.deadline]
             for rid, _ in expired:
                 del self._pending[rid]
-            late = [ctx for ctx in self._incoming.values() if now > ctx.deadline and not ctx.cancelled.is_set()]
+            late = [ctx for ctx in self._incoming.values() if now > ctx.deadline and not ctx.is_cancelled()]
         for rid, p in expired:
             self._send("cancel", rid, p.type, to_wire(Cancel("deadline passed")))
             p.future.set_exception(DeadlineExceeded(f"{self.name}: {p.type} got no reply before its deadline"))
         for ctx in late:
-            ctx.reason = "deadline passed"
-            ctx.cancelled.set()
+            ctx.cancel("deadline passed")
 
     def _protocol_error(self, message: str, rid: str = "-", type: str = "") -> None:
         self.malformed += 1
@@ -409,7 +441,7 @@ class Peer:
             self._protocol_error(f"expected at least 2 frames, got {len(frames)}")
             return
         try:
-            env = from_wire(Envelope, decode_plain(frames[0].bytes))
+            env = _envelope(decode_plain(frames[0].bytes))
         except (ProtocolError, ValueError, TypeError) as e:
             self._protocol_error(f"invalid envelope: {e}")
             return
@@ -437,8 +469,7 @@ class Peer:
             with self._lock:
                 ctx = self._incoming.get(env.id)
             if body is not None and ctx is not None:
-                ctx.reason = body.reason
-                ctx.cancelled.set()
+                ctx.cancel(body.reason)
         elif kind == "bye":
             body = self._control(env, frames, Bye)
             self._fail(_Bye(f"{self.name}: the TS side ended the session: {body.reason if body else 'bye'}"))
@@ -496,10 +527,10 @@ class Peer:
     def _run_handler(self, registered: _Registered, payload: Any, ctx: CallContext) -> None:
         _local.call = ctx
         try:
-            if ctx.cancelled.is_set():
+            if ctx.is_cancelled():
                 return
             result = registered.fn(payload, ctx) if registered.wants_ctx else registered.fn(payload)
-            if not ctx.cancelled.is_set():
+            if not ctx.is_cancelled():
                 try:
                     self._send("reply", ctx.id, ctx.type, result)
                 except Exception as e:
@@ -508,7 +539,7 @@ class Peer:
         except Cancelled:
             pass
         except Exception as e:
-            if not ctx.cancelled.is_set():
+            if not ctx.is_cancelled():
                 body = ErrorBody("handler_error", f"{type(e).__name__}: {e}", traceback.format_exc()[-65536:])
                 self._send("error", ctx.id, ctx.type, to_wire(body))
         finally:
@@ -534,6 +565,26 @@ class Peer:
             pending.future.set_exception(BridgeError(f"malformed reply to {pending.type}: {e}", "bad_message"))
             return
         pending.future.set_result(payload)
+
+
+_KINDS = frozenset(KINDS)
+_EXPIRE_EVERY = 0.005
+
+
+def _envelope(raw: Any) -> Envelope:
+    """``from_wire(Envelope, raw)`` with a fast path for the well-formed envelope of every message; anything
+    else goes through from_wire, which says what is wrong."""
+    if (
+        type(raw) is dict
+        and len(raw) == 5
+        and type(raw.get("v")) is int
+        and raw.get("kind") in _KINDS
+        and type(raw.get("id")) is str
+        and type(raw.get("type")) is str
+        and type(raw.get("deadline")) is int
+    ):
+        return Envelope(raw["v"], raw["kind"], raw["id"], raw["type"], raw["deadline"])
+    return from_wire(Envelope, raw)
 
 
 _HANDSHAKE_FAILED = (

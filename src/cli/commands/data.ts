@@ -1,45 +1,20 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import { hasCodeBlock, injectToolCall, STILL_CODE_PREFIXES, STILL_KEYWORDS } from "../../tools/synthesis.js";
 import { UserError } from "../../util/errors.js";
+import { readJsonl, writeJsonl } from "../../util/jsonl.js";
 import { mulberry32 } from "../../util/rng.js";
 import { verify } from "../../verify/index.js";
 import { defineCommand } from "../command.js";
 
 type JsonRecord = Record<string, unknown>;
 
-function readJsonl(file: string): JsonRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  return text
-    .split("\n")
-    .map((line, i) => [line, i + 1] as const)
-    .filter(([line]) => line.trim() !== "")
-    .map(([line, n]) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (err) {
-        throw new UserError(`${file}:${n}: not JSON: ${(err as Error).message}`);
-      }
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        throw new UserError(`${file}:${n}: expected a JSON object`);
-      }
-      return value as JsonRecord;
-    });
+function readRecords(file: string): JsonRecord[] {
+  return readJsonl<JsonRecord>(file, { objects: true }).map((l) => l.value);
 }
 
 function field(record: JsonRecord, key: string, where: string): string {
   const value = record[key];
   if (typeof value !== "string") throw new UserError(`${where}: field "${key}" must be a string`);
   return value;
-}
-
-function writeJsonl(file: string, records: JsonRecord[]): void {
-  writeFileSync(file, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
 }
 
 const injectToolsCommand = defineCommand({
@@ -64,7 +39,7 @@ const injectToolsCommand = defineCommand({
         "adds `continuation` to each record",
       ),
   run: (args) => {
-    const records = readJsonl(args.input);
+    const records = readRecords(args.input);
     const random = mulberry32(args.seed);
     const options = {
       keywords: args.keyword ?? STILL_KEYWORDS,
@@ -95,7 +70,7 @@ const filterToolsCommand = defineCommand({
       .option("response-key", { type: "string", default: "response" })
       .option("answer-key", { type: "string", default: "answer" }),
   run: (args) => {
-    const records = readJsonl(args.input);
+    const records = readRecords(args.input);
     const kept = records.filter((record, i) => {
       const where = `${args.input}:${i + 1}`;
       const response = field(record, args.responseKey, where);

@@ -1,6 +1,6 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { createWriteStream } from "node:fs";
 import { UserError } from "../../util/errors.js";
+import { streamJsonl } from "../../util/jsonl.js";
 import { VerifierPool } from "../../verify/pool.js";
 import type { VerifyOptions } from "../../verify/types.js";
 import { verify } from "../../verify/verify.js";
@@ -99,26 +99,7 @@ export const verifyCommand = defineCommand({
 /** Reads and checks every line before grading any, so a bad line fails fast and names itself. */
 async function readRows(file: string): Promise<Row[]> {
   const rows: Row[] = [];
-  const stream = createReadStream(file, { encoding: "utf8" });
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once("open", () => resolve());
-    stream.once("error", (e) => reject(new UserError(`cannot read ${file}: ${e.message}`)));
-  });
-  await opened;
-  let n = 0;
-  for await (const line of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-    n++;
-    if (line.trim() === "") continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch (e) {
-      throw new UserError(`${file}:${n}: not valid JSON (${(e as Error).message})`);
-    }
-    if (typeof record !== "object" || record === null || Array.isArray(record)) {
-      throw new UserError(`${file}:${n}: expected a JSON object with "gold" and "pred"`);
-    }
-    const rec = record as Record<string, unknown>;
+  for await (const { line: n, value: rec } of streamJsonl<Record<string, unknown>>(file, { objects: true })) {
     for (const key of ["gold", "pred"] as const) {
       if (typeof rec[key] !== "string") {
         throw new UserError(

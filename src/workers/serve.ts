@@ -1,5 +1,5 @@
 import { parentPort } from "node:worker_threads";
-import type { FromWorker, ItemOutcome, ToWorker } from "./pool-protocol.js";
+import type { FromWorker, ItemOutcome, ToWorker } from "./protocol.js";
 
 /** Maps one item to its result inside a worker; throwing fails only that item. */
 export type ItemHandler = (item: unknown) => unknown;
@@ -18,6 +18,15 @@ export function serveItems(setup: (init: unknown) => Promise<WorkerSetup> | Work
   const port = parentPort;
   if (!port) throw new Error("serveItems must run in a worker thread");
   const post = (m: FromWorker) => port.postMessage(m);
+  // A result that cannot be cloned back (a function, a cycle too deep) fails its items, not the worker.
+  const postResults = (id: number, outcomes: ItemOutcome[]) => {
+    try {
+      post({ type: "results", id, outcomes });
+    } catch (err) {
+      const message = `result cannot be sent back: ${err instanceof Error ? err.message : String(err)}`;
+      post({ type: "results", id, outcomes: outcomes.map(() => ({ ok: false, kind: "error", message })) });
+    }
+  };
   let handler: ItemHandler | undefined;
   let flushMs = 0;
   let busy = Promise.resolve();
@@ -36,7 +45,7 @@ export function serveItems(setup: (init: unknown) => Promise<WorkerSetup> | Work
         );
       return;
     }
-    busy = busy.then(() => runChunk(m.id, m.items));
+    busy = busy.then(() => runChunk(m.id, m.items)).catch(() => {});
   });
 
   async function runChunk(id: number, items: unknown[]): Promise<void> {
@@ -53,11 +62,11 @@ export function serveItems(setup: (init: unknown) => Promise<WorkerSetup> | Work
       }
       batch.push(outcome);
       if (Date.now() - lastFlush >= flushMs) {
-        post({ type: "results", id, outcomes: batch });
+        postResults(id, batch);
         batch = [];
         lastFlush = Date.now();
       }
     }
-    if (batch.length > 0) post({ type: "results", id, outcomes: batch });
+    if (batch.length > 0) postResults(id, batch);
   }
 }

@@ -1,12 +1,14 @@
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../util/worker.js";
-import type { FromWorker, ItemOutcome, ToWorker } from "./pool-protocol.js";
+import type { FromWorker, ItemOutcome, ToWorker } from "./protocol.js";
 
 /**
- * A pool of worker threads that map items to results with a wall-clock deadline per item. Workers report
- * results as they go; a worker silent for longer than an item's deadline is stuck (a synchronous infinite
- * loop cannot be interrupted any other way): it is terminated, its current item fails with `timeout`, a spare
- * worker takes its place and the rest of its chunk. Nothing a worker does can take the pool down.
+ * The one pool of worker threads (reward scoring, user rewards, answer verification): it maps items to
+ * outcomes with a wall-clock deadline per item. Workers report results as they go; a worker silent for longer
+ * than an item's deadline is stuck (a synchronous infinite loop cannot be interrupted any other way): it is
+ * terminated, its current item fails with `timeout`, a spare worker takes its place and the rest of its chunk.
+ * Nothing a worker or an item does can take the pool down: an item that cannot even be handed to a worker
+ * (too deep for the structured clone, say) fails its own chunk, and every callback is guarded.
  */
 
 export interface PoolOptions {
@@ -26,6 +28,10 @@ export interface PoolOptions {
    * terminated are lost and their items fail with it, so pools running code that may hang use 0.
    */
   flushMs?: number;
+  /** A worker not ready this long after it was started (its setup hangs or spins) is terminated. */
+  startTimeoutMs?: number;
+  /** What the pool's messages call it ("reward", "verifier"). */
+  label?: string;
 }
 
 export type { ItemOutcome };
@@ -59,6 +65,8 @@ let nextMessageId = 0;
 export class WorkerPool<I> {
   private readonly slots: Slot<I>[] = [];
   private readonly queue: Chunk<I>[] = [];
+  /** Every worker started and not yet terminated, ready or not: close() ends them all. */
+  private readonly live = new Set<Worker>();
   private spare: Promise<Worker> | undefined;
   /** Replacement workers being started. */
   private restarting = 0;
@@ -83,7 +91,14 @@ export class WorkerPool<I> {
   }
 
   static async start<I>(options: PoolOptions): Promise<WorkerPool<I>> {
-    const opts: Required<PoolOptions> = { graceMs: 100, chunkSize: 32, flushMs: 0, ...options };
+    const opts: Required<PoolOptions> = {
+      graceMs: 100,
+      chunkSize: 32,
+      flushMs: 0,
+      startTimeoutMs: 60_000,
+      label: "task",
+      ...options,
+    };
     const pool = new WorkerPool<I>(opts);
     try {
       const workers = await Promise.all(Array.from({ length: opts.threads }, () => pool.spawn()));
@@ -109,7 +124,7 @@ export class WorkerPool<I> {
         expired: false,
       };
       if (this.closed) {
-        this.fillRemaining(job, { ok: false, kind: "error", message: "reward pool is closed" });
+        this.fillRemaining(job, { ok: false, kind: "error", message: `${this.opts.label} pool is closed` });
         return;
       }
       for (let from = 0; from < items.length; from += this.opts.chunkSize) {
@@ -133,7 +148,11 @@ export class WorkerPool<I> {
       if (this.slots.length === 0 && this.restarting === 0) {
         const why = this.lastStartError ?? "none running";
         job.expired = true;
-        this.fillRemaining(job, { ok: false, kind: "error", message: `no reward workers: ${why}` });
+        this.fillRemaining(job, {
+          ok: false,
+          kind: "error",
+          message: `no ${this.opts.label} workers: ${why}`,
+        });
       }
     });
   }
@@ -142,51 +161,73 @@ export class WorkerPool<I> {
     this.closed = true;
     clearInterval(this.watchdog);
     for (const c of this.queue.splice(0)) {
-      this.fillRemaining(c.job, { ok: false, kind: "error", message: "reward pool closed" });
+      this.fillRemaining(c.job, { ok: false, kind: "error", message: `${this.opts.label} pool closed` });
     }
-    const spare = this.spare;
+    for (const slot of this.slots.splice(0)) {
+      if (slot.chunk) {
+        this.fillRemaining(slot.chunk.job, {
+          ok: false,
+          kind: "error",
+          message: `${this.opts.label} pool closed`,
+        });
+      }
+    }
     this.spare = undefined;
-    await Promise.all([
-      ...this.slots.splice(0).map((s) => s.worker.terminate()),
-      spare?.then((w) => w.terminate()).catch(() => {}),
-    ]);
+    // Workers still starting are ended too: one whose setup spins would otherwise burn a core forever.
+    await Promise.all([...this.live].map((w) => this.terminate(w)));
+  }
+
+  private terminate(worker: Worker): Promise<void> {
+    this.live.delete(worker);
+    return worker.terminate().then(
+      () => {},
+      () => {},
+    );
   }
 
   private spawn(): Promise<Worker> {
     const worker = startWorker(this.opts.callerUrl, this.opts.worker);
+    this.live.add(worker);
     return new Promise((resolve, reject) => {
+      const fail = (err: Error) => {
+        cleanup();
+        void this.terminate(worker);
+        reject(err);
+      };
       const onMessage = (m: FromWorker) => {
         if (m.type === "ready") {
           this.info ??= m.info;
           cleanup();
           resolve(worker);
         } else if (m.type === "init-error") {
-          cleanup();
-          void worker.terminate();
-          reject(new Error(m.message));
+          fail(new Error(m.message));
         }
       };
-      const onError = (err: Error) => {
-        cleanup();
-        reject(err);
-      };
-      const onExit = (code: number) => {
-        cleanup();
-        reject(new Error(`reward worker exited with code ${code} during start`));
-      };
+      const onExit = (code: number) =>
+        fail(new Error(`${this.opts.label} worker exited with code ${code} during start`));
+      const timer = setTimeout(
+        () => fail(new Error(`${this.opts.label} worker not ready within ${this.opts.startTimeoutMs} ms`)),
+        this.opts.startTimeoutMs,
+      );
+      timer.unref();
       const cleanup = () => {
+        clearTimeout(timer);
         worker.off("message", onMessage);
-        worker.off("error", onError);
+        worker.off("error", fail);
         worker.off("exit", onExit);
       };
       worker.on("message", onMessage);
-      worker.on("error", onError);
+      worker.on("error", fail);
       worker.on("exit", onExit);
-      worker.postMessage({
-        type: "init",
-        init: this.opts.init,
-        flushMs: this.opts.flushMs,
-      } satisfies ToWorker);
+      try {
+        worker.postMessage({
+          type: "init",
+          init: this.opts.init,
+          flushMs: this.opts.flushMs,
+        } satisfies ToWorker);
+      } catch (err) {
+        fail(err instanceof Error ? err : new Error(String(err)));
+      }
     });
   }
 
@@ -197,6 +238,7 @@ export class WorkerPool<I> {
     // A worker that dies outside our control (out of memory, process.exit in user code) is replaced too.
     worker.on("error", () => {});
     worker.on("exit", () => {
+      this.live.delete(worker);
       if (this.slots.includes(slot)) this.replace(slot, "worker exited");
     });
   }
@@ -226,18 +268,28 @@ export class WorkerPool<I> {
       if (job.outcomes[p] === undefined) this.settle(job, p, outcome);
   }
 
+  /** Hand queued chunks to idle workers. Never throws: a chunk that cannot be posted fails by itself. */
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.chunk !== undefined) continue;
-      let chunk = this.queue.shift();
-      while (chunk?.job.expired) chunk = this.queue.shift();
-      if (chunk === undefined) return;
-      slot.chunk = chunk;
-      slot.chunkId = nextMessageId++;
-      slot.done = 0;
-      slot.lastHeard = Date.now();
-      const items = chunk.positions.map((p) => chunk!.job.items[p]);
-      slot.worker.postMessage({ type: "run", id: slot.chunkId, items } satisfies ToWorker);
+      while (slot.chunk === undefined) {
+        let chunk = this.queue.shift();
+        while (chunk?.job.expired) chunk = this.queue.shift();
+        if (chunk === undefined) return;
+        const items = chunk.positions.map((p) => chunk!.job.items[p]);
+        const id = nextMessageId++;
+        try {
+          // Structured cloning recurses: an item nested too deep throws here, before the slot is taken.
+          slot.worker.postMessage({ type: "run", id, items } satisfies ToWorker);
+        } catch (err) {
+          const message = `cannot hand the item to a ${this.opts.label} worker: ${err instanceof Error ? err.message : String(err)}`;
+          for (const p of chunk.positions) this.settle(chunk.job, p, { ok: false, kind: "error", message });
+          continue;
+        }
+        slot.chunk = chunk;
+        slot.chunkId = id;
+        slot.done = 0;
+        slot.lastHeard = Date.now();
+      }
     }
   }
 
@@ -257,7 +309,7 @@ export class WorkerPool<I> {
     if (i === -1) return;
     this.slots.splice(i, 1);
     this.restarts++;
-    void slot.worker.terminate();
+    void this.terminate(slot.worker);
     const chunk = slot.chunk;
     slot.chunk = undefined;
     if (chunk !== undefined) {
@@ -275,7 +327,7 @@ export class WorkerPool<I> {
       (w) => {
         this.restarting--;
         if (this.closed) {
-          void w.terminate();
+          void this.terminate(w);
           return;
         }
         this.adopt(w);
@@ -285,12 +337,12 @@ export class WorkerPool<I> {
         this.restarting--;
         this.lastStartError = err.message;
         // The worker could start before; if it cannot now, fail what is queued rather than wait forever.
-        if (this.slots.length > 0) return;
+        if (this.slots.length > 0 || this.restarting > 0) return;
         for (const c of this.queue.splice(0)) {
           this.fillRemaining(c.job, {
             ok: false,
             kind: "error",
-            message: `worker restart failed: ${err.message}`,
+            message: `${this.opts.label} worker restart failed: ${err.message}`,
           });
         }
       },

@@ -1,4 +1,4 @@
-/** Messages between a WorkerPool and its workers (see pool.ts and pool-worker.ts). */
+/** Messages between a WorkerPool and its workers (see pool.ts and serve.ts). */
 
 export type ItemOutcome =
   | { ok: true; value: unknown }
