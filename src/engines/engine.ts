@@ -7,6 +7,9 @@
  * Text goes in as token ids: the TS side renders prompts, the engine tokenizes them once (`tokenize`), and
  * continuations (tool outputs) are appended as ids, so the tokens trained on are exactly the tokens sampled.
  */
+import type { KlEstimator, LossAggregation } from "../algorithms/losses.js";
+
+export type { KlEstimator, LossAggregation };
 
 export interface EngineInfo {
   /** e.g. "hf" */
@@ -70,9 +73,6 @@ export interface Sequence {
   promptIds: Int32Array;
   responseIds: Int32Array;
 }
-
-export type KlEstimator = "k1" | "k2" | "k3" | "low_var_kl";
-export type LossAggregation = "token-mean" | "seq-mean-token-sum" | "seq-mean-token-mean";
 
 export interface PolicySample extends Sequence {
   /** 1 for tokens the policy is trained on, 0 for masked ones (tool outputs). Same length as responseIds. */

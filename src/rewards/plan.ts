@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { RunConfig } from "../config/schema/index.js";
 import type { CorrectnessVariant } from "./correctness.js";
-import type { GroupEstimator, GroupOptions } from "./group.js";
+import type { GroupOptions } from "./group.js";
 import { type KeywordSets, REASONING_CATEGORIES } from "./keywords.js";
 import type { ToolFences } from "./tool.js";
 import type { UserRewardSpec } from "./user-rewards.js";
@@ -106,15 +106,6 @@ export function planFromConfig(config: RunConfig, baseDir: string = process.cwd(
   for (const [k, words] of Object.entries(REASONING_CATEGORIES)) keywordSets[`kw_${k}`] = words;
 
   const strategies = new Set(r.group_strategies);
-  const a = config.algorithm;
-  const estimator: GroupEstimator =
-    a.advantage_estimator === "grpo"
-      ? a.norm_adv_by_std
-        ? "grpo"
-        : "grpo_no_std"
-      : a.advantage_estimator === "gae"
-        ? "none"
-        : a.advantage_estimator;
   return {
     builtins,
     user,
@@ -123,7 +114,8 @@ export function planFromConfig(config: RunConfig, baseDir: string = process.cwd(
     categories,
     toolFences: DIALECT_FENCES[config.tools.dialect] ?? DIALECT_FENCES.still!,
     group: {
-      estimator,
+      estimator: config.algorithm.advantage_estimator,
+      normByStd: config.algorithm.norm_adv_by_std,
       orm: strategies.has("orm"),
       qs: strategies.has("qs"),
       rs: strategies.has("rs"),

@@ -1,11 +1,9 @@
 import { z } from "zod";
+import { ADVANTAGE_ESTIMATOR_NAMES } from "../../algorithms/advantage.js";
+import { KL_ESTIMATORS, LOSS_AGGREGATIONS } from "../../algorithms/losses.js";
 import { nonNegative, nonNegativeInt, positiveInt, probability } from "./common.js";
 
-export const ADVANTAGE_ESTIMATORS = ["grpo", "rloo", "reinforce++", "gae"] as const;
 export const KL_MODES = ["none", "fixed", "cosine"] as const;
-/** Same spellings as the engine interface (src/engines/engine.ts) and veRL's `kl_loss_type`. */
-export const KL_ESTIMATORS = ["k1", "k2", "k3", "low_var_kl"] as const;
-export const LOSS_AGGREGATIONS = ["token-mean", "seq-mean-token-sum", "seq-mean-token-mean"] as const;
 
 /**
  * KL penalty against the reference model. `fixed` uses `coef`; `cosine` anneals from `from` to `to` over
@@ -56,7 +54,7 @@ export const lrScheduleSchema = z.strictObject({
 });
 
 const algorithmFields = z.strictObject({
-  advantage_estimator: z.enum(ADVANTAGE_ESTIMATORS).default("grpo"),
+  advantage_estimator: z.enum(ADVANTAGE_ESTIMATOR_NAMES).default("grpo"),
   /** GRPO divides group-centred rewards by the group std; false gives Dr. GRPO-style mean-only centring. */
   norm_adv_by_std: z.boolean().default(true),
   /** Prompts per training step (the report's TBS); samples per step = this × rollout.n. */
@@ -116,5 +114,4 @@ export const algorithmSchema = algorithmFields
 export type KlConfig = z.output<typeof klSchema>;
 export type LrScheduleConfig = z.output<typeof lrScheduleSchema>;
 export type AlgorithmConfig = z.output<typeof algorithmSchema>;
-export type AdvantageEstimator = (typeof ADVANTAGE_ESTIMATORS)[number];
 export type KlMode = (typeof KL_MODES)[number];
