@@ -67,6 +67,15 @@ export const ADVANTAGE_ESTIMATORS = {
   "reinforce++": estimator(rewards, { whitenBatch: true }),
   /** r − group mean, then whitened over the batch (OpenRLHF's reinforce_baseline). */
   reinforce_baseline: estimator(centred, { whitenBatch: true }),
+  /**
+   * OPO (Hao et al. 2025, veRL's `opo`): r minus the length-weighted group mean Σ lᵢrᵢ / Σ lᵢ, the
+   * variance-minimising baseline when the gradient's norm grows with the response length.
+   */
+  opo: estimator((g) => {
+    const total = g.reduce((a, s) => a + s.length, 0);
+    const baseline = total > 0 ? g.reduce((a, s) => a + s.length * s.reward, 0) / total : mean(rewards(g));
+    return g.map((s) => s.reward - baseline);
+  }),
   /** PPO: a critic's GAE gives the advantages (veRL), not the group. */
   gae: estimator(rewards, { critic: true }),
 } satisfies Record<string, AdvantageEstimator>;

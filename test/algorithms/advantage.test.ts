@@ -28,6 +28,21 @@ describe("advantage estimators", () => {
     for (const [i, g] of got.entries()) expect(g).toBeCloseTo(want[i]!, 4);
   });
 
+  it("opo subtracts the length-weighted mean of the group", () => {
+    // Baseline (10·1 + 30·0) / 40 = 0.25: the long wrong answer pulls it towards 0.
+    const got = groupAdvantages(
+      "opo",
+      [
+        { reward: 1, length: 10 },
+        { reward: 0, length: 30 },
+      ],
+      opts,
+    );
+    expect(got[0]).toBeCloseTo(0.75, 10);
+    expect(got[1]).toBeCloseTo(-0.25, 10);
+    expect(groupAdvantages("opo", [{ reward: 0.4, length: 7 }], opts)).toEqual([0.4]);
+  });
+
   it("every registered estimator can be chosen in a config, and nothing else", () => {
     for (const name of ADVANTAGE_ESTIMATOR_NAMES)
       expect(algorithmSchema.parse({ advantage_estimator: name }).advantage_estimator).toBe(name);
