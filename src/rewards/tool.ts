@@ -1,3 +1,6 @@
+import { z } from "zod";
+import { defineBuiltinReward } from "./builtin.js";
+
 /**
  * Tool-use bonus and penalty for tool-integrated reasoning (ToRL, ReTool style): `bonus` once when the
  * response made at least one successful code call, minus `errorPenalty` per failed call. Calls and failures
@@ -61,3 +64,18 @@ export function toolUseReward(stats: ToolStats, opts: ToolUseOptions): number {
   const succeeded = stats.calls - stats.errors;
   return (succeeded > 0 ? opts.bonus : 0) - opts.errorPenalty * stats.errors;
 }
+
+export const toolUse = defineBuiltinReward({
+  name: "tool_use",
+  params: {
+    /** Added once when the response made at least one successful tool call. */
+    bonus: z.number().default(0),
+    /** Subtracted per tool call that failed (error, timeout, output cap). */
+    error_penalty: z.number().default(0),
+  },
+  plan: (c, ctx) => ({ bonus: c.bonus, errorPenalty: c.error_penalty, fences: ctx.toolFences }),
+  score: (p, s) => {
+    const stats = toolStatsFromExtra(s.extra) ?? toolStatsFromText(s.text(), p.fences);
+    return { value: toolUseReward(stats, p), metrics: { calls: stats.calls, errors: stats.errors } };
+  },
+});

@@ -83,7 +83,7 @@ const cases: BrokenCase[] = [
       [
         "x.yaml:5",
         "rewards.components[0].name",
-        'expected one of correctness|format|length|reasoning_action|tool_use|custom, got "corectness"',
+        "expected one of correctness|format|length|reasoning_action|tool_use|",
       ],
     ],
   },
