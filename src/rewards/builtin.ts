@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ToolFences } from "./tool.js";
+import type { ToolFences } from "../tools/dialect.js";
 import type { Components, Verdict } from "./types.js";
 
 /**

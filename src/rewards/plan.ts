@@ -1,10 +1,10 @@
 import path from "node:path";
 import type { RunConfig } from "../config/schema/index.js";
+import { getDialect } from "../tools/dialect.js";
 import type { AnswerFormat, PlanContext } from "./builtin.js";
 import type { GroupOptions } from "./group.js";
 import { type KeywordSets, REASONING_CATEGORIES } from "./keywords.js";
 import { BUILTIN_BY_NAME } from "./registry.js";
-import type { ToolFences } from "./tool.js";
 import type { UserRewardSpec } from "./user-rewards.js";
 
 /**
@@ -36,13 +36,6 @@ export interface RewardPlan {
   deadlineMs: number;
 }
 
-const DIALECT_FENCES: Record<string, ToolFences> = {
-  still: { code: "```python", output: "```output", outputEnd: "```" },
-  still_harness: { code: "```python", output: "```output", outputEnd: "```" },
-  qwen: { code: "```python", output: "```output", outputEnd: "```" },
-  retool: { code: "<code>", output: "<interpreter>", outputEnd: "</interpreter>" },
-};
-
 /** Resolve a run config's rewards; relative reward file paths resolve against `baseDir` (the config's folder). */
 export function planFromConfig(config: RunConfig, baseDir: string = process.cwd()): RewardPlan {
   const r = config.rewards;
@@ -70,7 +63,7 @@ export function planFromConfig(config: RunConfig, baseDir: string = process.cwd(
     const ctx: PlanContext = {
       name,
       maxResponseLength: config.rollout.max_response_length,
-      toolFences: DIALECT_FENCES[config.tools.dialect] ?? DIALECT_FENCES.still!,
+      toolFences: getDialect(config.tools.dialect).fences,
       keywordSet: (words) => {
         keywordSets[name] = words;
         return name;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DIALECTS, type ToolFences } from "../tools/dialect.js";
 import { defineBuiltinReward } from "./builtin.js";
 
 /**
@@ -18,14 +19,7 @@ export interface ToolUseOptions {
   errorPenalty: number;
 }
 
-/** Fences of the tool dialect (compared case-insensitively: STILL's harness writes "```Output"). */
-export interface ToolFences {
-  code: string;
-  output: string;
-  outputEnd: string;
-}
-
-export const DEFAULT_TOOL_FENCES: ToolFences = { code: "```python", output: "```output", outputEnd: "```" };
+export const DEFAULT_TOOL_FENCES: ToolFences = DIALECTS.still.fences;
 
 const ERROR_OUTPUT = /Traceback|\b[A-Za-z]*Error\b|Timeout/;
 

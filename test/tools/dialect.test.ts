@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { toolsSchema } from "../../src/config/schema/tools.js";
+import { toolStatsFromText } from "../../src/rewards/tool.js";
 import { DIALECTS, type DialectName, getDialect, pyStrip } from "../../src/tools/dialect.js";
 
 /**
@@ -107,5 +109,25 @@ describe("pyStrip", () => {
 describe("getDialect", () => {
   it("names the known dialects when given an unknown one", () => {
     expect(() => getDialect("sglang")).toThrow(/unknown tool dialect "sglang".*still_harness/);
+  });
+});
+
+describe("the dialect registry", () => {
+  it.each(Object.keys(DIALECTS) as DialectName[])(
+    "%s: a written call parses back and can be configured",
+    (name) => {
+      const d = DIALECTS[name];
+      const call = d.formatCall("x = 1\nprint(x)");
+      expect(d.stop.some((s) => call.endsWith(s))).toBe(true);
+      expect(d.parseCall(call)).toBe("x = 1\nprint(x)");
+      expect(toolsSchema.parse({ dialect: name }).dialect).toBe(name);
+    },
+  );
+
+  it("the fences count the calls and failed outputs of a written trace", () => {
+    for (const d of Object.values(DIALECTS)) {
+      const trace = `${d.formatCall("1/0")}${d.formatOutput("ZeroDivisionError: division by zero")}`;
+      expect(toolStatsFromText(trace, d.fences)).toEqual({ calls: 1, errors: 1 });
+    }
   });
 });
