@@ -100,6 +100,7 @@ export function scoreBuiltins(
   const ctx: ScoreContext = {
     verdict,
     lengthTokens,
+    truncated: sample.truncated,
     prompt: sample.prompt,
     text,
     keywordCount: (set) => counts[keywords.names.indexOf(set)] ?? 0,

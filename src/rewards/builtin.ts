@@ -30,6 +30,8 @@ export interface ScoreContext {
   verdict: Verdict;
   /** Response length in tokens (estimated from characters when the sample has no count). */
   lengthTokens: number;
+  /** The response hit the generation length limit. */
+  truncated: boolean;
   prompt: string;
   /** The decoded response (decoded on first use). */
   text(): string;
