@@ -1,12 +1,13 @@
 import { reasoningAction } from "./action.js";
 import type { BuiltinReward } from "./builtin.js";
 import { correctness } from "./correctness.js";
+import { cosineLength } from "./cosine.js";
 import { format } from "./format.js";
 import { length } from "./length.js";
 import { toolUse } from "./tool.js";
 
 /** The built-in rewards, the single list of them: the config union, the plan and the scorer read it. */
-export const BUILTIN_REWARDS = [correctness, format, length, reasoningAction, toolUse] as const;
+export const BUILTIN_REWARDS = [correctness, format, length, reasoningAction, toolUse, cosineLength] as const;
 
 export type BuiltinRewardName = (typeof BUILTIN_REWARDS)[number]["name"];
 
