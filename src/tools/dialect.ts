@@ -145,6 +145,25 @@ export const DIALECTS = {
     truncateAtLimit: false,
     fences: { code: "<code>", output: "<interpreter>", outputEnd: "</interpreter>" },
   },
+  /**
+   * hermes: the JSON tool calls of Qwen2.5's chat template (veRL's tool agent loop parses them with its
+   * HermesToolParser), with one `code_interpreter` tool. The model writes `<tool_call>\n{"name": …,
+   * "arguments": {"code": …}}\n</tool_call>` (json.dumps spacing, as the template's `tojson`) and ends its turn;
+   * the output comes back as the template's tool turn, and the assistant turn reopens.
+   */
+  hermes: {
+    name: "hermes",
+    stop: ["</tool_call>"],
+    parseCall: hermesParse,
+    formatCall: (code) =>
+      `<tool_call>\n{"name": "code_interpreter", "arguments": {"code": ${JSON.stringify(code)}}}\n</tool_call>`,
+    formatOutput: (content) =>
+      `<|im_end|>\n<|im_start|>user\n<tool_response>\n${content}\n</tool_response><|im_end|>\n<|im_start|>assistant\n`,
+    // veRL's rollout default `max_tool_response_length`.
+    maxOutputChars: 256,
+    truncateAtLimit: false,
+    fences: { code: "<tool_call>", output: "<tool_response>", outputEnd: "</tool_response>" },
+  },
 } satisfies Record<string, ToolDialectSpec>;
 
 export type DialectName = keyof typeof DIALECTS;
@@ -170,6 +189,21 @@ function retoolParse(text: string): string | null {
   const py = body.lastIndexOf(PY_OPEN);
   if (py < open) return null;
   return pyStrip(body.slice(py + PY_OPEN.length).replaceAll(FENCE, ""));
+}
+
+/** Hermes: the `code` argument of a `code_interpreter` call; anything else (bad JSON, another tool) is no call. */
+function hermesParse(text: string): string | null {
+  const body = beforeFinalStop(text, "</tool_call>");
+  if (body === null) return null;
+  const open = body.lastIndexOf("<tool_call>");
+  if (open < 0) return null;
+  try {
+    const call = JSON.parse(body.slice(open + "<tool_call>".length));
+    const code = call?.name === "code_interpreter" ? call.arguments?.code : undefined;
+    return typeof code === "string" ? code : null;
+  } catch {
+    return null;
+  }
 }
 
 export function getDialect(name: string): ToolDialectSpec {

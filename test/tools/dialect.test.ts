@@ -131,3 +131,29 @@ describe("the dialect registry", () => {
     }
   });
 });
+
+describe("hermes", () => {
+  const hermes = DIALECTS.hermes;
+  it("writes and reads Qwen2.5's tool-call JSON", () => {
+    const call = hermes.formatCall('print("a\\tb")');
+    expect(call).toBe(
+      '<tool_call>\n{"name": "code_interpreter", "arguments": {"code": "print(\\"a\\\\tb\\")"}}\n</tool_call>',
+    );
+    expect(hermes.parseCall(`Let me compute.\n${call}`)).toBe('print("a\\tb")');
+  });
+
+  it.each([
+    ["another tool", '<tool_call>\n{"name": "search", "arguments": {"code": "1"}}\n</tool_call>'],
+    ["broken JSON", '<tool_call>\n{"name": "code_interpreter", "arguments": {"code": \n</tool_call>'],
+    ["no opening tag", '{"name": "code_interpreter", "arguments": {"code": "1"}}\n</tool_call>'],
+    ["not at the end", `${DIALECTS.hermes.formatCall("1")} and then some more text`],
+  ])("%s is no call", (_, text) => {
+    expect(hermes.parseCall(text)).toBeNull();
+  });
+
+  it("returns the output as the template's tool turn", () => {
+    expect(hermes.formatOutput("408")).toBe(
+      "<|im_end|>\n<|im_start|>user\n<tool_response>\n408\n</tool_response><|im_end|>\n<|im_start|>assistant\n",
+    );
+  });
+});
