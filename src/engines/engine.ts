@@ -7,9 +7,10 @@
  * Text goes in as token ids: the TS side renders prompts, the engine tokenizes them once (`tokenize`), and
  * continuations (tool outputs) are appended as ids, so the tokens trained on are exactly the tokens sampled.
  */
-import type { KlEstimator, LossAggregation } from "../algorithms/losses.js";
+import type { SamplingParams, SftOptions, UpdateOptions } from "./options.js";
 
-export type { KlEstimator, LossAggregation };
+export type { KlEstimator, LossAggregation } from "../algorithms/losses.js";
+export type { SamplingParams, SftOptions, UpdateOptions };
 
 export interface EngineInfo {
   /** e.g. "hf" */
@@ -20,26 +21,6 @@ export interface EngineInfo {
   vocabSize: number;
   eosTokenId: number;
   padTokenId: number;
-}
-
-export interface SamplingParams {
-  /** Samples per input. */
-  n: number;
-  temperature: number;
-  topP: number;
-  /** 0 or less: no top-k filtering. */
-  topK: number;
-  maxNewTokens: number;
-  /** Generation stops after the first of these strings appears in the new text (it is kept in the output). */
-  stop: string[];
-  /** Seed for this call's sampling, so a run is reproducible step by step. */
-  seed: number;
-  /**
-   * Also return the log-probability of every sampled token under the sampling policy: log softmax(logits / T)
-   * before top-k/top-p truncation (what `logprobs` with the same temperature recomputes; T <= 0 means greedy
-   * and T = 1 for the log-probs).
-   */
-  returnLogprobs: boolean;
 }
 
 export interface GenerateRequest {
@@ -85,32 +66,6 @@ export interface PolicySample extends Sequence {
   refLogprobs: Float32Array | null;
 }
 
-/** The loss is veRL's: clipped ratio (with its dual clip at 3 for negative advantages) + klCoef·KL − entropyCoef·H. */
-export interface UpdateOptions {
-  lr: number;
-  /** AdamW weight decay for this call's steps (default 0.01, veRL's actor default). */
-  weightDecay?: number;
-  clipRatioLow: number;
-  clipRatioHigh: number;
-  klCoef: number;
-  klEstimator: KlEstimator;
-  entropyCoef: number;
-  lossAggregation: LossAggregation;
-  /** Gradients are clipped to this global norm; 0 or less: not clipped (the norm is still reported). */
-  maxGradNorm: number;
-  /** Samples per optimizer step; the batch is split into mini-batches of this size (0: the whole batch). */
-  miniBatchSize: number;
-  /** Passes over the batch (more than one mini-batch or epoch makes later steps off-policy). */
-  epochs: number;
-  /** Seeds the mini-batch shuffle (each epoch is shuffled when there is more than one mini-batch or epoch). */
-  seed: number;
-  /**
-   * The sampling temperature: log-probs in the loss are of softmax(logits / T), as in veRL, so the ratio is 1
-   * on the first on-policy step. Default 1.
-   */
-  temperature?: number;
-}
-
 /** Means over the optimizer steps of the call; per-token quantities are means over the trained (mask 1) tokens. */
 export interface UpdateStats {
   loss: number;
@@ -127,14 +82,6 @@ export interface SftSample {
   promptIds: Int32Array;
   /** Trained on with next-token loss; the prompt is masked out. */
   responseIds: Int32Array;
-}
-
-export interface SftOptions {
-  lr: number;
-  /** AdamW weight decay for this call's steps (default 0.01). */
-  weightDecay?: number;
-  maxGradNorm: number;
-  miniBatchSize: number;
 }
 
 export interface SftStats {
