@@ -81,11 +81,11 @@ export {
   truncateMiddle,
 } from "./tools/output.js";
 export {
+  type Rollout,
   runToolRollouts,
   type ToolCallRecord,
   type ToolCallStats,
   type ToolOptions,
-  type ToolRollout,
   type ToolRunner,
   type ToolSandbox,
   toolCallStats,
