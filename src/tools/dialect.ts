@@ -93,6 +93,17 @@ function stillParse(text: string): string | null {
   return body === null ? null : openPythonBlock(body);
 }
 
+const QWEN: ToolDialectSpec = {
+  name: "qwen",
+  stop: ["```output"],
+  parseCall: qwenParse,
+  formatCall: (code) => `${pythonBlock(code)}\n\`\`\`output`,
+  formatOutput: (content) => `\n${content}\n\`\`\`\n`,
+  maxOutputChars: 400,
+  truncateAtLimit: false,
+  fences: MARKDOWN_FENCES,
+};
+
 export const DIALECTS = {
   still: {
     name: "still",
@@ -114,27 +125,9 @@ export const DIALECTS = {
     truncateAtLimit: false,
     fences: MARKDOWN_FENCES,
   },
-  qwen: {
-    name: "qwen",
-    stop: ["```output"],
-    parseCall: qwenParse,
-    formatCall: (code) => `${pythonBlock(code)}\n\`\`\`output`,
-    formatOutput: (content) => `\n${content}\n\`\`\`\n`,
-    maxOutputChars: 400,
-    truncateAtLimit: false,
-    fences: MARKDOWN_FENCES,
-  },
-  torl: {
-    name: "torl",
-    stop: ["```output"],
-    parseCall: qwenParse,
-    formatCall: (code) => `${pythonBlock(code)}\n\`\`\`output`,
-    formatOutput: (content) => `\n${content}\n\`\`\`\n`,
-    // ToRL: `observation[:128]+"..."+observation[-128:]`.
-    maxOutputChars: 256,
-    truncateAtLimit: true,
-    fences: MARKDOWN_FENCES,
-  },
+  qwen: QWEN,
+  // ToRL: Qwen's bytes, output cut as `observation[:128]+"..."+observation[-128:]`.
+  torl: { ...QWEN, name: "torl", maxOutputChars: 256, truncateAtLimit: true },
   retool: {
     name: "retool",
     stop: ["</code>"],
