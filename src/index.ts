@@ -1,103 +1,34 @@
-/** Public library API of still-rl: everything the CLI does is importable from here. */
+/**
+ * The public library API of still-rl: what the CLI calls, importable by users and tests. Everything else under
+ * src/ is internal and may change between versions.
+ */
 
+export { ADVANTAGE_ESTIMATORS, type AdvantageEstimatorName } from "./algorithms/advantage.js";
 export {
-  authRequired,
-  type CurveKeyPair,
-  curveKeyPair,
-  isLoopbackEndpoint,
-  type PeerCredentials,
-} from "./bridge/auth.js";
-export { decodePayload, encodePayload, NdArray, type TypedArray } from "./bridge/codec.js";
-export {
-  BridgeError,
-  CancelledError,
-  DeadlineError,
-  PeerLostError,
-  RemoteError,
-  VersionMismatchError,
-} from "./bridge/errors.js";
-export { PACKAGE_VERSION, PROTOCOL_VERSION } from "./bridge/protocol.js";
-export {
-  Bridge,
-  type BridgeOptions,
-  type BridgeStats,
-  type CallOptions,
-  type Handler,
-  RemotePeer,
-  type RequestContext,
-} from "./bridge/server.js";
-export { type SpawnPeerOptions, spawnPeer } from "./bridge/spawn.js";
-export * from "./config/index.js";
-export type {
-  Completion,
-  Engine,
-  EngineInfo,
-  FinishReason,
-  GenerateRequest,
-  KlEstimator,
-  LossAggregation,
-  PolicySample,
-  SamplingParams,
-  Sequence,
-  SftOptions,
-  SftSample,
-  SftStats,
-  UpdateOptions,
-  UpdateStats,
-} from "./engines/engine.js";
-export { HfEngine, type HfEngineOptions, startHfEngine } from "./engines/hf.js";
-export { buildTinyModel, type TinyModelOptions } from "./engines/tiny.js";
-export { TINY_PRESETS, tinyPreset } from "./engines/tiny-presets.js";
-export { PROMPT_TEXTS, renderPrompt, templateText } from "./prompts/templates.js";
-export { type PythonInterpreter, pythonEnv, resolvePython } from "./pyenv/python.js";
-export * from "./rewards/index.js";
-export {
-  DEFAULT_LIMITS,
-  type Isolation,
-  type RunOptions,
-  SandboxError,
-  type SandboxLimits,
-  type SandboxOptions,
-  SandboxPool,
-  type SandboxResult,
-  SandboxSession,
-  type SandboxStatus,
-  sandboxOptionsFromConfig,
-} from "./sandbox/index.js";
-export {
-  type ArithmeticProblem,
-  arithmeticProblems,
-  DEMO_DATA_DEFAULTS,
-  type DemoDataOptions,
-  demoTrace,
-} from "./tools/demo.js";
-export { DIALECTS, type DialectName, getDialect, type ToolDialectSpec } from "./tools/dialect.js";
-export { toolOptionsFromConfig } from "./tools/from-config.js";
-export {
-  type ExecutionOutcome,
-  type ExecutionStatus,
-  lastTracebackLine,
-  toolOutputText,
-  truncateMiddle,
-} from "./tools/output.js";
-export {
-  runToolRollouts,
-  type ToolCallRecord,
-  type ToolCallStats,
-  type ToolOptions,
-  type ToolRollout,
-  type ToolRunner,
-  type ToolSandbox,
-  toolCallStats,
-} from "./tools/rollout.js";
+  ConfigError,
+  type ConfigIssue,
+  type LoadedConfig,
+  type LoadOptions,
+  loadConfig,
+  printConfig,
+  type RunConfig,
+  runConfigSchema,
+} from "./config/index.js";
+export { type DoctorReport, formatDoctor, requirementsFor, runDoctor } from "./doctor/doctor.js";
+export type { Engine } from "./engines/engine.js";
+export { type HfEngineOptions, startHfEngine } from "./engines/hf.js";
+export { buildReport, writeReport } from "./report/report.js";
+export { defineReward, type UserReward, type UserRewardValue } from "./rewards/define.js";
+export { planFromConfig, type RewardPlan } from "./rewards/plan.js";
+export { BUILTIN_REWARDS } from "./rewards/registry.js";
+export { testRewards } from "./rewards/reward-test.js";
+export { RewardScorer, type ScoredSample } from "./rewards/scorer.js";
+export { type RewardService, serveRewards } from "./rewards/service.js";
+export type { RewardResult, RewardSample, Verdict } from "./rewards/types.js";
+export { type SandboxOptions, SandboxPool, sandboxOptionsFromConfig } from "./sandbox/index.js";
+export { DIALECTS, type DialectName } from "./tools/dialect.js";
+export { type Rollout, runToolRollouts, type ToolOptions } from "./tools/rollout.js";
+export { type EvalContext, type EvalResult, type EvalSampling, evaluate } from "./train/evaluate.js";
+export { type TrainOptions, type TrainResult, train } from "./train/trainer.js";
 export { UserError } from "./util/errors.js";
-export {
-  extractAnswerTag,
-  extractBoxed,
-  VerifierPool,
-  type VerifierPoolOptions,
-  type VerifyItem,
-  type VerifyOptions,
-  type VerifyResult,
-  verify,
-} from "./verify/index.js";
+export { VerifierPool, type VerifyOptions, type VerifyResult, verify } from "./verify/index.js";

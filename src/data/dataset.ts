@@ -1,21 +1,9 @@
 import { UserError } from "../util/errors.js";
 import { type JsonlLine, readJsonl } from "../util/jsonl.js";
+import type { QaRecord, SftRecord } from "./records.js";
 import { isSynthetic, syntheticRecords } from "./synthetic.js";
 
-/** A question with its ground truth, as the trainer and evaluation use it. */
-export interface QaRecord {
-  question: string;
-  answer: string;
-  source: string;
-  /** Remaining fields of the input row, passed to rewards. */
-  extra?: Record<string, unknown>;
-}
-
-/** A supervised pair for the SFT stage (the question is rendered with the run's prompt template). */
-export interface SftRecord {
-  prompt: string;
-  response: string;
-}
+export type { QaRecord, SftRecord };
 
 export interface QaKeys {
   promptKey: string;

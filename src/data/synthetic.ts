@@ -1,7 +1,7 @@
 import { arithmeticProblems, DEMO_DATA_DEFAULTS, demoQuestion, demoTrace } from "../tools/demo.js";
 import { DIALECTS, type DialectName } from "../tools/dialect.js";
 import { mulberry32, permutation } from "../util/rng.js";
-import type { QaRecord, SftRecord } from "./dataset.js";
+import type { QaRecord, SftRecord } from "./records.js";
 
 /**
  * Synthetic tasks generated in code, so the demo and the tests need no download. A source is named

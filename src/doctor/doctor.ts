@@ -1,5 +1,6 @@
+import { execa } from "execa";
 import type { RunConfig } from "../config/index.js";
-import { type PythonInterpreter, resolvePython } from "../pyenv/python.js";
+import { type PythonInterpreter, pythonEnv, resolvePython } from "../pyenv/python.js";
 import { SandboxPool } from "../sandbox/index.js";
 
 /** One line of the doctor's report. `ok: false` with `fix` means a requirement is not met. */
@@ -48,39 +49,41 @@ interface PythonFacts {
 }
 
 /**
- * Ask the configured interpreter about itself through pythonia (the low-volume interop path; the hot path is
- * ZeroMQ). Package versions come from installed metadata, so nothing heavy is imported except torch for CUDA.
+ * What the interpreter reports about itself, as one JSON line. Versions come from installed metadata, so
+ * nothing heavy is imported except torch for CUDA.
+ */
+const PROBE = `
+import importlib.metadata as m, json, sys
+names = json.loads(sys.argv[1])
+def version(name):
+    try:
+        return m.version(name)
+    except m.PackageNotFoundError:
+        return None
+packages = {n: version(n) for n in names}
+cuda = None
+if packages.get("torch"):
+    import torch
+    ok = torch.cuda.is_available()
+    cuda = {"available": ok, "devices": [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if ok else []}
+print(json.dumps({"version": sys.version.split()[0], "packages": packages, "cuda": cuda}))
+`;
+
+/**
+ * Ask the configured interpreter about itself: one short subprocess, the same interpreter and environment
+ * every peer gets (pythonEnv), a deadline, and its stderr in the error when it fails.
  */
 async function pythonFacts(python: PythonInterpreter): Promise<PythonFacts> {
-  process.env.PYTHON_BIN = python.executable;
-  const { python: py } = await import("pythonia");
-  try {
-    const sys = await py("sys");
-    const metadata = await py("importlib.metadata");
-    const version = String(await sys.version).split(" ")[0] ?? "";
-    const packages: Record<string, string | null> = {};
-    for (const name of PYTHON_PACKAGES) {
-      try {
-        packages[name] = String(await metadata.version(name));
-      } catch {
-        packages[name] = null;
-      }
-    }
-    let cuda: PythonFacts["cuda"] = null;
-    if (packages.torch) {
-      const torch = await py("torch");
-      const available = Boolean(await torch.cuda.is_available());
-      const devices: string[] = [];
-      if (available) {
-        const count = Number(await torch.cuda.device_count());
-        for (let i = 0; i < count; i++) devices.push(String(await torch.cuda.get_device_name(i)));
-      }
-      cuda = { available, devices };
-    }
-    return { version, packages, cuda };
-  } finally {
-    py.exit();
+  const r = await execa(python.executable, ["-c", PROBE, JSON.stringify(PYTHON_PACKAGES)], {
+    env: pythonEnv(),
+    timeout: 120_000,
+    reject: false,
+  });
+  if (r.exitCode !== 0) {
+    const tail = r.stderr.trim().split("\n").slice(-3).join(" | ");
+    throw new Error(r.failed && r.exitCode === undefined ? r.message : `exit code ${r.exitCode}: ${tail}`);
   }
+  return JSON.parse(r.stdout) as PythonFacts;
 }
 
 /** Whether the code sandbox works: builds a real one (as a run would) and runs a snippet in it. */

@@ -7,6 +7,10 @@
  * Text goes in as token ids: the TS side renders prompts, the engine tokenizes them once (`tokenize`), and
  * continuations (tool outputs) are appended as ids, so the tokens trained on are exactly the tokens sampled.
  */
+import type { SamplingParams, SftOptions, UpdateOptions } from "./options.js";
+
+export type { KlEstimator, LossAggregation } from "../algorithms/losses.js";
+export type { SamplingParams, SftOptions, UpdateOptions };
 
 export interface EngineInfo {
   /** e.g. "hf" */
@@ -17,26 +21,6 @@ export interface EngineInfo {
   vocabSize: number;
   eosTokenId: number;
   padTokenId: number;
-}
-
-export interface SamplingParams {
-  /** Samples per input. */
-  n: number;
-  temperature: number;
-  topP: number;
-  /** 0 or less: no top-k filtering. */
-  topK: number;
-  maxNewTokens: number;
-  /** Generation stops after the first of these strings appears in the new text (it is kept in the output). */
-  stop: string[];
-  /** Seed for this call's sampling, so a run is reproducible step by step. */
-  seed: number;
-  /**
-   * Also return the log-probability of every sampled token under the sampling policy: log softmax(logits / T)
-   * before top-k/top-p truncation (what `logprobs` with the same temperature recomputes; T <= 0 means greedy
-   * and T = 1 for the log-probs).
-   */
-  returnLogprobs: boolean;
 }
 
 export interface GenerateRequest {
@@ -71,9 +55,6 @@ export interface Sequence {
   responseIds: Int32Array;
 }
 
-export type KlEstimator = "k1" | "k2" | "k3" | "low_var_kl";
-export type LossAggregation = "token-mean" | "seq-mean-token-sum" | "seq-mean-token-mean";
-
 export interface PolicySample extends Sequence {
   /** 1 for tokens the policy is trained on, 0 for masked ones (tool outputs). Same length as responseIds. */
   lossMask: Uint8Array;
@@ -83,32 +64,6 @@ export interface PolicySample extends Sequence {
   oldLogprobs: Float32Array;
   /** Log-probs under the reference model; null when the KL coefficient is 0. */
   refLogprobs: Float32Array | null;
-}
-
-/** The loss is veRL's: clipped ratio (with its dual clip at 3 for negative advantages) + klCoef·KL − entropyCoef·H. */
-export interface UpdateOptions {
-  lr: number;
-  /** AdamW weight decay for this call's steps (default 0.01, veRL's actor default). */
-  weightDecay?: number;
-  clipRatioLow: number;
-  clipRatioHigh: number;
-  klCoef: number;
-  klEstimator: KlEstimator;
-  entropyCoef: number;
-  lossAggregation: LossAggregation;
-  /** Gradients are clipped to this global norm; 0 or less: not clipped (the norm is still reported). */
-  maxGradNorm: number;
-  /** Samples per optimizer step; the batch is split into mini-batches of this size (0: the whole batch). */
-  miniBatchSize: number;
-  /** Passes over the batch (more than one mini-batch or epoch makes later steps off-policy). */
-  epochs: number;
-  /** Seeds the mini-batch shuffle (each epoch is shuffled when there is more than one mini-batch or epoch). */
-  seed: number;
-  /**
-   * The sampling temperature: log-probs in the loss are of softmax(logits / T), as in veRL, so the ratio is 1
-   * on the first on-policy step. Default 1.
-   */
-  temperature?: number;
 }
 
 /** Means over the optimizer steps of the call; per-token quantities are means over the trained (mask 1) tokens. */
@@ -127,14 +82,6 @@ export interface SftSample {
   promptIds: Int32Array;
   /** Trained on with next-token loss; the prompt is masked out. */
   responseIds: Int32Array;
-}
-
-export interface SftOptions {
-  lr: number;
-  /** AdamW weight decay for this call's steps (default 0.01). */
-  weightDecay?: number;
-  maxGradNorm: number;
-  miniBatchSize: number;
 }
 
 export interface SftStats {

@@ -14,12 +14,11 @@ import type {
   GenerateRequest,
   PolicySample,
   Sequence,
-  SftOptions,
   SftSample,
   SftStats,
-  UpdateOptions,
   UpdateStats,
 } from "./engine.js";
+import { SamplingParams, SftOptions, UpdateOptions } from "./options.js";
 
 export interface HfEngineOptions {
   /** Hugging Face model directory (nothing is downloaded: the engine runs with HF_HUB_OFFLINE=1). */
@@ -94,6 +93,13 @@ const Empty = z.object({});
 
 let counter = 0;
 
+/** Options checked here, so a bad field is named before a round trip to Python. */
+function options<S extends z.ZodType>(op: string, schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`hf engine: bad ${op} options: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
 export class HfEngine implements Engine {
   private closed = false;
 
@@ -126,7 +132,7 @@ export class HfEngine implements Engine {
   async generate(request: GenerateRequest): Promise<Completion[]> {
     const reply = await this.call(
       "generate",
-      { inputs: request.inputs, params: request.params },
+      { inputs: request.inputs, params: options("generate", SamplingParams, request.params) },
       GenerateReply,
     );
     return reply.completions;
@@ -145,7 +151,7 @@ export class HfEngine implements Engine {
     return (await this.call("logprobs", payload, LogprobsReply)).logprobs;
   }
 
-  update(batch: PolicySample[], options: UpdateOptions): Promise<UpdateStats> {
+  update(batch: PolicySample[], opts: UpdateOptions): Promise<UpdateStats> {
     const samples = batch.map((s) => ({
       promptIds: s.promptIds,
       responseIds: s.responseIds,
@@ -154,12 +160,20 @@ export class HfEngine implements Engine {
       oldLogprobs: s.oldLogprobs,
       refLogprobs: s.refLogprobs,
     }));
-    return this.call("update", { batch: samples, options }, UpdateReply);
+    return this.call(
+      "update",
+      { batch: samples, options: options("update", UpdateOptions, opts) },
+      UpdateReply,
+    );
   }
 
-  sftStep(batch: SftSample[], options: SftOptions): Promise<SftStats> {
+  sftStep(batch: SftSample[], opts: SftOptions): Promise<SftStats> {
     const samples = batch.map((s) => ({ promptIds: s.promptIds, responseIds: s.responseIds }));
-    return this.call("sft_step", { batch: samples, options }, SftReply);
+    return this.call(
+      "sft_step",
+      { batch: samples, options: options("sft_step", SftOptions, opts) },
+      SftReply,
+    );
   }
 
   async save(dir: string): Promise<void> {

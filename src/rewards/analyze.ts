@@ -1,11 +1,8 @@
 import { verify } from "../verify/index.js";
-import { actionReward } from "./action.js";
-import { correctnessReward } from "./correctness.js";
-import { formatReward } from "./format.js";
+import type { ScoreContext } from "./builtin.js";
 import type { KeywordMatcher } from "./keywords.js";
-import { lengthReward } from "./length.js";
 import type { RewardPlan } from "./plan.js";
-import { toolStatsFromExtra, toolStatsFromText, toolUseReward } from "./tool.js";
+import { BUILTIN_BY_NAME } from "./registry.js";
 import type { Components, RewardSample, Verdict } from "./types.js";
 
 /**
@@ -100,41 +97,24 @@ export function scoreBuiltins(
   const components: Components = {};
   const estimated = sample.responseTokens === undefined;
   const lengthTokens = sample.responseTokens ?? Math.ceil(text().length / CHARS_PER_TOKEN);
+  const ctx: ScoreContext = {
+    verdict,
+    lengthTokens,
+    truncated: sample.truncated,
+    prompt: sample.prompt,
+    text,
+    keywordCount: (set) => counts[keywords.names.indexOf(set)] ?? 0,
+    extra: sample.extra,
+  };
   let weighted = 0;
   let gateOpen = true;
   for (const c of plan.builtins) {
-    let value: number;
-    switch (c.kind) {
-      case "correctness":
-        value = correctnessReward(verdict, c.variant);
-        break;
-      case "format":
-        value = formatReward(sample.prompt, text());
-        if (c.mode === "gate") {
-          gateOpen &&= value === 1;
-          components[c.name] = value;
-          continue;
-        }
-        break;
-      case "length":
-        value = lengthReward(verdict, lengthTokens, c.lMax);
-        break;
-      case "reasoning_action": {
-        const actions = counts[keywords.names.indexOf(c.keywordSet)] ?? 0;
-        components[`${c.name}.actions`] = actions;
-        value = actionReward(verdict, actions, c.aMax);
-        break;
-      }
-      case "tool_use": {
-        const stats = toolStatsFromExtra(sample.extra) ?? toolStatsFromText(text(), plan.toolFences);
-        components[`${c.name}.calls`] = stats.calls;
-        components[`${c.name}.errors`] = stats.errors;
-        value = toolUseReward(stats, c);
-        break;
-      }
-    }
+    const result = BUILTIN_BY_NAME.get(c.kind)!.score(c.params, ctx);
+    const { value, metrics = {}, gate = false } = typeof result === "number" ? { value: result } : result;
+    for (const [key, v] of Object.entries(metrics)) components[`${c.name}.${key}`] = v;
     components[c.name] = value;
-    weighted += c.weight * value;
+    if (gate) gateOpen &&= value === 1;
+    else weighted += c.weight * value;
   }
   components.acc = verdict === "correct" ? 1 : 0;
   components.answered = verdict === "unanswered" ? 0 : 1;

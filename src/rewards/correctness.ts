@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { defineBuiltinReward } from "./builtin.js";
 import type { Verdict } from "./types.js";
 
 /**
@@ -6,14 +8,31 @@ import type { Verdict } from "./types.js";
  * - `plus_minus`: +1 correct, −1 otherwise (the `R_correct` inside RRL and RRA);
  * - `still_1p5b`: +1 correct, −1 boxed but wrong, −2 no box (STILL-3-1.5B's reward server).
  */
-export type CorrectnessVariant = "binary" | "plus_minus" | "still_1p5b";
-
-const TABLE: Record<CorrectnessVariant, Record<Verdict, number>> = {
+const TABLE = {
   binary: { correct: 1, wrong: 0, unanswered: 0 },
   plus_minus: { correct: 1, wrong: -1, unanswered: -1 },
   still_1p5b: { correct: 1, wrong: -1, unanswered: -2 },
-};
+} satisfies Record<string, Record<Verdict, number>>;
+
+export type CorrectnessVariant = keyof typeof TABLE;
+
+export const CORRECTNESS_VARIANTS = Object.keys(TABLE) as [CorrectnessVariant, ...CorrectnessVariant[]];
 
 export function correctnessReward(verdict: Verdict, variant: CorrectnessVariant = "binary"): number {
   return TABLE[variant][verdict];
 }
+
+export const correctness = defineBuiltinReward({
+  name: "correctness",
+  params: {
+    /** binary: 1/0; plus_minus: +1/−1; still_1p5b: +1 correct, −1 wrong, −2 when no \boxed{} (STILL's server). */
+    variant: z.enum(CORRECTNESS_VARIANTS).default("binary"),
+    /** Where the final answer is read: the last \boxed{} or the <answer> tag (R1-Zero-style prompts). */
+    extract: z.enum(["boxed", "answer_tag"]).default("boxed"),
+  },
+  plan: (c, ctx) => {
+    ctx.readAnswer(c.extract === "answer_tag" ? "answer-tag" : "boxed");
+    return { variant: c.variant };
+  },
+  score: (p, s) => correctnessReward(s.verdict, p.variant),
+});

@@ -1,3 +1,6 @@
+import { z } from "zod";
+import { defineBuiltinReward } from "./builtin.js";
+
 /**
  * The R1-Zero format reward used in the report's "Zero" runs (§2, §3): the assistant turn must be exactly
  * `<think> … </think> <answer> … </answer>`. Rules as in STILL's released `STILLZero` reward manager
@@ -49,3 +52,16 @@ export function answerTagContent(text: string): string | undefined {
   if (close === -1) return undefined;
   return text.slice(open + "<answer>".length, close).trim();
 }
+
+export const format = defineBuiltinReward({
+  name: "format",
+  params: {
+    /** gate: reward is 0 unless the response is `<think>…</think> <answer>…</answer>`; bonus: adds weight when it is. */
+    mode: z.enum(["gate", "bonus"]).default("gate"),
+  },
+  plan: (c) => ({ mode: c.mode }),
+  score: (p, s) => {
+    const value = formatReward(s.prompt, s.text());
+    return p.mode === "gate" ? { value, gate: true } : value;
+  },
+});

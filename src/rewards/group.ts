@@ -1,22 +1,23 @@
+import {
+  ADVANTAGE_ESTIMATORS,
+  type AdvantageEstimatorName,
+  groupAdvantages,
+  mean,
+  std,
+} from "../algorithms/advantage.js";
 import type { Verdict } from "./types.js";
 
 /**
- * Group strategies on the n responses of one prompt (report §4.2.1) and the group-relative advantage
- * estimators of GRPO/RLOO. Order: overlength masking, then question selection, then response selection, then
- * the estimator over the responses still included. Excluded responses get advantage 0 and take no part in the
- * group's statistics.
+ * Group strategies on the n responses of one prompt (report §4.2.1), then the advantage estimator
+ * (src/algorithms/advantage.ts). Order: overlength masking, then question selection, then response selection,
+ * then the estimator over the responses still included. Excluded responses get advantage 0 and take no part in
+ * the group's statistics.
  */
-
-/**
- * `grpo`: (r − mean) / (std + ε) per group; `grpo_no_std`: r − mean (Dr. GRPO); `rloo`: r minus the mean of the
- * group's other rewards; `reinforce_baseline`: r − group mean, then whitened over the batch; `reinforce++`: r
- * whitened over the batch (no group baseline); `none`: advantages come from elsewhere (PPO's critic), only the
- * inclusion flags apply.
- */
-export type GroupEstimator = "grpo" | "grpo_no_std" | "rloo" | "reinforce_baseline" | "reinforce++" | "none";
 
 export interface GroupOptions {
-  estimator: GroupEstimator;
+  estimator: AdvantageEstimatorName;
+  /** GRPO divides by the group std; false: Dr. GRPO's mean-only centring. */
+  normByStd: boolean;
   /** Overlength response masking: truncated responses are excluded from the loss, not scored as wrong. */
   orm: boolean;
   /** Question selection: keep the group only when mean correct length > mean wrong length. */
@@ -29,6 +30,7 @@ export interface GroupOptions {
 
 export const DEFAULT_GROUP_OPTIONS: GroupOptions = {
   estimator: "grpo",
+  normByStd: true,
   orm: false,
   qs: false,
   rs: false,
@@ -46,19 +48,11 @@ export interface GroupMember {
 }
 
 export interface GroupOutcome {
-  /** null with estimator `none`. */
+  /** null when a critic gives the advantages (estimator `gae`). */
   advantage: number | null;
   included: boolean;
   /** "included", or why the response is out of the loss (prefixed by the strategy that excluded it). */
   reason: string;
-}
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/** Unbiased (n−1) standard deviation, as torch.std in veRL and OpenRLHF. */
-function std(xs: number[]): number {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
 
 const fmt = (x: number) => String(Math.round(x * 100) / 100);
@@ -109,35 +103,12 @@ export function selectInGroup(members: readonly GroupMember[], opts: GroupOption
   return excluded;
 }
 
-/** Group-relative advantages for the included rewards of one group (veRL's conventions for a lone sample). */
-export function groupAdvantages(rewards: readonly number[], opts: GroupOptions): number[] {
-  const n = rewards.length;
-  if (n === 0) return [];
-  // veRL: a group of one has mean 0 and std 1, so its advantage is its reward.
-  if (n === 1) return [rewards[0]!];
-  const m = mean([...rewards]);
-  switch (opts.estimator) {
-    case "none":
-    case "reinforce++":
-      return [...rewards];
-    case "grpo": {
-      const s = std([...rewards]);
-      return rewards.map((r) => (r - m) / (s + opts.epsilon));
-    }
-    case "grpo_no_std":
-    case "reinforce_baseline":
-      return rewards.map((r) => r - m);
-    case "rloo":
-      // r_i minus the mean of the other n−1 rewards.
-      return rewards.map((r) => r - (m * n - r) / (n - 1));
-  }
-}
-
 /**
  * Advantages, inclusion flags and reasons for a batch of responses, grouped by `group`. `reinforce_baseline`
  * (REINFORCE++ with a group baseline, as OpenRLHF) then whitens over every included response of the batch.
  */
 export function applyGroupStrategies(members: readonly GroupMember[], opts: GroupOptions): GroupOutcome[] {
+  const estimator = ADVANTAGE_ESTIMATORS[opts.estimator];
   const out: GroupOutcome[] = members.map(() => ({ advantage: 0, included: false, reason: "" }));
   const byGroup = new Map<string, number[]>();
   members.forEach((m, i) => {
@@ -150,7 +121,8 @@ export function applyGroupStrategies(members: readonly GroupMember[], opts: Grou
     const reasons = selectInGroup(group, opts);
     const kept = idx.filter((_, k) => reasons[k] === undefined);
     const adv = groupAdvantages(
-      kept.map((i) => members[i]!.reward),
+      opts.estimator,
+      kept.map((i) => members[i]!),
       opts,
     );
     idx.forEach((i, k) => {
@@ -164,11 +136,11 @@ export function applyGroupStrategies(members: readonly GroupMember[], opts: Grou
             };
     });
     kept.forEach((i, k) => {
-      out[i]!.advantage = opts.estimator === "none" ? null : adv[k]!;
+      out[i]!.advantage = estimator.critic ? null : adv[k]!;
     });
   }
-  if (opts.estimator === "none") for (const o of out) o.advantage = null;
-  if (opts.estimator === "reinforce_baseline" || opts.estimator === "reinforce++") {
+  if (estimator.critic) for (const o of out) o.advantage = null;
+  if (estimator.whitenBatch) {
     const included = out.filter((o) => o.included);
     if (included.length > 1) {
       const all = included.map((o) => o.advantage as number);

@@ -8,11 +8,9 @@ export { answerTagContent, formatReward } from "./format.js";
 export {
   applyGroupStrategies,
   DEFAULT_GROUP_OPTIONS,
-  type GroupEstimator,
   type GroupMember,
   type GroupOptions,
   type GroupOutcome,
-  groupAdvantages,
 } from "./group.js";
 export { type HttpRewardServer, type HttpServerOptions, startHttpRewardServer } from "./http.js";
 export {

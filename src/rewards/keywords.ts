@@ -1,4 +1,3 @@
-import { DEFAULT_REASONING_KEYWORDS } from "../config/schema/rewards.js";
 /**
  * Keyword counting for the reasoning-action reward (RRA) and the "aha moment" keyword-ratio metric, in one
  * pass over the text whatever the number of keyword sets.
@@ -23,7 +22,7 @@ export interface KeywordMatcher {
 }
 
 /** The keywords of the report's RRA reward (§4.2.1): `A_i` counts these (the config's default list). */
-export const RRA_KEYWORDS: readonly string[] = DEFAULT_REASONING_KEYWORDS;
+export const RRA_KEYWORDS: readonly string[] = ["however", "but", "wait", "verify", "alternatively"];
 
 /**
  * Categories of the reasoning-keyword ratio curves (report §3.2, Figure 4). The report names the categories

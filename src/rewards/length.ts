@@ -1,3 +1,5 @@
+import { positiveInt } from "../config/schema/common.js";
+import { defineBuiltinReward } from "./builtin.js";
 import { correctnessReward } from "./correctness.js";
 import type { Verdict } from "./types.js";
 
@@ -8,3 +10,13 @@ import type { Verdict } from "./types.js";
 export function lengthReward(verdict: Verdict, lengthTokens: number, maxTokens: number): number {
   return lengthTokens / maxTokens + correctnessReward(verdict, "plus_minus");
 }
+
+export const length = defineBuiltinReward({
+  name: "length",
+  params: {
+    /** RRL's L_max in tokens; null: rollout.max_response_length (with context stages, the widest one). */
+    l_max: positiveInt().nullable().default(null),
+  },
+  plan: (c, ctx) => ({ lMax: c.l_max ?? ctx.maxResponseLength }),
+  score: (p, s) => lengthReward(s.verdict, s.lengthTokens, p.lMax),
+});

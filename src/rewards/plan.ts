@@ -1,9 +1,10 @@
 import path from "node:path";
 import type { RunConfig } from "../config/schema/index.js";
-import type { CorrectnessVariant } from "./correctness.js";
-import type { GroupEstimator, GroupOptions } from "./group.js";
+import { getDialect } from "../tools/dialect.js";
+import type { AnswerFormat, PlanContext } from "./builtin.js";
+import type { GroupOptions } from "./group.js";
 import { type KeywordSets, REASONING_CATEGORIES } from "./keywords.js";
-import type { ToolFences } from "./tool.js";
+import { BUILTIN_BY_NAME } from "./registry.js";
 import type { UserRewardSpec } from "./user-rewards.js";
 
 /**
@@ -12,35 +13,28 @@ import type { UserRewardSpec } from "./user-rewards.js";
  * files, the group strategy and the failure policy. Plain data, so it travels to worker threads.
  */
 
-export type BuiltinComponent =
-  | { kind: "correctness"; name: string; weight: number; variant: CorrectnessVariant }
-  | { kind: "format"; name: string; weight: number; mode: "gate" | "bonus" }
-  | { kind: "length"; name: string; weight: number; lMax: number }
-  | { kind: "reasoning_action"; name: string; weight: number; keywordSet: string; aMax: number }
-  | { kind: "tool_use"; name: string; weight: number; bonus: number; errorPenalty: number };
+/** A built-in component as planned: the registry entry `kind` scores with `params`. */
+export interface BuiltinComponent {
+  kind: string;
+  name: string;
+  weight: number;
+  params: unknown;
+}
 
 export interface RewardPlan {
   builtins: BuiltinComponent[];
   /** User rewards, each with its weight; their names come from the files. */
   user: (UserRewardSpec & { weight: number })[];
   /** Where the final answer is read (the first correctness component's `extract`; boxed otherwise). */
-  answerFormat: "boxed" | "answer-tag";
+  answerFormat: AnswerFormat;
   /** Keyword sets counted in one pass: one per RRA component plus the keyword-ratio categories. */
   keywordSets: KeywordSets;
   /** Names of the keyword-ratio categories inside `keywordSets`. */
   categories: string[];
-  toolFences: ToolFences;
   group: GroupOptions;
   fallbackScore: number;
   deadlineMs: number;
 }
-
-const DIALECT_FENCES: Record<string, ToolFences> = {
-  still: { code: "```python", output: "```output", outputEnd: "```" },
-  still_harness: { code: "```python", output: "```output", outputEnd: "```" },
-  qwen: { code: "```python", output: "```output", outputEnd: "```" },
-  retool: { code: "<code>", output: "<interpreter>", outputEnd: "</interpreter>" },
-};
 
 /** Resolve a run config's rewards; relative reward file paths resolve against `baseDir` (the config's folder). */
 export function planFromConfig(config: RunConfig, baseDir: string = process.cwd()): RewardPlan {
@@ -54,76 +48,46 @@ export function planFromConfig(config: RunConfig, baseDir: string = process.cwd(
     used.set(base, n);
     return n === 1 ? base : `${base}_${n}`;
   };
-  let answerFormat: RewardPlan["answerFormat"] | undefined;
+  let answerFormat: AnswerFormat | undefined;
   for (const c of r.components) {
-    switch (c.name) {
-      case "correctness":
-        answerFormat ??= c.extract === "answer_tag" ? "answer-tag" : "boxed";
-        builtins.push({
-          kind: "correctness",
-          name: uniqueName(c.name),
-          weight: c.weight,
-          variant: c.variant,
-        });
-        break;
-      case "format":
-        builtins.push({ kind: "format", name: uniqueName(c.name), weight: c.weight, mode: c.mode });
-        break;
-      case "length":
-        builtins.push({
-          kind: "length",
-          name: uniqueName(c.name),
-          weight: c.weight,
-          lMax: c.l_max ?? config.rollout.max_response_length,
-        });
-        break;
-      case "reasoning_action": {
-        const name = uniqueName(c.name);
-        keywordSets[name] = c.keywords;
-        builtins.push({ kind: "reasoning_action", name, weight: c.weight, keywordSet: name, aMax: c.a_max });
-        break;
-      }
-      case "tool_use":
-        builtins.push({
-          kind: "tool_use",
-          name: uniqueName(c.name),
-          weight: c.weight,
-          bonus: c.bonus,
-          errorPenalty: c.error_penalty,
-        });
-        break;
-      case "custom":
-        user.push({
-          path: path.resolve(baseDir, c.path),
-          exportName: c.export,
-          params: c.params,
-          weight: c.weight,
-        });
-        break;
+    if (c.name === "custom") {
+      user.push({
+        path: path.resolve(baseDir, c.path),
+        exportName: c.export,
+        params: c.params,
+        weight: c.weight,
+      });
+      continue;
     }
+    const name = uniqueName(c.name);
+    const ctx: PlanContext = {
+      name,
+      maxResponseLength: config.rollout.max_response_length,
+      toolFences: getDialect(config.tools.dialect).fences,
+      keywordSet: (words) => {
+        keywordSets[name] = words;
+        return name;
+      },
+      readAnswer: (format) => {
+        answerFormat ??= format;
+      },
+    };
+    const params = BUILTIN_BY_NAME.get(c.name)!.plan(c, ctx);
+    builtins.push({ kind: c.name, name, weight: c.weight, params });
   }
   const categories = Object.keys(REASONING_CATEGORIES).map((k) => `kw_${k}`);
   for (const [k, words] of Object.entries(REASONING_CATEGORIES)) keywordSets[`kw_${k}`] = words;
 
   const strategies = new Set(r.group_strategies);
-  const a = config.algorithm;
-  const estimator: GroupEstimator =
-    a.advantage_estimator === "grpo"
-      ? a.norm_adv_by_std
-        ? "grpo"
-        : "grpo_no_std"
-      : a.advantage_estimator === "gae"
-        ? "none"
-        : a.advantage_estimator;
   return {
     builtins,
     user,
     answerFormat: answerFormat ?? "boxed",
     keywordSets,
     categories,
-    toolFences: DIALECT_FENCES[config.tools.dialect] ?? DIALECT_FENCES.still!,
     group: {
-      estimator,
+      estimator: config.algorithm.advantage_estimator,
+      normByStd: config.algorithm.norm_adv_by_std,
       orm: strategies.has("orm"),
       qs: strategies.has("qs"),
       rs: strategies.has("rs"),

@@ -1,3 +1,7 @@
+import { z } from "zod";
+import { DIALECTS, type ToolFences } from "../tools/dialect.js";
+import { defineBuiltinReward } from "./builtin.js";
+
 /**
  * Tool-use bonus and penalty for tool-integrated reasoning (ToRL, ReTool style): `bonus` once when the
  * response made at least one successful code call, minus `errorPenalty` per failed call. Calls and failures
@@ -15,14 +19,7 @@ export interface ToolUseOptions {
   errorPenalty: number;
 }
 
-/** Fences of the tool dialect (compared case-insensitively: STILL's harness writes "```Output"). */
-export interface ToolFences {
-  code: string;
-  output: string;
-  outputEnd: string;
-}
-
-export const DEFAULT_TOOL_FENCES: ToolFences = { code: "```python", output: "```output", outputEnd: "```" };
+export const DEFAULT_TOOL_FENCES: ToolFences = DIALECTS.still.fences;
 
 const ERROR_OUTPUT = /Traceback|\b[A-Za-z]*Error\b|Timeout/;
 
@@ -61,3 +58,18 @@ export function toolUseReward(stats: ToolStats, opts: ToolUseOptions): number {
   const succeeded = stats.calls - stats.errors;
   return (succeeded > 0 ? opts.bonus : 0) - opts.errorPenalty * stats.errors;
 }
+
+export const toolUse = defineBuiltinReward({
+  name: "tool_use",
+  params: {
+    /** Added once when the response made at least one successful tool call. */
+    bonus: z.number().default(0),
+    /** Subtracted per tool call that failed (error, timeout, output cap). */
+    error_penalty: z.number().default(0),
+  },
+  plan: (c, ctx) => ({ bonus: c.bonus, errorPenalty: c.error_penalty, fences: ctx.toolFences }),
+  score: (p, s) => {
+    const stats = toolStatsFromExtra(s.extra) ?? toolStatsFromText(s.text(), p.fences);
+    return { value: toolUseReward(stats, p), metrics: { calls: stats.calls, errors: stats.errors } };
+  },
+});

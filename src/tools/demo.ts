@@ -67,17 +67,7 @@ export function demoQuestion(p: ArithmeticProblem): string {
 
 /** The code block the model is taught to write, closed by the dialect's stop string. */
 export function demoCall(p: ArithmeticProblem, dialect: DialectName): string {
-  const block = `\`\`\`python\nprint(${p.a}*${p.b})\n\`\`\``;
-  switch (dialect) {
-    case "still":
-    case "still_harness":
-      return `${block}\n\n`;
-    case "qwen":
-    case "torl":
-      return `${block}\n\`\`\`output`;
-    case "retool":
-      return `<code>\n${block}\n</code>`;
-  }
+  return DIALECTS[dialect].formatCall(`print(${p.a}*${p.b})`);
 }
 
 /** A full trace: the call, the interpreter's output in the dialect's bytes, the answer. */

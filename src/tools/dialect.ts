@@ -18,10 +18,18 @@
  *   `"</code>\n" + "<interpreter>\n" + excu_content + "</interpreter>\n\n"`.
  */
 
-export type DialectName = "still" | "still_harness" | "qwen" | "torl" | "retool";
+/**
+ * Where a response's calls and outputs are, for counting them in finished text (the tool-use reward);
+ * compared case-insensitively (STILL's harness writes "```Output").
+ */
+export interface ToolFences {
+  code: string;
+  output: string;
+  outputEnd: string;
+}
 
 export interface ToolDialectSpec {
-  name: DialectName;
+  name: string;
   /** Stop strings that end a tool call (the engine keeps them in the generated text). */
   stop: string[];
   /**
@@ -30,12 +38,15 @@ export interface ToolDialectSpec {
    * string ended inside a token.
    */
   parseCall(text: string): string | null;
+  /** The bytes of a call running `code` as the model writes it, ending with a stop string (for SFT traces). */
+  formatCall(code: string): string;
   /** The text appended after the stop string for the interpreter output `content`. */
   formatOutput(content: string): string;
   /** Model-facing output length (characters) of the upstream harness. */
   maxOutputChars: number;
   /** ToRL cuts at `len >= limit`; the STILL/Qwen executor at `len > limit`. */
   truncateAtLimit: boolean;
+  fences: ToolFences;
 }
 
 const PY_OPEN = "```python";
@@ -74,54 +85,84 @@ function openPythonBlock(body: string): string | null {
   return pyStrip(body.slice(lastFence + PY_OPEN.length));
 }
 
+const pythonBlock = (code: string) => `${PY_OPEN}\n${code}\n${FENCE}`;
+const MARKDOWN_FENCES: ToolFences = { code: PY_OPEN, output: "```output", outputEnd: FENCE };
+
 function stillParse(text: string): string | null {
   const body = beforeFinalStop(text, "```\n\n");
   return body === null ? null : openPythonBlock(body);
 }
 
-export const DIALECTS: Record<DialectName, ToolDialectSpec> = {
+const QWEN: ToolDialectSpec = {
+  name: "qwen",
+  stop: ["```output"],
+  parseCall: qwenParse,
+  formatCall: (code) => `${pythonBlock(code)}\n\`\`\`output`,
+  formatOutput: (content) => `\n${content}\n\`\`\`\n`,
+  maxOutputChars: 400,
+  truncateAtLimit: false,
+  fences: MARKDOWN_FENCES,
+};
+
+export const DIALECTS = {
   still: {
     name: "still",
     stop: ["```\n\n"],
     parseCall: stillParse,
+    formatCall: (code) => `${pythonBlock(code)}\n\n`,
     formatOutput: (content) => `\`\`\`output\n${content}\n\`\`\`\n\n`,
     maxOutputChars: 400,
     truncateAtLimit: false,
+    fences: MARKDOWN_FENCES,
   },
   still_harness: {
     name: "still_harness",
     stop: ["```\n\n"],
     parseCall: stillParse,
+    formatCall: (code) => `${pythonBlock(code)}\n\n`,
     formatOutput: (content) => `\`\`\`Output\n${content}\`\`\`\n\n`,
     maxOutputChars: 400,
     truncateAtLimit: false,
+    fences: MARKDOWN_FENCES,
   },
-  qwen: {
-    name: "qwen",
-    stop: ["```output"],
-    parseCall: qwenParse,
-    formatOutput: (content) => `\n${content}\n\`\`\`\n`,
-    maxOutputChars: 400,
-    truncateAtLimit: false,
-  },
-  torl: {
-    name: "torl",
-    stop: ["```output"],
-    parseCall: qwenParse,
-    formatOutput: (content) => `\n${content}\n\`\`\`\n`,
-    // ToRL: `observation[:128]+"..."+observation[-128:]`.
-    maxOutputChars: 256,
-    truncateAtLimit: true,
-  },
+  qwen: QWEN,
+  // ToRL: Qwen's bytes, output cut as `observation[:128]+"..."+observation[-128:]`.
+  torl: { ...QWEN, name: "torl", maxOutputChars: 256, truncateAtLimit: true },
   retool: {
     name: "retool",
     stop: ["</code>"],
     parseCall: retoolParse,
+    formatCall: (code) => `<code>\n${pythonBlock(code)}\n</code>`,
     formatOutput: (content) => `\n<interpreter>\n${content}</interpreter>\n\n`,
     maxOutputChars: 400,
     truncateAtLimit: false,
+    fences: { code: "<code>", output: "<interpreter>", outputEnd: "</interpreter>" },
   },
-};
+  /**
+   * hermes: the JSON tool calls of Qwen2.5's chat template (veRL's tool agent loop parses them with its
+   * HermesToolParser), with one `code_interpreter` tool. The model writes `<tool_call>\n{"name": …,
+   * "arguments": {"code": …}}\n</tool_call>` (json.dumps spacing, as the template's `tojson`) and ends its turn;
+   * the output comes back as the template's tool turn, and the assistant turn reopens.
+   */
+  hermes: {
+    name: "hermes",
+    stop: ["</tool_call>"],
+    parseCall: hermesParse,
+    formatCall: (code) =>
+      `<tool_call>\n{"name": "code_interpreter", "arguments": {"code": ${JSON.stringify(code)}}}\n</tool_call>`,
+    formatOutput: (content) =>
+      `<|im_end|>\n<|im_start|>user\n<tool_response>\n${content}\n</tool_response><|im_end|>\n<|im_start|>assistant\n`,
+    // veRL's rollout default `max_tool_response_length`.
+    maxOutputChars: 256,
+    truncateAtLimit: false,
+    fences: { code: "<tool_call>", output: "<tool_response>", outputEnd: "</tool_response>" },
+  },
+} satisfies Record<string, ToolDialectSpec>;
+
+export type DialectName = keyof typeof DIALECTS;
+
+/** The dialect names, the list a config chooses from. */
+export const DIALECT_NAMES = Object.keys(DIALECTS) as [DialectName, ...DialectName[]];
 
 /** Qwen/ToRL: the model closes its ```python block and itself opens "```output", where generation stops. */
 function qwenParse(text: string): string | null {
@@ -141,6 +182,21 @@ function retoolParse(text: string): string | null {
   const py = body.lastIndexOf(PY_OPEN);
   if (py < open) return null;
   return pyStrip(body.slice(py + PY_OPEN.length).replaceAll(FENCE, ""));
+}
+
+/** Hermes: the `code` argument of a `code_interpreter` call; anything else (bad JSON, another tool) is no call. */
+function hermesParse(text: string): string | null {
+  const body = beforeFinalStop(text, "</tool_call>");
+  if (body === null) return null;
+  const open = body.lastIndexOf("<tool_call>");
+  if (open < 0) return null;
+  try {
+    const call = JSON.parse(body.slice(open + "<tool_call>".length));
+    const code = call?.name === "code_interpreter" ? call.arguments?.code : undefined;
+    return typeof code === "string" ? code : null;
+  } catch {
+    return null;
+  }
 }
 
 export function getDialect(name: string): ToolDialectSpec {

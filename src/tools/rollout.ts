@@ -38,23 +38,30 @@ export interface ToolCallRecord {
   output: string;
 }
 
-export interface ToolRollout {
-  /** Index into the `inputs` passed to runToolRollouts. */
+/**
+ * One response as the loop scores and trains on it, with or without tool execution (one shape for both, so
+ * scoring, evaluation and the update batch do not care which ran).
+ */
+export interface Rollout {
+  /** Index into the inputs the rollouts were generated for. */
   input: number;
   sample: number;
-  /** Sampled and appended tokens, in order; `params.maxNewTokens` bounds its length. */
-  responseIds: Int32Array;
+  /** Sampled and appended (tool output) tokens, in order; `params.maxNewTokens` bounds its length. */
+  tokenIds: Int32Array;
   /** 1 for sampled tokens, 0 for appended tool output. */
   lossMask: Uint8Array;
   /** Sampling log-probs (0 for appended tokens); null unless `params.returnLogprobs`. */
   logprobs: Float32Array | null;
   text: string;
   finishReason: FinishReason;
-  calls: ToolCallRecord[];
+  /** The tool calls in order; null when the rollout ran without tools. */
+  calls: ToolCallRecord[] | null;
 }
 
 interface State {
-  rollout: ToolRollout;
+  rollout: Rollout;
+  /** `rollout.calls`, never null here. */
+  calls: ToolCallRecord[];
   prompt: Int32Array;
   ids: number[];
   mask: number[];
@@ -70,7 +77,7 @@ export async function runToolRollouts(
   inputs: Int32Array[],
   params: SamplingParams,
   options: ToolOptions,
-): Promise<ToolRollout[]> {
+): Promise<Rollout[]> {
   const dialect = typeof options.dialect === "string" ? getDialect(options.dialect) : options.dialect;
   if (!Number.isInteger(options.maxCalls) || options.maxCalls < 0) {
     throw new Error(`maxCalls must be a non-negative integer, got ${options.maxCalls}`);
@@ -86,24 +93,28 @@ export async function runToolRollouts(
     inputs,
     params: { ...params, stop: options.maxCalls > 0 ? stopsWithTools : params.stop },
   });
-  const states: State[] = first.map((c) => ({
-    rollout: {
-      input: c.input,
-      sample: c.sample,
-      responseIds: new Int32Array(0),
-      lossMask: new Uint8Array(0),
-      logprobs: null,
-      text: "",
-      finishReason: c.finishReason,
-      calls: [],
-    },
-    prompt: inputs[c.input]!,
-    ids: [],
-    mask: [],
-    logprobs: [],
-    done: false,
-    runner: null,
-  }));
+  const states: State[] = first.map((c) => {
+    const calls: ToolCallRecord[] = [];
+    return {
+      rollout: {
+        input: c.input,
+        sample: c.sample,
+        tokenIds: new Int32Array(0),
+        lossMask: new Uint8Array(0),
+        logprobs: null,
+        text: "",
+        finishReason: c.finishReason,
+        calls,
+      },
+      calls,
+      prompt: inputs[c.input]!,
+      ids: [],
+      mask: [],
+      logprobs: [],
+      done: false,
+      runner: null,
+    };
+  });
   let pending: [State, Completion][] = states.map((s, i) => [s, first[i]!]);
 
   for (let round = 1; pending.length > 0; round++) {
@@ -128,8 +139,7 @@ export async function runToolRollouts(
         state.done = true;
         continue;
       }
-      const code =
-        state.rollout.calls.length < options.maxCalls ? dialect.parseCall(state.rollout.text) : null;
+      const code = state.calls.length < options.maxCalls ? dialect.parseCall(state.rollout.text) : null;
       // A stop string that closes no python block (another language's fence), or a block past maxCalls (one
       // request serves sequences with different call counts): keep generating, execute nothing.
       if (code === null) toContinue.push(state);
@@ -145,7 +155,7 @@ export async function runToolRollouts(
     const appended = toRun.map(({ state, code }, i) => {
       const outcome = outputs[i]!;
       const output = toolOutputText(outcome, truncate);
-      state.rollout.calls.push({ code, status: outcome.status, output });
+      state.calls.push({ code, status: outcome.status, output });
       return dialect.formatOutput(output);
     });
     const appendedIds = appended.length > 0 ? await engine.tokenize(appended) : [];
@@ -162,16 +172,14 @@ export async function runToolRollouts(
         n: 1,
         maxNewTokens: Math.max(...toContinue.map((s) => params.maxNewTokens - s.ids.length)),
         seed: roundSeed(params.seed, round),
-        stop: toContinue.some((s) => s.rollout.calls.length < options.maxCalls)
-          ? stopsWithTools
-          : params.stop,
+        stop: toContinue.some((s) => s.calls.length < options.maxCalls) ? stopsWithTools : params.stop,
       },
     });
     pending = next.map((c) => [toContinue[c.input]!, c]);
   }
 
   return states.map((s) => {
-    s.rollout.responseIds = Int32Array.from(s.ids);
+    s.rollout.tokenIds = Int32Array.from(s.ids);
     s.rollout.lossMask = Uint8Array.from(s.mask);
     s.rollout.logprobs = params.returnLogprobs ? Float32Array.from(s.logprobs) : null;
     return s.rollout;
@@ -257,16 +265,17 @@ export interface ToolCallStats {
 }
 
 /** Per-batch numbers a trainer logs next to rewards. */
-export function toolCallStats(rollouts: readonly Pick<ToolRollout, "calls" | "lossMask">[]): ToolCallStats {
+export function toolCallStats(rollouts: readonly Pick<Rollout, "calls" | "lossMask">[]): ToolCallStats {
   const byStatus: Record<ExecutionStatus, number> = { ok: 0, error: 0, timeout: 0, memory: 0, killed: 0 };
   let calls = 0;
   let withCalls = 0;
   let tokens = 0;
   let toolTokens = 0;
   for (const r of rollouts) {
-    calls += r.calls.length;
-    if (r.calls.length > 0) withCalls++;
-    for (const c of r.calls) byStatus[c.status]++;
+    const made = r.calls ?? [];
+    calls += made.length;
+    if (made.length > 0) withCalls++;
+    for (const c of made) byStatus[c.status]++;
     tokens += r.lossMask.length;
     for (const m of r.lossMask) if (m === 0) toolTokens++;
   }

@@ -10,6 +10,14 @@ import { generateRollouts, type Rollout, type RolloutTools, toolExtra, toolMetri
  * sandbox runs the model's code), as in training.
  */
 
+/** What evaluation runs with: the engine, the run's scorer, its prompt template and its tools (or none). */
+export interface EvalContext {
+  engine: Engine;
+  scorer: RewardScorer;
+  render: (question: string) => string;
+  tools: RolloutTools | null;
+}
+
 export interface EvalSampling {
   greedy: boolean;
   n: number;
@@ -48,12 +56,9 @@ export function rewardSample(
 }
 
 export async function evaluate(
-  engine: Engine,
-  scorer: RewardScorer,
+  { engine, scorer, render, tools }: EvalContext,
   records: readonly QaRecord[],
-  render: (question: string) => string,
   s: EvalSampling,
-  tools: RolloutTools | null,
 ): Promise<EvalResult> {
   if (records.length === 0)
     return { accuracy: Number.NaN, responseLengthMean: Number.NaN, toolMetrics: {}, samples: [] };

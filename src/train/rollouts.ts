@@ -1,38 +1,24 @@
-import type { Engine, FinishReason, PolicySample, SamplingParams } from "../engines/engine.js";
+import type { Engine, PolicySample, SamplingParams } from "../engines/engine.js";
 import {
+  type Rollout,
   runToolRollouts,
-  type ToolCallRecord,
   type ToolOptions,
   type ToolSandbox,
   toolCallStats,
 } from "../tools/rollout.js";
 
 /**
- * The responses the loop scores and trains on, with or without tool execution: one shape for both, so scoring,
- * evaluation and the update batch do not care which ran. With tools, generation goes through runToolRollouts
- * (code blocks run in the sandbox, their output appended with loss mask 0).
+ * The responses the loop scores and trains on, with or without tool execution (one `Rollout` shape for both).
+ * With tools, generation goes through runToolRollouts (code blocks run in the sandbox, their output appended
+ * with loss mask 0).
  */
+
+export type { Rollout };
 
 /** The sandbox and tool options of a run with `tools.enabled`. */
 export interface RolloutTools {
   sandbox: ToolSandbox;
   options: ToolOptions;
-}
-
-export interface Rollout {
-  /** Index into the inputs the rollouts were generated for. */
-  input: number;
-  sample: number;
-  /** Sampled and appended (tool output) tokens, in order. */
-  tokenIds: Int32Array;
-  /** 1 for sampled tokens, 0 for appended tool output. */
-  lossMask: Uint8Array;
-  /** Sampling log-probs (0 for appended tokens); null unless requested. */
-  logprobs: Float32Array | null;
-  text: string;
-  finishReason: FinishReason;
-  /** The tool calls in order; null when the rollout ran without tools. */
-  calls: ToolCallRecord[] | null;
 }
 
 export async function generateRollouts(
@@ -41,19 +27,7 @@ export async function generateRollouts(
   inputs: Int32Array[],
   params: SamplingParams,
 ): Promise<Rollout[]> {
-  if (tools !== null) {
-    const rollouts = await runToolRollouts(engine, tools.sandbox, inputs, params, tools.options);
-    return rollouts.map((r) => ({
-      input: r.input,
-      sample: r.sample,
-      tokenIds: r.responseIds,
-      lossMask: r.lossMask,
-      logprobs: r.logprobs,
-      text: r.text,
-      finishReason: r.finishReason,
-      calls: r.calls,
-    }));
-  }
+  if (tools !== null) return runToolRollouts(engine, tools.sandbox, inputs, params, tools.options);
   const completions = await engine.generate({ inputs, params });
   return completions.map((c) => ({
     input: c.input,
@@ -115,7 +89,7 @@ export function toolExtra(rollout: Rollout): Record<string, number> {
  */
 export function toolMetrics(rollouts: readonly Rollout[]): Record<string, number> {
   if (rollouts.length === 0 || rollouts.some((r) => r.calls === null)) return {};
-  const stats = toolCallStats(rollouts.map((r) => ({ calls: r.calls!, lossMask: r.lossMask })));
+  const stats = toolCallStats(rollouts);
   const out: Record<string, number> = {
     tool_calls_mean: stats.calls / stats.responses,
     tool_use_ratio: stats.responsesWithCalls / stats.responses,

@@ -28,12 +28,9 @@ export function klCoefAt(step: number, kl: KlConfig): number {
     case "none":
       return 0;
     case "fixed":
-      return kl.coef ?? 0;
-    case "cosine": {
-      const from = kl.from ?? 0;
-      const steps = kl.steps ?? 1;
-      return kl.to + (from - kl.to) * cosineDecay((step - 1) / steps);
-    }
+      return kl.coef;
+    case "cosine":
+      return kl.to + (kl.from - kl.to) * cosineDecay((step - 1) / kl.steps);
   }
 }
 

@@ -86,7 +86,12 @@ describe("OpenRLHF compile", () => {
       { algorithm: { advantage_estimator: "grpo", norm_adv_by_std: false } },
       "dr_grpo",
     ],
-    ["rloo", { algorithm: { advantage_estimator: "rloo", norm_adv_by_std: false } }, "rloo"],
+    ["rloo", { algorithm: { advantage_estimator: "rloo" } }, "rloo"],
+    [
+      "reinforce_baseline",
+      { algorithm: { advantage_estimator: "reinforce_baseline" } },
+      "reinforce_baseline",
+    ],
     ["reinforce++", { algorithm: { advantage_estimator: "reinforce++" } }, "reinforce"],
   ])("maps the estimator: %s", (_, extra, want) => {
     const config = runConfigSchema.parse({ model: { path: "m" }, backend: { type: "openrlhf" }, ...extra });
@@ -122,6 +127,7 @@ describe("OpenRLHF compile", () => {
     [{ data: { shuffle: false } }, "data.shuffle"],
     [{ algorithm: { lr_schedule: { warmup_steps: 10 } } }, "algorithm.lr_schedule.warmup_steps"],
     [{ sft: { train_files: ["x.jsonl"] } }, "sft"],
+    [{ algorithm: { advantage_estimator: "opo" } }, "algorithm.advantage_estimator"],
   ])("refuses what OpenRLHF cannot honour: %j", (extra, path) => {
     const config = runConfigSchema.parse({ model: { path: "m" }, ...extra });
     expect(compileOpenrlhf(config, targets).issues.map((i) => i.path)).toEqual([path]);

@@ -1,7 +1,9 @@
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { KL_ESTIMATORS, LOSS_AGGREGATIONS } from "../../src/algorithms/losses.js";
 import * as protocol from "../../src/bridge/protocol.js";
+import * as engineOptions from "../../src/engines/options.js";
 import { pythonEnv, resolvePython } from "../../src/pyenv/python.js";
 
 /** The zod schemas in the form python/still_rl/bridge/protocol.py describe() prints. */
@@ -70,5 +72,64 @@ describe("protocol mirrors", () => {
     const python = JSON.parse(stdout);
     expect(python.messages.Hello.gpu).toBe("str");
     expect(python).not.toEqual(describeZod());
+  });
+});
+
+/** The engine's option schemas in the form python/still_rl/engines/hf/options.py describe() prints. */
+function describeEngineZod() {
+  const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const typeName = (t: z.ZodType): string => {
+    const def = t.def as { type: string; format?: string; element?: z.ZodType; innerType?: z.ZodType };
+    if (def.type === "optional") return typeName(def.innerType!);
+    if (def.type === "number") return def.format === "safeint" ? "int" : "float";
+    if (def.type === "boolean") return "bool";
+    if (def.type === "string" || def.type === "enum") return "str";
+    if (def.type === "array") return `list[${typeName(def.element!)}]`;
+    throw new Error(`no Python mirror for zod type ${def.type}`);
+  };
+  return {
+    payloads: Object.fromEntries(
+      Object.entries(engineOptions.ENGINE_PAYLOADS).map(([name, schema]) => [
+        name,
+        Object.fromEntries(
+          Object.entries(schema.shape as Record<string, z.ZodType>).map(([field, t]) => [
+            snake(field),
+            typeName(t),
+          ]),
+        ),
+      ]),
+    ),
+    klEstimators: [...KL_ESTIMATORS],
+    lossAggregations: [...LOSS_AGGREGATIONS],
+  };
+}
+
+describe("engine payload mirrors", () => {
+  it("the Python option dataclasses and loss registries match the zod schemas", async () => {
+    const script =
+      "import json; from still_rl.engines.hf.options import describe; print(json.dumps(describe()))";
+    const { stdout } = await execa(resolvePython().executable, ["-c", script], { env: pythonEnv() });
+    const python = JSON.parse(stdout) as {
+      payloads: Record<string, Record<string, { type: string; default: boolean }>>;
+      klEstimators: string[];
+      lossAggregations: string[];
+    };
+    const want = describeEngineZod();
+    const types = Object.fromEntries(
+      Object.entries(python.payloads).map(([name, fields]) => [
+        name,
+        Object.fromEntries(Object.entries(fields).map(([f, d]) => [f, d.type])),
+      ]),
+    );
+    expect({ ...python, payloads: types }).toEqual(want);
+    // A field TS may leave out must have a default on the Python side.
+    for (const [name, schema] of Object.entries(engineOptions.ENGINE_PAYLOADS)) {
+      for (const [field, t] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+        if (t instanceof z.ZodOptional) {
+          const snake = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+          expect(python.payloads[name]![snake]!.default, `${name}.${field}`).toBe(true);
+        }
+      }
+    }
   });
 });

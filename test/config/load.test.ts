@@ -13,7 +13,7 @@ describe("defaults", () => {
     const config = runConfigSchema.parse({ model: { path: "tiny:qwen2" } });
     expect(config.backend.type).toBe("hf");
     expect(config.backend.hf.device).toBe("auto");
-    expect(config.algorithm.kl).toEqual({ mode: "none", to: 0, estimator: "low_var_kl", placement: "loss" });
+    expect(config.algorithm.kl).toEqual({ mode: "none", estimator: "low_var_kl", placement: "loss" });
     expect(config.rewards.components).toEqual([
       { name: "correctness", weight: 1, variant: "binary", extract: "boxed" },
     ]);
@@ -67,7 +67,7 @@ describe("extends", () => {
     });
     const { config } = loadConfig(path.join(dir, "x.yaml"), { env: {} });
     expect(config.algorithm.kl.mode).toBe("none");
-    expect(config.algorithm.kl.coef).toBeUndefined();
+    expect(config.algorithm.kl).not.toHaveProperty("coef");
     expect(config.checkpoint.every_steps).toBeNull();
   });
 });
@@ -113,7 +113,11 @@ describe("--set", () => {
     ["model.tokenizer=null", (c) => c.model.tokenizer, undefined],
     ["description=a: {b}", (c) => c.description, "a: {b}"],
     ["data.shuffle=false", (c) => c.data.shuffle, false],
-    ["algorithm.kl={mode: fixed, coef: 0.01}", (c) => c.algorithm.kl.coef, 0.01],
+    [
+      "algorithm.kl={mode: fixed, coef: 0.01}",
+      (c) => (c.algorithm.kl.mode === "fixed" ? c.algorithm.kl.coef : undefined),
+      0.01,
+    ],
     ["rewards.components[1].weight=0.5", (c) => c.rewards.components[1]?.weight, 0.5],
     [
       "rewards.components.0.variant=plus_minus",

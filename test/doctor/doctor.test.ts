@@ -3,7 +3,7 @@ import { formatDoctor, runDoctor } from "../../src/doctor/doctor.js";
 import { runCli } from "../helpers/cli.js";
 
 describe("still doctor", () => {
-  it("reports the project interpreter and its packages through pythonia", async () => {
+  it("reports the project interpreter and its packages", async () => {
     const report = await runDoctor();
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
     expect(byName.python?.value).toMatch(/^3\.\d+\.\d+ /);
@@ -21,6 +21,17 @@ describe("still doctor", () => {
     expect(verl?.fix).toMatch(/pip install verl/);
     // CI machines have no GPU; on a GPU machine the same requirement is met.
     expect(cuda?.ok).toBe(/GPU\(s\)/.test(cuda?.value ?? ""));
+  });
+});
+
+describe("an interpreter that cannot start", () => {
+  it("is a failed python check naming the interpreter, and the run goes on to the other checks", async () => {
+    const report = await runDoctor(undefined, "/nonexistent/python3");
+    const python = report.checks.find((c) => c.name === "python");
+    expect(python?.ok).toBe(false);
+    expect(python?.value).toMatch(/cannot start \/nonexistent\/python3/);
+    expect(report.checks.find((c) => c.name === "torch")?.value).toBe("not installed");
+    expect(process.env.PYTHON_BIN).toBeUndefined();
   });
 });
 

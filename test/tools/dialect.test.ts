@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { toolsSchema } from "../../src/config/schema/tools.js";
+import { toolStatsFromText } from "../../src/rewards/tool.js";
 import { DIALECTS, type DialectName, getDialect, pyStrip } from "../../src/tools/dialect.js";
 
 /**
@@ -107,5 +109,51 @@ describe("pyStrip", () => {
 describe("getDialect", () => {
   it("names the known dialects when given an unknown one", () => {
     expect(() => getDialect("sglang")).toThrow(/unknown tool dialect "sglang".*still_harness/);
+  });
+});
+
+describe("the dialect registry", () => {
+  it.each(Object.keys(DIALECTS) as DialectName[])(
+    "%s: a written call parses back and can be configured",
+    (name) => {
+      const d = DIALECTS[name];
+      const call = d.formatCall("x = 1\nprint(x)");
+      expect(d.stop.some((s) => call.endsWith(s))).toBe(true);
+      expect(d.parseCall(call)).toBe("x = 1\nprint(x)");
+      expect(toolsSchema.parse({ dialect: name }).dialect).toBe(name);
+    },
+  );
+
+  it("the fences count the calls and failed outputs of a written trace", () => {
+    for (const d of Object.values(DIALECTS)) {
+      const trace = `${d.formatCall("1/0")}${d.formatOutput("ZeroDivisionError: division by zero")}`;
+      expect(toolStatsFromText(trace, d.fences)).toEqual({ calls: 1, errors: 1 });
+    }
+  });
+});
+
+describe("hermes", () => {
+  const hermes = DIALECTS.hermes;
+  it("writes and reads Qwen2.5's tool-call JSON", () => {
+    const call = hermes.formatCall('print("a\\tb")');
+    expect(call).toBe(
+      '<tool_call>\n{"name": "code_interpreter", "arguments": {"code": "print(\\"a\\\\tb\\")"}}\n</tool_call>',
+    );
+    expect(hermes.parseCall(`Let me compute.\n${call}`)).toBe('print("a\\tb")');
+  });
+
+  it.each([
+    ["another tool", '<tool_call>\n{"name": "search", "arguments": {"code": "1"}}\n</tool_call>'],
+    ["broken JSON", '<tool_call>\n{"name": "code_interpreter", "arguments": {"code": \n</tool_call>'],
+    ["no opening tag", '{"name": "code_interpreter", "arguments": {"code": "1"}}\n</tool_call>'],
+    ["not at the end", `${DIALECTS.hermes.formatCall("1")} and then some more text`],
+  ])("%s is no call", (_, text) => {
+    expect(hermes.parseCall(text)).toBeNull();
+  });
+
+  it("returns the output as the template's tool turn", () => {
+    expect(hermes.formatOutput("408")).toBe(
+      "<|im_end|>\n<|im_start|>user\n<tool_response>\n408\n</tool_response><|im_end|>\n<|im_start|>assistant\n",
+    );
   });
 });

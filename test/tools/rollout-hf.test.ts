@@ -85,9 +85,9 @@ describe("tool rollouts on the HF engine with the bubblewrap sandbox", () => {
       ...Array("\\boxed{done}".length + 1).fill(1), // + EOS
     ];
     expect(Array.from(r!.lossMask)).toEqual(expectedMask);
-    const [decoded] = await engine.detokenize([r!.responseIds.subarray(0, -1)]);
+    const [decoded] = await engine.detokenize([r!.tokenIds.subarray(0, -1)]);
     expect(decoded).toBe(r!.text);
-    expect(r!.responseIds.at(-1)).toBe(engine.info.eosTokenId);
+    expect(r!.tokenIds.at(-1)).toBe(engine.info.eosTokenId);
     // Sampled tokens carry real log-probs, appended ones 0.
     expect(r!.logprobs!.filter((_, i) => r!.lossMask[i] === 1).every((lp) => lp < 0)).toBe(true);
     expect(r!.logprobs!.filter((_, i) => r!.lossMask[i] === 0).every((lp) => lp === 0)).toBe(true);
@@ -95,7 +95,7 @@ describe("tool rollouts on the HF engine with the bubblewrap sandbox", () => {
 
   it("without stateful mode the second call fails with the interpreter's last traceback line", async () => {
     const [r] = await runToolRollouts(engine, sandbox, [prompt], greedy, { dialect: "still", maxCalls: 2 });
-    expect(r!.calls.map((c) => [c.status, c.output])).toEqual([
+    expect(r!.calls!.map((c) => [c.status, c.output])).toEqual([
       ["ok", ""],
       ["error", "NameError: name 'x' is not defined"],
     ]);

@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { SamplingParams } from "../../src/engines/engine.js";
 import type { ExecutionOutcome, ExecutionStatus } from "../../src/tools/output.js";
 import {
+  type Rollout,
   roundSeed,
   runToolRollouts,
   type ToolCallStats,
-  type ToolRollout,
   type ToolRunner,
   type ToolSandbox,
   toolCallStats,
@@ -50,8 +50,8 @@ const ids = (s: string) => Int32Array.from(s, (c) => c.charCodeAt(0));
 const ok = (stdout: string): ExecutionOutcome => ({ status: "ok", stdout, stderr: "" });
 
 /** The mask as a string over the text: model-written chars as-is, tool chars replaced by "#". */
-function masked(r: ToolRollout): string {
-  return Array.from(r.responseIds, (id, i) => (r.lossMask[i] ? String.fromCharCode(id) : "#")).join("");
+function masked(r: Rollout): string {
+  return Array.from(r.tokenIds, (id, i) => (r.lossMask[i] ? String.fromCharCode(id) : "#")).join("");
 }
 
 const BLOCK = "```python\nprint(2+3)\n```\n\n";
@@ -68,7 +68,7 @@ describe("runToolRollouts", () => {
     });
     expect(r!.text).toBe(`${BLOCK}\`\`\`output\n5\n\`\`\`\n\nSo \\boxed{5}`);
     expect(masked(r!)).toBe(`${BLOCK}${"#".repeat("```output\n5\n```\n\n".length)}So \\boxed{5}\x03`);
-    expect(String.fromCharCode(...r!.responseIds)).toBe(`${r!.text}\x03`);
+    expect(String.fromCharCode(...r!.tokenIds)).toBe(`${r!.text}\x03`);
     expect(Array.from(r!.logprobs!)).toEqual(Array.from(r!.lossMask, (m) => (m ? -0.5 : 0)));
     expect(r!.calls).toEqual([{ code: "print(2+3)", status: "ok", output: "5" }]);
     expect(r!.finishReason).toBe("stop");
@@ -107,7 +107,7 @@ describe("runToolRollouts", () => {
         "```python\nprint(2)\n```\n\ndone",
     );
     expect(engine.requests.at(-1)!.params.stop).toEqual(["STOP"]);
-    expect(r!.calls.map((c) => c.output)).toEqual(["0", "1"]);
+    expect(r!.calls!.map((c) => c.output)).toEqual(["0", "1"]);
   });
 
   it("with maxCalls 0 it is plain generation", async () => {
@@ -143,7 +143,7 @@ describe("runToolRollouts", () => {
         maxCalls: 3,
       },
     );
-    expect(r!.responseIds).toHaveLength(max);
+    expect(r!.tokenIds).toHaveLength(max);
     expect(r!.text).toBe(`${BLOCK}\`\`\`output\n${"x".repeat(10)}`);
     expect(masked(r!)).toBe(BLOCK + "#".repeat(20));
     expect(r!.finishReason).toBe("length");
@@ -165,7 +165,7 @@ describe("runToolRollouts", () => {
         maxCalls: 1,
       },
     );
-    expect(rs.map((r) => [r.input, r.sample, r.responseIds.length, r.finishReason])).toEqual([
+    expect(rs.map((r) => [r.input, r.sample, r.tokenIds.length, r.finishReason])).toEqual([
       [0, 0, 60, "length"],
       [0, 1, 6, "stop"],
     ]);
@@ -189,7 +189,7 @@ describe("runToolRollouts", () => {
         maxCalls: 1,
       },
     );
-    expect(rs.map((r) => [r.input, r.sample, r.calls.map((c) => c.output), r.text.slice(-4)])).toEqual([
+    expect(rs.map((r) => [r.input, r.sample, r.calls!.map((c) => c.output), r.text.slice(-4)])).toEqual([
       [0, 0, ["a"], "<A:>"],
       [0, 1, [], "tool"],
       [1, 0, ["b"], "<B:>"],
@@ -211,7 +211,7 @@ describe("runToolRollouts", () => {
     expect(r!.text).toBe(
       "<code>\n```python\n1/0\n```\n</code>\n<interpreter>\nZeroDivisionError: division by zero</interpreter>\n\nok",
     );
-    expect(r!.calls[0]!.status).toBe("error");
+    expect(r!.calls![0]!.status).toBe("error");
   });
 
   it("in stateful mode gives each response its own session", async () => {
@@ -240,7 +240,7 @@ describe("runToolRollouts", () => {
       ["x = 0", "print(x)"],
       ["x = 1", "print(x)"],
     ]);
-    expect(rs.map((r) => r.calls.map((c) => c.output))).toEqual([
+    expect(rs.map((r) => r.calls!.map((c) => c.output))).toEqual([
       ["", "0"],
       ["", "1"],
     ]);
@@ -269,17 +269,17 @@ describe("runToolRollouts", () => {
 });
 
 describe("toolCallStats", () => {
-  const rollout = (calls: ExecutionStatus[], mask: number[]): ToolRollout => ({
+  const rollout = (calls: ExecutionStatus[], mask: number[]): Rollout => ({
     input: 0,
     sample: 0,
-    responseIds: new Int32Array(mask.length),
+    tokenIds: new Int32Array(mask.length),
     lossMask: Uint8Array.from(mask),
     logprobs: null,
     text: "",
     finishReason: "stop",
     calls: calls.map((status) => ({ code: "", status, output: "" })),
   });
-  it.each<[ToolRollout[], ToolCallStats]>([
+  it.each<[Rollout[], ToolCallStats]>([
     [
       [],
       {

@@ -10,7 +10,7 @@ import {
 } from "../../src/train/schedules.js";
 
 describe("klCoefAt", () => {
-  const none = klSchema.parse({});
+  const none = klSchema.parse({ mode: "none" });
   const fixed = klSchema.parse({ mode: "fixed", coef: 1e-3 });
   const cosine = klSchema.parse({ mode: "cosine", from: 1e-3, to: 0, steps: 100 });
   const cosineFloor = klSchema.parse({ mode: "cosine", from: 1e-3, to: 1e-4, steps: 10 });

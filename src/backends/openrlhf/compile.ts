@@ -39,8 +39,11 @@ export const OPENRLHF_MODULE = "openrlhf.cli.train_ppo_ray";
 /** The converted JSONL's columns: the prompt as TS rendered it, and the ground truth. */
 export const DATA_KEYS = { input: "prompt", label: "answer" } as const;
 
-/** GRPO is OpenRLHF's group_norm; without the std division it is Dr. GRPO's mean-only centring. */
-function estimator(c: RunConfig): string {
+/**
+ * OpenRLHF's name for the run's advantage estimator (null: it has none). GRPO is OpenRLHF's group_norm;
+ * without the std division it is Dr. GRPO's mean-only centring.
+ */
+function estimator(c: RunConfig): string | null {
   const a = c.algorithm;
   switch (a.advantage_estimator) {
     case "grpo":
@@ -49,8 +52,12 @@ function estimator(c: RunConfig): string {
       return "rloo";
     case "reinforce++":
       return "reinforce";
+    case "reinforce_baseline":
+      return "reinforce_baseline";
     case "gae":
       return "gae";
+    case "opo":
+      return null;
   }
 }
 
@@ -168,19 +175,14 @@ export function compileOpenrlhf(
     );
 
   // Optimisation.
-  b.flag(
-    "--algo.advantage.estimator",
-    estimator(c),
-    "algorithm.advantage_estimator",
-    "algorithm.norm_adv_by_std",
-  );
-  if (a.advantage_estimator === "reinforce++") b.on("--algo.advantage.no_std_norm", !a.norm_adv_by_std);
-  else if (a.advantage_estimator === "rloo" && !a.norm_adv_by_std) b.claim("algorithm.norm_adv_by_std");
-  else if (a.advantage_estimator === "rloo" || a.advantage_estimator === "gae")
-    b.refuse(
-      "algorithm.norm_adv_by_std",
-      `OpenRLHF's ${estimator(c)} does not divide by the group std: set false`,
-    );
+  const openrlhfEstimator = estimator(c);
+  if (openrlhfEstimator === null)
+    b.refuse("algorithm.advantage_estimator", `OpenRLHF 0.11 has no ${a.advantage_estimator} estimator`);
+  else b.flag("--algo.advantage.estimator", openrlhfEstimator, "algorithm.advantage_estimator");
+  // GRPO's std division picks the estimator; REINFORCE++ whitens the batch unless told not to. The others
+  // divide by nothing, here as in still-rl's own estimators.
+  const whitened = a.advantage_estimator === "reinforce++" || a.advantage_estimator === "reinforce_baseline";
+  b.on("--algo.advantage.no_std_norm", whitened && !a.norm_adv_by_std, "algorithm.norm_adv_by_std");
   b.flag("--train.batch_size", a.mini_batch_size * c.rollout.n, "algorithm.mini_batch_size", "rollout.n");
   b.flag("--train.max_epochs", a.epochs, "algorithm.epochs");
   b.flag("--actor.adam.lr", a.lr, "algorithm.lr");

@@ -1,52 +1,29 @@
 import { z } from "zod";
+import { ADVANTAGE_ESTIMATOR_NAMES } from "../../algorithms/advantage.js";
+import { KL_ESTIMATORS, LOSS_AGGREGATIONS } from "../../algorithms/losses.js";
 import { nonNegative, nonNegativeInt, positiveInt, probability } from "./common.js";
 
-export const ADVANTAGE_ESTIMATORS = ["grpo", "rloo", "reinforce++", "gae"] as const;
-export const KL_MODES = ["none", "fixed", "cosine"] as const;
-/** Same spellings as the engine interface (src/engines/engine.ts) and veRL's `kl_loss_type`. */
-export const KL_ESTIMATORS = ["k1", "k2", "k3", "low_var_kl"] as const;
-export const LOSS_AGGREGATIONS = ["token-mean", "seq-mean-token-sum", "seq-mean-token-mean"] as const;
+const klCommon = {
+  estimator: z.enum(KL_ESTIMATORS).default("low_var_kl"),
+  /** `loss`: a KL term in the actor loss (GRPO, veRL use_kl_loss); `reward`: subtracted from the reward (PPO). */
+  placement: z.enum(["loss", "reward"]).default("loss"),
+};
 
 /**
- * KL penalty against the reference model. `fixed` uses `coef`; `cosine` anneals from `from` to `to` over
- * `steps` training steps (report §3.1.1: 1e-3 → 0), then stays at `to`.
+ * KL penalty against the reference model, one shape per mode. `fixed` uses `coef`; `cosine` anneals from `from`
+ * to `to` over `steps` training steps (report §3.1.1: 1e-3 → 0), then stays at `to`.
  */
-export const klSchema = z
-  .strictObject({
-    mode: z.enum(KL_MODES).default("none"),
-    coef: nonNegative().optional(),
-    from: nonNegative().optional(),
+export const klSchema = z.discriminatedUnion("mode", [
+  z.strictObject({ mode: z.literal("none"), ...klCommon }),
+  z.strictObject({ mode: z.literal("fixed"), coef: nonNegative(), ...klCommon }),
+  z.strictObject({
+    mode: z.literal("cosine"),
+    from: nonNegative(),
     to: nonNegative().default(0),
-    steps: positiveInt().optional(),
-    estimator: z.enum(KL_ESTIMATORS).default("low_var_kl"),
-    /** `loss`: a KL term in the actor loss (GRPO, veRL use_kl_loss); `reward`: subtracted from the reward (PPO). */
-    placement: z.enum(["loss", "reward"]).default("loss"),
-  })
-  .superRefine((kl, ctx) => {
-    const need = (key: "coef" | "from" | "steps") => {
-      if (kl[key] === undefined) {
-        ctx.addIssue({ code: "custom", path: [key], message: `required when mode is ${kl.mode}` });
-      }
-    };
-    const forbid = (key: "coef" | "from" | "steps") => {
-      if (kl[key] !== undefined) {
-        ctx.addIssue({ code: "custom", path: [key], message: `not used when mode is ${kl.mode}` });
-      }
-    };
-    if (kl.mode === "fixed") {
-      need("coef");
-      forbid("from");
-      forbid("steps");
-    } else if (kl.mode === "cosine") {
-      need("from");
-      need("steps");
-      forbid("coef");
-    } else {
-      forbid("coef");
-      forbid("from");
-      forbid("steps");
-    }
-  });
+    steps: positiveInt(),
+    ...klCommon,
+  }),
+]);
 
 export const lrScheduleSchema = z.strictObject({
   type: z.enum(["constant", "cosine"]).default("constant"),
@@ -56,7 +33,7 @@ export const lrScheduleSchema = z.strictObject({
 });
 
 const algorithmFields = z.strictObject({
-  advantage_estimator: z.enum(ADVANTAGE_ESTIMATORS).default("grpo"),
+  advantage_estimator: z.enum(ADVANTAGE_ESTIMATOR_NAMES).default("grpo"),
   /** GRPO divides group-centred rewards by the group std; false gives Dr. GRPO-style mean-only centring. */
   norm_adv_by_std: z.boolean().default(true),
   /** Prompts per training step (the report's TBS); samples per step = this × rollout.n. */
@@ -79,7 +56,7 @@ const algorithmFields = z.strictObject({
   /** GAE discount and lambda (advantage_estimator gae only). */
   gamma: probability().default(1.0),
   lam: probability().default(1.0),
-  kl: klSchema.default(() => klSchema.parse({})),
+  kl: klSchema.default(() => klSchema.parse({ mode: "none" })),
   /** Replace the reference model by the current policy every N steps (STILL-3-1.5B); null: never. */
   reference_reset_every: positiveInt().nullable().default(null),
   /** Training stops after this many steps, or after `total_epochs` passes over the data, whichever is first. */
@@ -116,5 +93,4 @@ export const algorithmSchema = algorithmFields
 export type KlConfig = z.output<typeof klSchema>;
 export type LrScheduleConfig = z.output<typeof lrScheduleSchema>;
 export type AlgorithmConfig = z.output<typeof algorithmSchema>;
-export type AdvantageEstimator = (typeof ADVANTAGE_ESTIMATORS)[number];
-export type KlMode = (typeof KL_MODES)[number];
+export type KlMode = KlConfig["mode"];

@@ -1,12 +1,6 @@
 import { z } from "zod";
+import { DIALECT_NAMES } from "../../tools/dialect.js";
 import { positiveInt } from "./common.js";
-
-/**
- * Delimiter dialects of tool-integrated reasoning (report §4.4): `still` writes ```python … ``` and gets
- * ```output … ``` back (STILL's prompt); `still_harness` is the same with `Output` (STILL's eval harness);
- * `qwen` is Qwen2.5-Math's ```python / ```output; `retool` uses <code> … </code> and <interpreter> … </interpreter>.
- */
-export const TOOL_DIALECTS = ["still", "still_harness", "qwen", "retool"] as const;
 
 export const sandboxSchema = z.strictObject({
   /** Wall-clock limit per call; the process group is killed after it. */
@@ -23,7 +17,8 @@ export const sandboxSchema = z.strictObject({
 
 export const toolsSchema = z.strictObject({
   enabled: z.boolean().default(false),
-  dialect: z.enum(TOOL_DIALECTS).default("still"),
+  /** Delimiter dialect of tool-integrated reasoning (report §4.4); the list is src/tools/dialect.ts. */
+  dialect: z.enum(DIALECT_NAMES).default("still"),
   /** Tool calls per response; generation continues without executing once they are used up. */
   max_calls: positiveInt().default(3),
   /** bwrap: bubblewrap namespaces (fails closed when unavailable); none: rlimits only, for trusted code in tests. */
@@ -34,5 +29,4 @@ export const toolsSchema = z.strictObject({
 });
 
 export type SandboxConfig = z.output<typeof sandboxSchema>;
-export type ToolDialect = (typeof TOOL_DIALECTS)[number];
 export type ToolsConfig = z.output<typeof toolsSchema>;

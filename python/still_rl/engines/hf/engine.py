@@ -24,13 +24,13 @@ import torch  # noqa: E402
 from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
 
 from . import losses  # noqa: E402
+from .options import ADAMW_WEIGHT_DECAY, SftOptions, UpdateOptions  # noqa: E402
 from .sampling import Completion, SamplingParams, generate, positions  # noqa: E402
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 DTYPE_CHOICES = ("auto", *DTYPES)
 # veRL's actor optimizer defaults.
 ADAMW_BETAS = (0.9, 0.999)
-ADAMW_WEIGHT_DECAY = 0.01
 
 
 @dataclass(frozen=True)
@@ -53,31 +53,6 @@ class PolicySample:
     advantages: np.ndarray
     old_logprobs: np.ndarray
     ref_logprobs: np.ndarray | None
-
-
-@dataclass(frozen=True)
-class UpdateOptions:
-    lr: float
-    clip_ratio_low: float = 0.2
-    clip_ratio_high: float = 0.2
-    kl_coef: float = 0.0
-    kl_estimator: str = "low_var_kl"
-    entropy_coef: float = 0.0
-    loss_aggregation: str = "token-mean"
-    max_grad_norm: float = 1.0
-    weight_decay: float = ADAMW_WEIGHT_DECAY
-    mini_batch_size: int = 0  # 0: the whole batch
-    epochs: int = 1
-    seed: int = 0
-    temperature: float = 1.0
-
-
-@dataclass(frozen=True)
-class SftOptions:
-    lr: float
-    max_grad_norm: float = 1.0
-    weight_decay: float = ADAMW_WEIGHT_DECAY
-    mini_batch_size: int = 0
 
 
 def _rng_state() -> dict:

@@ -14,27 +14,7 @@ import numpy as np
 import torch
 from transformers import DynamicCache
 
-
-@dataclass(frozen=True)
-class SamplingParams:
-    n: int = 1
-    temperature: float = 1.0
-    top_p: float = 1.0
-    top_k: int = 0
-    max_new_tokens: int = 64
-    stop: tuple[str, ...] = ()
-    seed: int = 0
-    return_logprobs: bool = False
-
-    def validate(self) -> None:
-        if self.n < 1:
-            raise ValueError(f"n must be at least 1, got {self.n}")
-        if self.max_new_tokens < 0:
-            raise ValueError(f"maxNewTokens must be >= 0, got {self.max_new_tokens}")
-        if not 0 < self.top_p <= 1:
-            raise ValueError(f"topP must be in (0, 1], got {self.top_p}")
-        if any(not s for s in self.stop):
-            raise ValueError("stop strings must not be empty")
+from .options import SamplingParams
 
 
 @dataclass

@@ -13,7 +13,7 @@ numpy arrays (typed binary on the wire). `__main__` registers them with the brid
     sft_step         {batch: {promptIds, responseIds}[], options: SftOptions} -> SftStats
     save, load       {dir: str}                                -> {}
     reset_reference  {}                                        -> {}
-Shutdown is the bridge's `bye`. Field names and meanings: src/engines/engine.ts.
+Shutdown is the bridge's `bye`. Field names and meanings: src/engines/engine.ts and src/engines/options.ts.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from ...bridge.peer import current_call
-from .engine import HfEngine, PolicySample, SftOptions, UpdateOptions
-from .sampling import SamplingParams
+from .engine import HfEngine, PolicySample
+from .options import SamplingParams, SftOptions, UpdateOptions, from_wire
 
 Payload = dict[str, Any]
 
@@ -61,49 +61,6 @@ def _sequences(value: Any, where: str) -> tuple[list[np.ndarray], list[np.ndarra
     return prompts, responses
 
 
-def _options(cls, value: Any, names: dict[str, str], where: str):
-    if not isinstance(value, dict):
-        raise ValueError(f"{where}: expected an object")
-    unknown = sorted(set(value) - set(names))
-    if unknown:
-        raise ValueError(f"{where}: unknown option(s) {', '.join(unknown)}")
-    # An unset optional field (TS `undefined` arrives as nil) takes the dataclass default.
-    return cls(**{names[k]: v for k, v in value.items() if v is not None})
-
-
-UPDATE_OPTIONS = {
-    "lr": "lr",
-    "clipRatioLow": "clip_ratio_low",
-    "clipRatioHigh": "clip_ratio_high",
-    "klCoef": "kl_coef",
-    "klEstimator": "kl_estimator",
-    "entropyCoef": "entropy_coef",
-    "lossAggregation": "loss_aggregation",
-    "maxGradNorm": "max_grad_norm",
-    "weightDecay": "weight_decay",
-    "miniBatchSize": "mini_batch_size",
-    "epochs": "epochs",
-    "seed": "seed",
-    "temperature": "temperature",
-}
-SFT_OPTIONS = {
-    "lr": "lr",
-    "maxGradNorm": "max_grad_norm",
-    "weightDecay": "weight_decay",
-    "miniBatchSize": "mini_batch_size",
-}
-SAMPLING_PARAMS = {
-    "n": "n",
-    "temperature": "temperature",
-    "topP": "top_p",
-    "topK": "top_k",
-    "maxNewTokens": "max_new_tokens",
-    "stop": "stop",
-    "seed": "seed",
-    "returnLogprobs": "return_logprobs",
-}
-
-
 def operations(engine: HfEngine) -> dict[str, Callable[[Payload], Payload]]:
     def info(_: Payload) -> Payload:
         return engine.info()
@@ -119,8 +76,7 @@ def operations(engine: HfEngine) -> dict[str, Callable[[Payload], Payload]]:
 
     def generate(p: Payload) -> Payload:
         inputs = _ids_list(_field(p, "inputs", "generate"), "generate.inputs")
-        params = _options(SamplingParams, _field(p, "params", "generate"), SAMPLING_PARAMS, "generate.params")
-        params = SamplingParams(**{**params.__dict__, "stop": tuple(params.stop)})
+        params = from_wire(SamplingParams, _field(p, "params", "generate"), "generate.params")
         # A cancelled or expired request stops sampling at the next token instead of running to the end.
         call = current_call()
         completions = engine.generate(inputs, params, check=call.raise_if_cancelled if call else None)
@@ -161,12 +117,12 @@ def operations(engine: HfEngine) -> dict[str, Callable[[Payload], Payload]]:
                     ref_logprobs=None if ref is None else _array(ref, np.float32, f"{where}.refLogprobs"),
                 )
             )
-        opts = _options(UpdateOptions, _field(p, "options", "update"), UPDATE_OPTIONS, "update.options")
+        opts = from_wire(UpdateOptions, _field(p, "options", "update"), "update.options")
         return engine.update(batch, opts)
 
     def sft_step(p: Payload) -> Payload:
         prompts, responses = _sequences(_field(p, "batch", "sft_step"), "sft_step.batch")
-        opts = _options(SftOptions, _field(p, "options", "sft_step"), SFT_OPTIONS, "sft_step.options")
+        opts = from_wire(SftOptions, _field(p, "options", "sft_step"), "sft_step.options")
         return engine.sft_step(prompts, responses, opts)
 
     def save(p: Payload) -> Payload:
