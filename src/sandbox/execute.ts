@@ -98,6 +98,28 @@ export function residentBytes(pidNs: string): number {
   return total;
 }
 
+/**
+ * What one socket may hold in its buffers: the host's default send buffer, which the seccomp filter keeps every
+ * sandbox socket at. Socket memory is resident in no process, so the watchdog counts sockets at this size.
+ */
+const SOCKET_BYTES = (() => {
+  try {
+    return Number(readFileSync("/proc/sys/net/core/wmem_default", "latin1")) || 212_992;
+  } catch {
+    return 212_992;
+  }
+})();
+
+/** Sockets open in the network namespace of `pid` (the sandbox has its own), 0 when it cannot be read. */
+export function socketsInUse(pid: number): number {
+  try {
+    const m = /sockets: used (\d+)/.exec(readFileSync(`/proc/${pid}/net/sockstat`, "latin1"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Map a finished execution to a status. Pure; `killedBy` says whether the sandbox stopped it and why. */
 export function classify(exitCode: number | null, killedBy: KillReason | null): SandboxStatus {
   if (killedBy === "timeout") return "timeout";
@@ -257,25 +279,29 @@ export class Started {
   }
 
   /**
-   * Poll what rlimits cannot bound: the total resident memory of the sandbox's pid namespace and the number of
-   * files in its writable tmpfs mounts (seen through /proc/<pid>/root); kill the sandbox when over a limit.
+   * Poll what rlimits cannot bound: the total resident memory of the sandbox's pid namespace plus what its
+   * sockets may buffer, and the number of files in its writable tmpfs mounts (seen through /proc/<pid>/root);
+   * kill the sandbox when over a limit.
    */
   private watch(): NodeJS.Timeout {
     let pidNs: string | null = null;
+    let init = 0;
     let root = "";
     return setInterval(() => {
       if (pidNs === null) {
         // bwrap reports its child's pid once the namespaces exist; a sandbox started on demand may not be there yet.
-        const init = this.sandboxInit();
-        if (init === null) return;
+        const pid = this.sandboxInit();
+        if (pid === null) return;
         try {
-          pidNs = readlinkSync(`/proc/${init}/ns/pid`);
+          pidNs = readlinkSync(`/proc/${pid}/ns/pid`);
         } catch {
           return;
         }
-        root = `/proc/${init}/root`;
+        init = pid;
+        root = `/proc/${pid}/root`;
       }
-      if (residentBytes(pidNs) > this.limits.memoryBytes) this.kill("memory");
+      const memory = residentBytes(pidNs) + socketsInUse(init) * SOCKET_BYTES;
+      if (memory > this.limits.memoryBytes) this.kill("memory");
       const files = this.limits.writableDirs.reduce((n, d) => n + inodesUsed(root + d), 0);
       if (files > this.limits.maxFiles) this.kill("files");
     }, WATCH_POLL_MS);

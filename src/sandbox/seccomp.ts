@@ -11,7 +11,9 @@
  * and shared anonymous mappings (mmap with MAP_SHARED | MAP_ANONYMOUS), whose pages, once written by a child
  * that exits, stay allocated while no process counts them as resident. Shared memory that remains is bounded:
  * files in the size-capped tmpfs mounts (/dev/shm, the work dir); /dev/zero, whose shared mappings are
- * anonymous memory too, is /dev/full in the sandbox (it reads as zeros and cannot be mapped). The i386 ABI (int 0x80) kills the process and x32 calls are denied, so the table cannot be
+ * anonymous memory too, is /dev/full in the sandbox (it reads as zeros and cannot be mapped). Socket buffers
+ * stay at the host's default size (raising SO_SNDBUF/SO_RCVBUF is denied), so the watchdog can count each
+ * socket at that size. The i386 ABI (int 0x80) kills the process and x32 calls are denied, so the table cannot be
  * sidestepped through another syscall numbering. x86_64 only: elsewhere
  * the sandbox runs without a filter (namespaces, no capabilities and rlimits still apply).
  */
@@ -20,10 +22,14 @@ const AUDIT_ARCH_X86_64 = 0xc000003e;
 const X32_SYSCALL_BIT = 0x40000000;
 const EPERM = 1;
 const NR_MMAP = 9;
+const NR_SETSOCKOPT = 54;
+const SOL_SOCKET = 1;
+/** SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE. */
+const SOCKET_BUFFER_OPTIONS = [7, 8, 32, 33];
 /** MAP_SHARED (also set in MAP_SHARED_VALIDATE) | MAP_ANONYMOUS. */
 const MAP_SHARED_ANONYMOUS = 0x01 | 0x20;
-/** Offset of the low 32 bits of args[3] (mmap's flags) in struct seccomp_data, little-endian. */
-const ARG3_LOW = 16 + 3 * 8;
+/** Offset of the low 32 bits of args[i] in struct seccomp_data, little-endian. */
+const argLow = (i: number) => 16 + 8 * i;
 
 const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;
@@ -120,24 +126,37 @@ export function seccompProgram(arch: string = process.arch): Buffer | null {
   if (arch !== "x64") return null;
   const denied = Object.values(DENIED_SYSCALLS_X86_64);
   const n = denied.length;
+  const [sndbuf, rcvbuf, sndforce, rcvforce] = SOCKET_BUFFER_OPTIONS as [number, number, number, number];
   // Layout: 0 ld arch; 1 jeq x86_64; 2 kill; 3 ld nr; 4 jge x32 -> deny; 5 jeq mmap -> flags check;
-  // 6..6+n-1 jeq nr -> deny; allow; deny; flags check: ld flags; and; jeq shared anonymous; deny; allow.
+  // 6 jeq setsockopt -> option check; 7..7+n-1 jeq nr -> deny; allow; deny (8+n);
+  // flags check (9+n): ld flags; and; jeq shared anonymous; deny; allow;
+  // option check (14+n): ld level; jeq SOL_SOCKET; ld optname; jeq each buffer option -> deny; allow; deny.
   const program = [
     insn(BPF_LD_W_ABS, 0, 0, 4),
     insn(BPF_JEQ_K, 1, 0, AUDIT_ARCH_X86_64),
     insn(BPF_RET_K, 0, 0, RET_KILL_PROCESS),
     insn(BPF_LD_W_ABS, 0, 0, 0),
     // Jump back is impossible in BPF, so the x32 case goes forward to the deny instruction instead of kill.
-    insn(BPF_JGE_K, n + 2, 0, X32_SYSCALL_BIT),
-    insn(BPF_JEQ_K, n + 2, 0, NR_MMAP),
+    insn(BPF_JGE_K, n + 3, 0, X32_SYSCALL_BIT),
+    insn(BPF_JEQ_K, n + 3, 0, NR_MMAP),
+    insn(BPF_JEQ_K, n + 7, 0, NR_SETSOCKOPT),
     ...denied.map((nr, i) => insn(BPF_JEQ_K, n - i, 0, nr)),
     insn(BPF_RET_K, 0, 0, RET_ALLOW),
     insn(BPF_RET_K, 0, 0, RET_ERRNO | EPERM),
-    insn(BPF_LD_W_ABS, 0, 0, ARG3_LOW),
+    insn(BPF_LD_W_ABS, 0, 0, argLow(3)),
     insn(BPF_ALU_AND_K, 0, 0, MAP_SHARED_ANONYMOUS),
     insn(BPF_JEQ_K, 0, 1, MAP_SHARED_ANONYMOUS),
     insn(BPF_RET_K, 0, 0, RET_ERRNO | EPERM),
     insn(BPF_RET_K, 0, 0, RET_ALLOW),
+    insn(BPF_LD_W_ABS, 0, 0, argLow(1)),
+    insn(BPF_JEQ_K, 0, 5, SOL_SOCKET),
+    insn(BPF_LD_W_ABS, 0, 0, argLow(2)),
+    insn(BPF_JEQ_K, 4, 0, sndbuf),
+    insn(BPF_JEQ_K, 3, 0, rcvbuf),
+    insn(BPF_JEQ_K, 2, 0, sndforce),
+    insn(BPF_JEQ_K, 1, 0, rcvforce),
+    insn(BPF_RET_K, 0, 0, RET_ALLOW),
+    insn(BPF_RET_K, 0, 0, RET_ERRNO | EPERM),
   ];
   return Buffer.concat(program);
 }

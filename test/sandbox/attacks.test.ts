@@ -229,6 +229,46 @@ print("held")`,
       expect(r.status).toBe("error");
       expect(r.stderr.trim().split("\n").pop()).toMatch(/^PermissionError/);
     });
+
+    it("socket buffers filled from many processes (1 GiB tried under memory_mb: 512): counted, killed at the limit", async () => {
+      // Each process's buffers fill up to its open-file limit; a larger limit than the others' leaves room for
+      // the processes' own resident memory, which alone would get the snippet killed at 256 MiB.
+      const roomy = await SandboxPool.create({ concurrency: 1, memoryMb: 512, prestart: false });
+      const r = await roomy
+        .run(
+          `import os, socket, time
+r, w = os.pipe()
+held = 0
+for _ in range(60):
+    if os.fork() == 0:
+        total, pairs = 0, []
+        try:
+            while True:
+                a, b = socket.socketpair()
+                a.setblocking(False)
+                pairs.append((a, b))
+                try:
+                    while True:
+                        total += a.send(b"x" * 65536)
+                except BlockingIOError:
+                    pass
+        except OSError:
+            pass
+        os.write(w, total.to_bytes(8, "little"))
+        time.sleep(60)
+        os._exit(0)
+    held += int.from_bytes(os.read(r, 8), "little")
+    if held > 2**30:
+        print("held")
+        break
+time.sleep(1)`,
+          { timeoutMs: 15_000 },
+        )
+        .finally(() => roomy.close());
+      expect(r.stdout).not.toContain("held");
+      expect(r.status).toBe("memory");
+      expect(r.limit).toBe("memoryMb");
+    });
   });
 
   it("CPU loop: killed at the wall-clock limit", async () => {

@@ -348,6 +348,18 @@ describe("seccompProgram", () => {
     expect(runFilter(p, X86_64, 9, [0, 4096, 3, flags, -1 >>> 0, 0])).toBe(action);
   });
 
+  it.each([
+    ["SOL_SOCKET, SO_SNDBUF", 1, 7, EPERM],
+    ["SOL_SOCKET, SO_RCVBUF", 1, 8, EPERM],
+    ["SOL_SOCKET, SO_SNDBUFFORCE", 1, 32, EPERM],
+    ["SOL_SOCKET, SO_RCVBUFFORCE", 1, 33, EPERM],
+    ["SOL_SOCKET, SO_REUSEADDR", 1, 2, ALLOW],
+    ["IPPROTO_TCP, TCP_NODELAY", 6, 1, ALLOW],
+    ["IPPROTO_TCP, option 7", 6, 7, ALLOW],
+  ])("setsockopt %s", (_name, level, option, action) => {
+    expect(runFilter(p, X86_64, 54, [3, level, option, 0, 4])).toBe(action);
+  });
+
   it("kills other architectures' calls and denies the x32 numbering", () => {
     expect(runFilter(p, 0x40000003, 20)).toBe(KILL); // i386
     expect(runFilter(p, X86_64, 0x40000000 + 39)).toBe(EPERM); // x32 getpid
