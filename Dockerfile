@@ -6,6 +6,8 @@
 #     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
 #     still-rl still doctor --config configs/still3/still3-1.5b.yaml
 # (the seccomp/apparmor options let bubblewrap create the code sandbox's user namespaces inside the container)
+# `still` runs under tini, which reaps orphaned processes as the container's PID 1 (`docker run --init` does the
+# same with Docker's own init); the sandbox reaps its own children either way.
 ARG VERL_IMAGE=verlai/verl:vllm024.latest
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -17,9 +19,9 @@ COPY src ./src
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
 FROM ${VERL_IMAGE}
-# Node runtime from the official image; bubblewrap for the code sandbox.
+# Node runtime from the official image; bubblewrap for the code sandbox; tini as PID 1.
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
-RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/still-rl
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -32,5 +34,5 @@ RUN python3 -m pip install --no-cache-dir --no-deps pyzmq==27.3.0 msgpack==1.2.4
     python3 -m pip install --no-cache-dir --no-deps -e python && \
     ln -s /opt/still-rl/bin/still.js /usr/local/bin/still
 ENV STILL_PYTHON=python3
-ENTRYPOINT []
+ENTRYPOINT ["tini", "--"]
 CMD ["still", "--help"]

@@ -1,5 +1,5 @@
 /**
- * The program the sandboxed interpreter starts with (`python -I -S -c BOOT SITE...`). The pool starts sandboxes
+ * The program the sandboxed interpreter starts with (`python -I -S -B -c BOOT SITE...`, see bootArgv). The pool starts sandboxes
  * ahead of demand, so everything about the execution arrives on stdin when it is handed over: a header line
  * (bootHeader) and then the cells' UTF-8 bytes. The program applies the rlimits from inside the new user
  * namespace (RLIMIT_NPROC is counted per user namespace and uid since Linux 5.14, so each
@@ -8,7 +8,11 @@
  * namespace: every cell but the last with stdout/stderr sent to /dev/null at the file-descriptor level (stateful
  * replay), the last one normally. Tracebacks show only the snippet's frames.
  *
- * Exit codes: the snippet's own (sys.exit), 1 for an uncaught exception, EXIT_MEMORY for MemoryError.
+ * Before anything else it closes every descriptor above stderr that it inherited. Under bwrap it runs as the
+ * sandbox's PID 1 and forks: the child runs the snippet, PID 1 reaps orphans and exits with the child's status.
+ *
+ * Exit codes: the snippet's own (sys.exit), 1 for an uncaught exception, EXIT_MEMORY for MemoryError, 128+N when
+ * signal N ended it.
  */
 import type { SandboxLimits } from "./options.js";
 
@@ -22,6 +26,11 @@ export type BootLimits = Pick<
 export const BOOT = `
 import os, resource, sys
 def _still_boot():
+    # Whatever started this process may have left descriptors open (a secret file, a writable host file, a
+    # directory handle): none of them may reach the snippet.
+    os.closerange(3, 1 << 20)
+    if os.getpid() == 1:
+        _still_reap()
     sys.path.extend(sys.argv[1:])
     header = sys.stdin.buffer.readline().split()
     limits = [int(x) for x in header[:5]]
@@ -82,8 +91,32 @@ def _still_boot():
         except BaseException:
             pass
         os._exit(${EXIT_MEMORY} if isinstance(e, MemoryError) else 1)
+def _still_reap():
+    # PID 1 of the sandbox: the snippet runs in a child, so it gets ordinary signal semantics, and this process
+    # reaps every orphan and reports the snippet's status. It is waited for by the process that created the
+    # namespaces, its parent: nothing is left for the host's init to reap.
+    child = os.fork()
+    if child == 0:
+        return
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+    while True:
+        try:
+            pid, status = os.wait()
+        except BaseException:
+            continue  # a signal the snippet sent: this process outlives it
+        if pid == child:
+            code = os.waitstatus_to_exitcode(status)
+            os._exit(code if code >= 0 else 128 - code)
 _still_boot()
 `;
+
+/** The interpreter's arguments after its path: the boot program and the site-packages to add to sys.path. */
+export function bootArgv(site: string[]): string[] {
+  return ["-I", "-S", "-B", "-c", BOOT, ...site];
+}
 
 /** First stdin line: RLIMIT_AS bytes, RLIMIT_CPU s, RLIMIT_NPROC, RLIMIT_FSIZE bytes, RLIMIT_NOFILE, cell sizes. */
 export function bootHeader(limits: BootLimits, cellBytes: number[]): string {

@@ -20,7 +20,7 @@ export interface SandboxPlan {
   runtime: PythonRuntime;
   limits: SandboxLimits;
   host: HostLayout;
-  /** Host directory holding the synthetic passwd and group files. */
+  /** Host directory holding the synthetic passwd and group files (passed on PASSWD_FD and GROUP_FD). */
   etcDir: string;
   /** Absolute path of the bwrap binary. */
   bwrap: string;
@@ -30,6 +30,12 @@ export interface SandboxPlan {
 
 /** The child's fd on which bwrap reads the seccomp program. */
 export const SECCOMP_FD = 4;
+/**
+ * The child's fds from which bwrap copies the synthetic /etc/passwd and /etc/group into the sandbox's root: a
+ * copy, unlike a bind mount, leaves no host path in /proc/self/mountinfo.
+ */
+export const PASSWD_FD = 5;
+export const GROUP_FD = 6;
 
 /** The snippet's home, working directory and /tmp: a private size-capped tmpfs. */
 export const WORK_DIR = "/sandbox";
@@ -77,6 +83,9 @@ export function checkRuntimePaths(runtime: PythonRuntime): void {
  * bwrap argv (without the program name) running `command` in fresh user/pid/net/ipc/uts(/cgroup) namespaces
  * with an empty read-only root, no capabilities, no way to make further user namespaces, and bwrap's exit
  * status reported on fd 3 (its absence tells a sandbox failure from the snippet's own exit code).
+ * `command` is the sandbox's PID 1 (--as-pid-1) and must reap (the boot program does): bwrap's own PID 1 would
+ * outlive the bwrap process that spawned it and be left for the host's init to reap, which `still` is when it
+ * runs as a container's PID 1.
  */
 export function sandboxArgs(plan: SandboxPlan, command: string[]): string[] {
   const args = [
@@ -89,6 +98,7 @@ export function sandboxArgs(plan: SandboxPlan, command: string[]): string[] {
     "--disable-userns",
     "--die-with-parent",
     "--new-session",
+    "--as-pid-1",
     "--cap-drop",
     "ALL",
     "--uid",
@@ -109,11 +119,15 @@ export function sandboxArgs(plan: SandboxPlan, command: string[]): string[] {
   for (const p of runtimeBinds(plan.runtime)) args.push("--ro-bind", p, p);
   for (const m of plan.runtime.siteMounts) args.push("--ro-bind", m.host, m.sandbox);
   args.push(
-    "--ro-bind",
-    path.join(plan.etcDir, "passwd"),
+    "--perms",
+    "0644",
+    "--file",
+    String(PASSWD_FD),
     "/etc/passwd",
-    "--ro-bind",
-    path.join(plan.etcDir, "group"),
+    "--perms",
+    "0644",
+    "--file",
+    String(GROUP_FD),
     "/etc/group",
   );
   if (plan.host.ldCache) args.push("--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache");
@@ -122,6 +136,11 @@ export function sandboxArgs(plan: SandboxPlan, command: string[]): string[] {
     "/proc",
     "--dev",
     "/dev",
+    // A shared mapping of /dev/zero is anonymous memory that no limit sees (see seccomp.ts); /dev/full reads as
+    // zeros too and cannot be mapped.
+    "--dev-bind",
+    "/dev/full",
+    "/dev/zero",
     // bwrap's /dev is an uncapped tmpfs with a world-writable shm/ in it: cap that like the work dir.
     "--perms",
     "1777",
@@ -143,8 +162,8 @@ export function sandboxArgs(plan: SandboxPlan, command: string[]): string[] {
     "--remount-ro",
     "/",
   );
-  for (const [k, v] of Object.entries(SANDBOX_ENV)) args.push("--setenv", k, v);
   if (plan.seccomp !== null) args.push("--seccomp", String(SECCOMP_FD));
+  for (const [k, v] of Object.entries(SANDBOX_ENV)) args.push("--setenv", k, v);
   args.push("--json-status-fd", "3", "--", ...command);
   return args;
 }

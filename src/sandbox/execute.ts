@@ -1,10 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSync } from "node:fs";
+import { constants } from "node:os";
 import { EXIT_MEMORY } from "./boot.js";
 import { HeadTailCapture } from "./capture.js";
+import type { SandboxLimits } from "./options.js";
 
 /** How an execution ended: `memory` is a MemoryError (RLIMIT_AS), `killed` a signal or an output flood. */
 export type SandboxStatus = "ok" | "error" | "timeout" | "memory" | "killed";
+
+/** The limit that ended an execution, named as in SandboxLimits. */
+export type FiredLimit = keyof Pick<
+  SandboxLimits,
+  "timeoutMs" | "cpuSeconds" | "memoryMb" | "outputKillBytes" | "maxFiles" | "maxFileMb"
+>;
 
 export interface SandboxResult {
   status: SandboxStatus;
@@ -14,6 +22,10 @@ export interface SandboxResult {
   stderr: string;
   /** Whether stdout or stderr lost bytes to the byte cap. */
   truncated: boolean;
+  /** Which limit ended the execution (null when none did: it finished, failed, or a signal ended it). */
+  limit: FiredLimit | null;
+  /** The signal that ended the snippet's process (e.g. "SIGSEGV"), null when it exited or the sandbox killed it. */
+  signal: string | null;
   /** Wall-clock milliseconds, process start to exit. */
   ms: number;
 }
@@ -30,8 +42,8 @@ export interface Launch {
   cwd?: string;
   env: NodeJS.ProcessEnv;
   bwrapStatusFd: boolean;
-  /** File opened and passed as fd 4 (bwrap's --seccomp program). */
-  seccompFile?: string;
+  /** Files opened read-only and passed at these fd numbers (bwrap's --seccomp and --file inputs). */
+  files?: Record<number, string>;
 }
 
 export interface ExecuteLimits {
@@ -46,6 +58,7 @@ export interface ExecuteLimits {
 }
 
 const SIGXCPU = 24;
+const SIGXFSZ = 25;
 
 /** Why the sandbox killed an execution: wall clock, output flood, total memory, or too many files. */
 export type KillReason = "timeout" | "output" | "memory" | "files";
@@ -85,6 +98,28 @@ export function residentBytes(pidNs: string): number {
   return total;
 }
 
+/**
+ * What one socket may hold in its buffers: the host's default send buffer, which the seccomp filter keeps every
+ * sandbox socket at. Socket memory is resident in no process, so the watchdog counts sockets at this size.
+ */
+const SOCKET_BYTES = (() => {
+  try {
+    return Number(readFileSync("/proc/sys/net/core/wmem_default", "latin1")) || 212_992;
+  } catch {
+    return 212_992;
+  }
+})();
+
+/** Sockets open in the network namespace of `pid` (the sandbox has its own), 0 when it cannot be read. */
+export function socketsInUse(pid: number): number {
+  try {
+    const m = /sockets: used (\d+)/.exec(readFileSync(`/proc/${pid}/net/sockstat`, "latin1"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Map a finished execution to a status. Pure; `killedBy` says whether the sandbox stopped it and why. */
 export function classify(exitCode: number | null, killedBy: KillReason | null): SandboxStatus {
   if (killedBy === "timeout") return "timeout";
@@ -97,7 +132,32 @@ export function classify(exitCode: number | null, killedBy: KillReason | null): 
   return "error";
 }
 
-const SIGNALS: Record<string, number> = { SIGKILL: 9, SIGSEGV: 11, SIGXCPU: SIGXCPU, SIGABRT: 6, SIGBUS: 7 };
+const KILL_LIMITS: Record<KillReason, FiredLimit> = {
+  timeout: "timeoutMs",
+  output: "outputKillBytes",
+  memory: "memoryMb",
+  files: "maxFiles",
+};
+
+/** Which limit a finished execution ran into, if any. Pure, like classify. */
+export function firedLimit(exitCode: number | null, killedBy: KillReason | null): FiredLimit | null {
+  if (killedBy !== null) return KILL_LIMITS[killedBy];
+  if (exitCode === EXIT_MEMORY) return "memoryMb";
+  if (exitCode === 128 + SIGXCPU) return "cpuSeconds";
+  if (exitCode === 128 + SIGXFSZ) return "maxFileMb";
+  return null;
+}
+
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+/** The name of the signal behind an exit code of 128+N, or null. */
+export function signalName(exitCode: number | null): string | null {
+  if (exitCode === null || exitCode <= 128) return null;
+  return SIGNAL_NAMES.get(exitCode - 128) ?? null;
+}
+
+/** After killing the sandbox's PID 1, how long bwrap gets to reap it and exit before its group is killed too. */
+const KILL_GRACE_MS = 1000;
 
 /**
  * A sandbox started ahead of demand: the process is spawned and sets up (namespaces, mounts, interpreter
@@ -118,16 +178,28 @@ export class Started {
     private readonly launch: Launch,
     private readonly limits: ExecuteLimits,
   ) {
-    const seccompFd = launch.seccompFile === undefined ? null : openSync(launch.seccompFile, "r");
+    const stdio: ("pipe" | "ignore" | number)[] = [
+      "pipe",
+      "pipe",
+      "pipe",
+      launch.bwrapStatusFd ? "pipe" : "ignore",
+    ];
+    const opened: number[] = [];
     try {
+      for (const [fd, file] of Object.entries(launch.files ?? {})) {
+        while (stdio.length < Number(fd)) stdio.push("ignore");
+        const handle = openSync(file, "r");
+        opened.push(handle);
+        stdio[Number(fd)] = handle;
+      }
       this.child = spawn(launch.file, launch.args, {
         env: launch.env,
         cwd: launch.cwd,
         detached: true,
-        stdio: ["pipe", "pipe", "pipe", launch.bwrapStatusFd ? "pipe" : "ignore", seccompFd ?? "ignore"],
+        stdio,
       });
     } finally {
-      if (seccompFd !== null) closeSync(seccompFd);
+      for (const handle of opened) closeSync(handle);
     }
     this.out = new HeadTailCapture(limits.outputBytes);
     this.err = new HeadTailCapture(limits.outputBytes);
@@ -170,10 +242,35 @@ export class Started {
     };
   }
 
-  /** SIGKILL the process group: under bwrap, the monitor's death takes the whole sandbox with it. */
+  /** Host pid of the sandbox's PID 1, once bwrap has reported it. */
+  private sandboxInit(): number | null {
+    const m = /"child-pid":\s*(\d+)/.exec(this.status);
+    return m ? Number(m[1]) : null;
+  }
+
+  /**
+   * Under bwrap, SIGKILL the sandbox's PID 1: its pid namespace dies with it, and bwrap, its parent, reaps it and
+   * exits. Killing bwrap first would orphan PID 1 to the host's init, a zombie when `still` is that init. The
+   * process group is killed too when bwrap has not reported PID 1 yet or does not exit within KILL_GRACE_MS.
+   */
   kill(why: KillReason | null = null): void {
     if (this.killedBy !== null || !this.alive) return;
     this.killedBy = why;
+    const init = this.sandboxInit();
+    if (init !== null) {
+      try {
+        process.kill(init, "SIGKILL");
+        setTimeout(() => this.killGroup(), KILL_GRACE_MS).unref();
+        return;
+      } catch {
+        // already gone: fall through
+      }
+    }
+    this.killGroup();
+  }
+
+  private killGroup(): void {
+    if (!this.alive) return;
     try {
       process.kill(-this.child.pid!, "SIGKILL");
     } catch {
@@ -182,25 +279,29 @@ export class Started {
   }
 
   /**
-   * Poll what rlimits cannot bound: the total resident memory of the sandbox's pid namespace and the number of
-   * files in its writable tmpfs mounts (seen through /proc/<pid>/root); kill the sandbox when over a limit.
+   * Poll what rlimits cannot bound: the total resident memory of the sandbox's pid namespace plus what its
+   * sockets may buffer, and the number of files in its writable tmpfs mounts (seen through /proc/<pid>/root);
+   * kill the sandbox when over a limit.
    */
   private watch(): NodeJS.Timeout {
     let pidNs: string | null = null;
+    let init = 0;
     let root = "";
     return setInterval(() => {
       if (pidNs === null) {
         // bwrap reports its child's pid once the namespaces exist; a sandbox started on demand may not be there yet.
-        const m = /"child-pid":\s*(\d+)/.exec(this.status);
-        if (!m) return;
+        const pid = this.sandboxInit();
+        if (pid === null) return;
         try {
-          pidNs = readlinkSync(`/proc/${m[1]}/ns/pid`);
+          pidNs = readlinkSync(`/proc/${pid}/ns/pid`);
         } catch {
           return;
         }
-        root = `/proc/${m[1]}/root`;
+        init = pid;
+        root = `/proc/${pid}/root`;
       }
-      if (residentBytes(pidNs) > this.limits.memoryBytes) this.kill("memory");
+      const memory = residentBytes(pidNs) + socketsInUse(init) * SOCKET_BYTES;
+      if (memory > this.limits.memoryBytes) this.kill("memory");
       const files = this.limits.writableDirs.reduce((n, d) => n + inodesUsed(root + d), 0);
       if (files > this.limits.maxFiles) this.kill("files");
     }, WATCH_POLL_MS);
@@ -229,7 +330,7 @@ export class Started {
     const ms = performance.now() - started;
     if (this.spawnError)
       throw new SandboxError(`cannot start ${this.launch.file}: ${this.spawnError.message}`);
-    let exitCode: number | null = code ?? (signal ? 128 + (SIGNALS[signal] ?? 0) : null);
+    let exitCode: number | null = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);
     if (this.launch.bwrapStatusFd) {
       const m = /"exit-code":\s*(-?\d+)/.exec(this.status);
       if (m) exitCode = Number(m[1]);
@@ -246,6 +347,8 @@ export class Started {
       stdout: this.out.text(),
       stderr: this.err.text(),
       truncated: this.out.truncated || this.err.truncated,
+      limit: firedLimit(exitCode, this.killedBy),
+      signal: signalName(exitCode),
       ms,
     };
   }

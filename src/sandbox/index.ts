@@ -1,5 +1,5 @@
 export { EXIT_MEMORY } from "./boot.js";
-export { SandboxError, type SandboxResult, type SandboxStatus } from "./execute.js";
+export { type FiredLimit, SandboxError, type SandboxResult, type SandboxStatus } from "./execute.js";
 export {
   DEFAULT_LIMITS,
   type Isolation,

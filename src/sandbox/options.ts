@@ -13,7 +13,9 @@ export interface SandboxLimits {
   cpuSeconds: number;
   /**
    * RLIMIT_AS (address space) of each process, in MiB; under bwrap also the limit on the resident memory of
-   * all the sandbox's processes together (polled every 50 ms; status `memory` when exceeded).
+   * all the sandbox's processes together plus what their sockets may buffer (polled every 50 ms; status
+   * `memory` when exceeded). Memory neither sees (memfds, SysV shared memory, shared anonymous mappings) is
+   * denied by the seccomp filter.
    */
   memoryMb: number;
   /** RLIMIT_NPROC inside the sandbox's own user namespace (threads count too). */

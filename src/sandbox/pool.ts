@@ -2,14 +2,17 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { resolvePython } from "../pyenv/python.js";
-import { BOOT, bootHeader } from "./boot.js";
+import { bootArgv, bootHeader } from "./boot.js";
 import {
   checkRuntimePaths,
   GROUP,
+  GROUP_FD,
   PASSWD,
+  PASSWD_FD,
   runtimeBinds,
   SANDBOX_ENV,
   type SandboxPlan,
+  SECCOMP_FD,
   sandboxArgs,
   WRITABLE_DIRS,
 } from "./bwrap-args.js";
@@ -136,7 +139,7 @@ export class SandboxPool {
       if (process.geteuid?.() === 0) {
         // Root: the sandbox must run as an unprivileged host uid, which may not reach a root-owned interpreter
         // (pyenv under /root); a private mount view makes exactly the runtime paths reachable.
-        const binds = [...runtimeBinds(runtime), ...runtime.siteMounts.map((m) => m.host), etcDir];
+        const binds = [...runtimeBinds(runtime), ...runtime.siteMounts.map((m) => m.host)];
         const hide = unreachableAncestors(
           binds,
           options.hostUid ?? DEFAULT_HOST_ID,
@@ -221,7 +224,6 @@ export class SandboxPool {
 
   private start(): Spare {
     const site = this.isolation === "bwrap" ? sandboxSitePackages(this.runtime) : this.runtime.sitePackages;
-    const python = [this.runtime.executable, "-I", "-S", "-B", "-c", BOOT, ...site];
     const execLimits = {
       outputBytes: this.limits.outputBytes,
       outputKillBytes: this.limits.outputKillBytes,
@@ -232,8 +234,8 @@ export class SandboxPool {
     if (this.plan === null) {
       const dir = mkdtempSync(path.join(os.tmpdir(), "still-sandbox-"));
       const launch: Launch = {
-        file: python[0]!,
-        args: python.slice(1),
+        file: this.runtime.executable,
+        args: bootArgv(site),
         cwd: dir,
         env: { ...SANDBOX_ENV, HOME: dir, TMPDIR: dir },
         bwrapStatusFd: false,
@@ -243,17 +245,21 @@ export class SandboxPool {
         cleanup: () => rmSync(dir, { recursive: true, force: true }),
       };
     }
-    const bwrap = sandboxArgs(this.plan, python);
-    const seccomp = this.plan.seccomp === null ? {} : { seccompFile: this.plan.seccomp };
+    const bwrap = sandboxArgs(this.plan, [this.runtime.executable, ...bootArgv(site)]);
+    const files: Record<number, string> = {
+      [PASSWD_FD]: path.join(this.plan.etcDir, "passwd"),
+      [GROUP_FD]: path.join(this.plan.etcDir, "group"),
+    };
+    if (this.plan.seccomp !== null) files[SECCOMP_FD] = this.plan.seccomp;
     const launch: Launch = this.view
       ? {
           file: this.view.nsenter,
           args: [...this.view.enter(this.hostUid, this.hostGid), this.plan.bwrap, ...bwrap],
           env: {},
           bwrapStatusFd: true,
-          ...seccomp,
+          files,
         }
-      : { file: this.plan.bwrap, args: bwrap, env: {}, bwrapStatusFd: true, ...seccomp };
+      : { file: this.plan.bwrap, args: bwrap, env: {}, bwrapStatusFd: true, files };
     return { process: new Started(launch, execLimits), cleanup: () => {} };
   }
 

@@ -45,8 +45,16 @@ export class MountView {
     return [`--mount=/proc/${this.pid}/ns/mnt`, "-S", String(uid), "-G", String(gid), "--"];
   }
 
+  /**
+   * Ends the process inside the view first, so that bwrap reaps it and exits: killing bwrap first would leave
+   * that process to the host's init, a zombie when `still` is that init.
+   */
   close(): void {
     this.child.stdin?.end();
-    this.child.kill("SIGKILL");
+    try {
+      process.kill(this.pid, "SIGKILL");
+    } catch {
+      this.child.kill("SIGKILL");
+    }
   }
 }

@@ -10,8 +10,23 @@ describe("still sandbox run", () => {
     const r = await runCli(["sandbox", "run", "--code", "print('hi')\nraise SystemExit(4)"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out)).toEqual(["status", "exitCode", "stdout", "stderr", "truncated", "ms"]);
-    expect(out).toMatchObject({ status: "error", exitCode: 4, stdout: "hi\n", truncated: false });
+    expect(Object.keys(out)).toEqual([
+      "status",
+      "exitCode",
+      "stdout",
+      "stderr",
+      "truncated",
+      "limit",
+      "signal",
+      "ms",
+    ]);
+    expect(out).toMatchObject({
+      status: "error",
+      exitCode: 4,
+      stdout: "hi\n",
+      truncated: false,
+      limit: null,
+    });
     expect(out.ms).toBeGreaterThan(0);
   });
 
@@ -22,7 +37,7 @@ describe("still sandbox run", () => {
       writeFileSync(file, "while True:\n    pass\n");
       const r = await runCli(["sandbox", "run", "--file", file, "--timeout", "0.5"]);
       expect(r.code).toBe(0);
-      expect(JSON.parse(r.stdout)).toMatchObject({ status: "timeout", exitCode: null });
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: "timeout", exitCode: null, limit: "timeoutMs" });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

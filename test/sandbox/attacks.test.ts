@@ -9,7 +9,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PASSWD } from "../../src/sandbox/bwrap-args.js";
+import { PASSWD, SANDBOX_ENV } from "../../src/sandbox/bwrap-args.js";
 import { SandboxPool, type SandboxResult } from "../../src/sandbox/index.js";
 import { packageRoot } from "../../src/util/paths.js";
 
@@ -136,6 +136,7 @@ except OSError as e:
   ])("memory bomb (%s): MemoryError, status memory", async (_name, code) => {
     const r = await run(code, 10_000);
     expect(r.status).toBe("memory");
+    expect(r.limit).toBe("memoryMb");
     expect(r.stderr.trim().split("\n").pop()).toMatch(/MemoryError/);
   });
 
@@ -154,6 +155,7 @@ time.sleep(30)`,
         { timeoutMs: 10_000 },
       );
       expect(r.status).toBe("memory");
+      expect(r.limit).toBe("memoryMb");
       expect(r.ms).toBeLessThan(8000);
       expect((await small.run("print('still serving')")).stdout).toBe("still serving\n");
     } finally {
@@ -161,9 +163,118 @@ time.sleep(30)`,
     }
   });
 
+  describe("memory no per-process limit sees is refused, not held (memory_mb: 256, 900 MiB tried)", () => {
+    let small: SandboxPool;
+    beforeAll(async () => {
+      small = await SandboxPool.create({ concurrency: 1, memoryMb: 256 });
+    });
+    afterAll(() => small?.close());
+
+    /**
+     * Six holder processes each get 150 MiB of shared memory from \`make\` and a child of theirs fills it and
+     * exits: the pages stay allocated but are resident in no living process, so neither RLIMIT_AS nor the
+     * resident-memory watchdog sees them.
+     */
+    const holders = (make: string) => `import mmap, os, sys, time
+MB = 2**20
+r, w = os.pipe()
+for _ in range(6):
+    if os.fork() == 0:
+        try:
+            m = ${make}
+        except OSError as e:
+            os.write(w, b"e")
+            os._exit(1)
+        if os.fork() == 0:
+            for i in range(150):
+                m[i * MB:(i + 1) * MB] = b"x" * MB
+            os._exit(0)
+        os.wait()
+        os.write(w, b"k")
+        time.sleep(60)
+        os._exit(0)
+    if os.read(r, 1) != b"k":
+        raise PermissionError("refused")
+print("held")`;
+
+    // Each snippet prints "held" and exits 0 only if it got 900 MiB past the limit.
+    it.each([
+      [
+        "memfd_create + write",
+        `import os
+fd = os.memfd_create("x")
+for _ in range(900):
+    os.write(fd, b"x" * 2**20)
+print("held")`,
+      ],
+      [
+        "SysV shared memory",
+        `import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+ids = [libc.shmget(0, 150 * 2**20, 0o1600) for _ in range(6)]
+if -1 in ids:
+    raise PermissionError(ctypes.get_errno(), "shmget refused")
+for i in ids:
+    addr = libc.shmat(i, None, 0)
+    ctypes.memset(addr, 1, 150 * 2**20)
+    libc.shmdt(ctypes.c_void_p(addr))
+print("held")`,
+      ],
+      ["shared anonymous mappings", holders("mmap.mmap(-1, 150 * MB)")],
+      ["shared mappings of /dev/zero", holders('mmap.mmap(os.open("/dev/zero", os.O_RDWR), 150 * MB)')],
+    ])("%s", async (_name, code) => {
+      const r = await small.run(code, { timeoutMs: 15_000 });
+      expect(r.stdout).not.toContain("held");
+      expect(r.status).toBe("error");
+      expect(r.stderr.trim().split("\n").pop()).toMatch(/^PermissionError/);
+    });
+
+    it("socket buffers filled from many processes (1 GiB tried under memory_mb: 512): counted, killed at the limit", async () => {
+      // Each process's buffers fill up to its open-file limit; a larger limit than the others' leaves room for
+      // the processes' own resident memory, which alone would get the snippet killed at 256 MiB.
+      const roomy = await SandboxPool.create({ concurrency: 1, memoryMb: 512, prestart: false });
+      const r = await roomy
+        .run(
+          `import os, socket, time
+r, w = os.pipe()
+held = 0
+for _ in range(60):
+    if os.fork() == 0:
+        total, pairs = 0, []
+        try:
+            while True:
+                a, b = socket.socketpair()
+                a.setblocking(False)
+                pairs.append((a, b))
+                try:
+                    while True:
+                        total += a.send(b"x" * 65536)
+                except BlockingIOError:
+                    pass
+        except OSError:
+            pass
+        os.write(w, total.to_bytes(8, "little"))
+        time.sleep(60)
+        os._exit(0)
+    held += int.from_bytes(os.read(r, 8), "little")
+    if held > 2**30:
+        print("held")
+        break
+time.sleep(1)`,
+          { timeoutMs: 15_000 },
+        )
+        .finally(() => roomy.close());
+      expect(r.stdout).not.toContain("held");
+      expect(r.status).toBe("memory");
+      expect(r.limit).toBe("memoryMb");
+    });
+  });
+
   it("CPU loop: killed at the wall-clock limit", async () => {
     const r = await run("while True:\n    pass", 1000);
     expect(r.status).toBe("timeout");
+    expect(r.limit).toBe("timeoutMs");
     expect(r.exitCode).toBeNull();
     expect(r.ms).toBeGreaterThanOrEqual(990);
     // Upper bounds are loose: a loaded two-core CI box delays timers, not the kill itself.
@@ -289,6 +400,7 @@ print(*fill("/dev/shm/many", 1))`,
       20_000,
     );
     expect(r.status).toBe("killed");
+    expect(r.limit).toBe("maxFiles");
     expect(r.ms).toBeLessThan(10_000);
   });
 });
@@ -313,7 +425,28 @@ print(repr(open("/proc/1/environ", "rb").read()))`,
     expect(r.stdout).not.toContain("STILL_TEST_SECRET");
     const [, scan, pid1] = lines(r);
     expect(scan!.split(" ").slice(1)).toEqual(["False", "False"]);
-    expect(pid1).toBe("b''");
+    // PID 1 is the boot program: it holds the sandbox's own environment, nothing of the caller's.
+    const own = [...Object.entries(SANDBOX_ENV).map(([k, v]) => `${k}=${v}`), "PWD=/sandbox"];
+    expect(pid1).toBe(`b'${own.map((kv) => `${kv}\\x00`).join("")}'`);
+  });
+
+  it("/proc/self/mountinfo and /proc/1/cmdline name no host temp dir, project path or bwrap argv", async () => {
+    const r = await run(
+      `import os
+print(repr(open("/proc/self/mountinfo").read()))
+print(repr(open("/proc/1/cmdline", "rb").read().decode()))
+print(repr(open(f"/proc/{os.getppid()}/cmdline", "rb").read().decode()))`,
+    );
+    expect(r.status).toBe("ok");
+    const [mountinfo, pid1, parent] = lines(r);
+    for (const text of [mountinfo!, pid1!, parent!]) {
+      expect(text).not.toContain("still-sandbox-etc");
+      expect(text).not.toContain(os.tmpdir() === "/tmp" ? "/tmp/still" : os.tmpdir());
+      expect(text).not.toContain("--unshare-user");
+      expect(text).not.toContain("--ro-bind");
+    }
+    // The project directory: neither the sandbox's PID 1 nor its parent (the same process) names it.
+    for (const text of [pid1!, parent!]) expect(text).not.toContain(process.cwd());
   });
 
   it("sees only its own processes in /proc, runs unprivileged with no capabilities", async () => {
@@ -433,7 +566,7 @@ print(sc(101, 16, 1, 0, 0), sc(425, 8, ctypes.c_void_p(0)), sc(323, 0), sc(321, 
       const r = await run(
         `import ctypes, mmap
 code = b"\\xb8\\x14\\x00\\x00\\x00\\xcd\\x80\\xc3"  # mov eax, 20 (getpid); int 0x80; ret
-buf = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+buf = mmap.mmap(-1, 4096, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
 buf.write(code)
 addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
 print("calling", flush=True)
@@ -521,6 +654,7 @@ describe("sandbox attacks: output", () => {
   it("an endless flood is killed once it passes the kill threshold, long before the timeout", async () => {
     const r = await run("import sys\nwhile True:\n    sys.stdout.write('y' * 65536)", 20_000);
     expect(r.status).toBe("killed");
+    expect(r.limit).toBe("outputKillBytes");
     expect(r.truncated).toBe(true);
     expect(r.ms).toBeLessThan(10_000);
   });

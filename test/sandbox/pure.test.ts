@@ -12,7 +12,7 @@ import {
   viewArgs,
 } from "../../src/sandbox/bwrap-args.js";
 import { HeadTailCapture } from "../../src/sandbox/capture.js";
-import { classify } from "../../src/sandbox/execute.js";
+import { classify, firedLimit, signalName } from "../../src/sandbox/execute.js";
 import { unreachableAncestors } from "../../src/sandbox/host.js";
 import { DEFAULT_LIMITS, resolveLimits } from "../../src/sandbox/options.js";
 import { collapse, type PythonRuntime } from "../../src/sandbox/runtime.js";
@@ -62,6 +62,7 @@ describe("sandboxArgs", () => {
     "--disable-userns",
     "--die-with-parent",
     "--new-session",
+    "--as-pid-1",
   ])("has %s", (flag) => {
     expect(args).toContain(flag);
   });
@@ -73,18 +74,23 @@ describe("sandboxArgs", () => {
     expect(args.slice(-4)).toEqual(["--", "python", "-c", "x"]);
   });
 
-  it("binds only /usr, the runtime, synthetic passwd/group and ld.so.cache, all read-only", () => {
+  it("binds only /usr, the runtime and ld.so.cache, all read-only; copies in synthetic passwd/group", () => {
     expect(valuesOf(args, "--bind")).toEqual([]);
-    expect(valuesOf(args, "--dev-bind")).toEqual([]);
+    // Only /dev/full, standing in for /dev/zero (whose shared mappings no memory limit sees).
+    expect(valuesOf(args, "--dev-bind", 2)).toEqual([["/dev/full", "/dev/zero"]]);
     expect(valuesOf(args, "--ro-bind", 2)).toEqual([
       ["/usr", "/usr"],
       ["/lib64", "/lib64"],
       ["/root/.pyenv/versions/3.11.7", "/root/.pyenv/versions/3.11.7"],
       ["/work/main/.venv/lib/python3.11/site-packages", "/opt/site/0"],
-      ["/tmp/etc-x/passwd", "/etc/passwd"],
-      ["/tmp/etc-x/group", "/etc/group"],
       ["/etc/ld.so.cache", "/etc/ld.so.cache"],
     ]);
+    // Copies leave no host path in /proc/self/mountinfo, as bind mounts of the host temp dir did.
+    expect(valuesOf(args, "--file", 2)).toEqual([
+      ["5", "/etc/passwd"],
+      ["6", "/etc/group"],
+    ]);
+    expect(args.join(" ")).not.toContain("/tmp/etc-x");
     expect(valuesOf(args, "--symlink", 2)).toEqual([
       ["usr/bin", "/bin"],
       ["usr/lib", "/lib"],
@@ -237,6 +243,34 @@ describe("classify", () => {
   });
 });
 
+describe("firedLimit and signalName", () => {
+  it.each([
+    [0, null, null],
+    [1, null, null],
+    [EXIT_MEMORY, null, "memoryMb"],
+    [128 + 24, null, "cpuSeconds"],
+    [128 + 25, null, "maxFileMb"],
+    [128 + 9, null, null],
+    [null, "timeout", "timeoutMs"],
+    [null, "output", "outputKillBytes"],
+    [null, "memory", "memoryMb"],
+    [null, "files", "maxFiles"],
+  ] as const)("exit %s, killed by %s -> %s", (code, killedBy, limit) => {
+    expect(firedLimit(code, killedBy)).toBe(limit);
+  });
+
+  it.each([
+    [0, null],
+    [1, null],
+    [128 + 9, "SIGKILL"],
+    [128 + 11, "SIGSEGV"],
+    [128 + 31, "SIGSYS"],
+    [null, null],
+  ] as const)("exit %s -> signal %s", (code, name) => {
+    expect(signalName(code)).toBe(name);
+  });
+});
+
 describe("limits", () => {
   it("bootHeader lists the rlimits in bytes and the cell sizes", () => {
     expect(
@@ -257,21 +291,78 @@ describe("limits", () => {
   });
 });
 
+/** Runs a classic-BPF seccomp program (the instructions seccompProgram emits) on one syscall. */
+function runFilter(program: Buffer, arch: number, nr: number, args: number[] = []): number {
+  const data = Buffer.alloc(64);
+  data.writeUInt32LE(nr, 0);
+  data.writeUInt32LE(arch, 4);
+  for (const [i, a] of args.entries()) data.writeBigUInt64LE(BigInt(a), 16 + 8 * i);
+  let acc = 0;
+  for (let pc = 0; pc * 8 < program.length; pc++) {
+    const [code, jt, jf, k] = [
+      program.readUInt16LE(pc * 8),
+      program.readUInt8(pc * 8 + 2),
+      program.readUInt8(pc * 8 + 3),
+      program.readUInt32LE(pc * 8 + 4),
+    ];
+    if (code === 0x20) acc = data.readUInt32LE(k);
+    else if (code === 0x54) acc = (acc & k) >>> 0;
+    else if (code === 0x15) pc += acc === k ? jt : jf;
+    else if (code === 0x35) pc += acc >= k ? jt : jf;
+    else if (code === 0x06) return k;
+    else throw new Error(`unexpected instruction ${code} at ${pc}`);
+  }
+  throw new Error("fell off the end of the program");
+}
+
 describe("seccompProgram", () => {
-  it("is one 8-byte instruction per check, loads the arch first and ends allow, deny(EPERM)", () => {
-    const p = seccompProgram("x64")!;
-    const n = Object.keys(DENIED_SYSCALLS_X86_64).length;
-    expect(p.length).toBe((5 + n + 2) * 8);
-    expect([p.readUInt16LE(0), p.readUInt32LE(4)]).toEqual([0x20, 4]);
-    expect(p.readUInt32LE(4 + 8)).toBe(0xc000003e);
-    expect(p.readUInt32LE(p.length - 12)).toBe(0x7fff0000);
-    expect(p.readUInt32LE(p.length - 4)).toBe(0x00050001);
+  const X86_64 = 0xc000003e;
+  const ALLOW = 0x7fff0000;
+  const EPERM = 0x00050001;
+  const KILL = 0x80000000;
+  const p = seccompProgram("x64")!;
+
+  it.each(Object.entries(DENIED_SYSCALLS_X86_64))("denies %s (%i) with EPERM", (_name, nr) => {
+    expect(runFilter(p, X86_64, nr)).toBe(EPERM);
   });
 
-  it("every deny jump lands on the deny instruction", () => {
-    const p = seccompProgram("x64")!;
-    const count = p.length / 8;
-    for (let i = 4; i < count - 2; i++) expect(i + 1 + p.readUInt8(i * 8 + 2)).toBe(count - 1);
+  it.each([
+    ["read", 0],
+    ["write", 1],
+    ["openat", 257],
+    ["clone", 56],
+    ["socketpair", 53],
+    ["exit_group", 231],
+  ])("allows %s (%i)", (_name, nr) => {
+    expect(runFilter(p, X86_64, nr)).toBe(ALLOW);
+  });
+
+  it.each([
+    ["MAP_PRIVATE | MAP_ANONYMOUS", 0x22, ALLOW],
+    ["MAP_SHARED (a file)", 0x01, ALLOW],
+    ["MAP_PRIVATE (a file)", 0x02, ALLOW],
+    ["MAP_SHARED | MAP_ANONYMOUS", 0x21, EPERM],
+    ["MAP_SHARED_VALIDATE | MAP_ANONYMOUS", 0x23, EPERM],
+    ["MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE", 0x4021, EPERM],
+  ])("mmap with %s: %#x", (_name, flags, action) => {
+    expect(runFilter(p, X86_64, 9, [0, 4096, 3, flags, -1 >>> 0, 0])).toBe(action);
+  });
+
+  it.each([
+    ["SOL_SOCKET, SO_SNDBUF", 1, 7, EPERM],
+    ["SOL_SOCKET, SO_RCVBUF", 1, 8, EPERM],
+    ["SOL_SOCKET, SO_SNDBUFFORCE", 1, 32, EPERM],
+    ["SOL_SOCKET, SO_RCVBUFFORCE", 1, 33, EPERM],
+    ["SOL_SOCKET, SO_REUSEADDR", 1, 2, ALLOW],
+    ["IPPROTO_TCP, TCP_NODELAY", 6, 1, ALLOW],
+    ["IPPROTO_TCP, option 7", 6, 7, ALLOW],
+  ])("setsockopt %s", (_name, level, option, action) => {
+    expect(runFilter(p, X86_64, 54, [3, level, option, 0, 4])).toBe(action);
+  });
+
+  it("kills other architectures' calls and denies the x32 numbering", () => {
+    expect(runFilter(p, 0x40000003, 20)).toBe(KILL); // i386
+    expect(runFilter(p, X86_64, 0x40000000 + 39)).toBe(EPERM); // x32 getpid
   });
 
   it("has no program for other architectures", () => {
