@@ -1,12 +1,22 @@
 import { mulberry32 } from "../util/rng.js";
 import type { Node, RelOp } from "./ast.js";
 import { show } from "./ast.js";
-import { asRational, divideVals, evaluate, exEqual, resetBudget, type Val, ValueError } from "./evaluate.js";
+import {
+  asRational,
+  divideVals,
+  EPS,
+  evaluate,
+  exEqual,
+  exInterval,
+  resetBudget,
+  type Val,
+  ValueError,
+} from "./evaluate.js";
 import { proseWords, rightmost } from "./extract.js";
 import { parseAnswer } from "./parse.js";
+import type { GradingPolicy } from "./policy.js";
 import type { Rational } from "./rational.js";
 import * as Q from "./rational.js";
-import type { VerifyOptions } from "./types.js";
 
 export interface Comparison {
   equal: boolean;
@@ -16,22 +26,17 @@ export interface Comparison {
 /** Random points per identity test, and how many must be defined. */
 const POINTS = 6;
 const MIN_POINTS = 3;
-/** Relative tolerance for values that only have a floating-point form (transcendental functions). */
-const FLOAT_REL = 1e-9;
-/**
- * Only for a value that has no exact form (transcendental functions) against an exact zero: sin π computes as
- * 1.2e-16. Exact values are never compared with a tolerance.
- */
-const FLOAT_ZERO = 1e-14;
 const MAX_LIST = 64;
 const MAX_MATCH_STEPS = 20_000;
 const CONSTANTS = new Set(["pi", "e", "i", "inf", "..."]);
 
 interface Ctx {
-  options: VerifyOptions;
+  options: GradingPolicy;
   reason: string;
   /** Some value could not be evaluated (said in the reason: "mismatch-unevaluated"). */
   unknown: boolean;
+  /** Two values agreed as far as floating point could tell, but it had lost information: "cannot-decide". */
+  undecided: boolean;
   steps: number;
 }
 
@@ -59,7 +64,7 @@ function multipleChoice(gold: string[], pred: string[]): Comparison | null {
   return { equal, reason: equal ? "choice" : "mismatch" };
 }
 
-export function compareAnswers(gold: string[], pred: string[], options: VerifyOptions): Comparison {
+export function compareAnswers(gold: string[], pred: string[], options: GradingPolicy): Comparison {
   const direct = compareParsed(gold, pred, options);
   if (direct.equal) return direct;
   const g = proseCore(gold);
@@ -69,7 +74,7 @@ export function compareAnswers(gold: string[], pred: string[], options: VerifyOp
   return again.equal ? { equal: true, reason: `${again.reason} (from a sentence)` } : direct;
 }
 
-function compareParsed(gold: string[], pred: string[], options: VerifyOptions): Comparison {
+function compareParsed(gold: string[], pred: string[], options: GradingPolicy): Comparison {
   const mc = multipleChoice(gold, pred) ?? multipleChoice(pred, gold);
   if (mc) return mc;
   const g = parseAll(gold);
@@ -80,7 +85,7 @@ function compareParsed(gold: string[], pred: string[], options: VerifyOptions): 
   }
   // Identical answers need no evaluation (and big identical expressions would spend the budget for nothing).
   if (show(g) === show(p)) return { equal: true, reason: "identical" };
-  const ctx: Ctx = { options, reason: "mismatch", unknown: false, steps: 0 };
+  const ctx: Ctx = { options, reason: "mismatch", unknown: false, undecided: false, steps: 0 };
   resetBudget();
   try {
     if (match(foldMatrices(expandPm(g)), foldMatrices(expandPm(p)), ctx))
@@ -89,7 +94,10 @@ function compareParsed(gold: string[], pred: string[], options: VerifyOptions): 
     if (!(e instanceof CapError || e instanceof ValueError)) throw e;
     return { equal: false, reason: "capped" };
   }
-  return { equal: false, reason: ctx.unknown ? "mismatch-unevaluated" : "mismatch" };
+  return {
+    equal: false,
+    reason: ctx.undecided ? "cannot-decide" : ctx.unknown ? "mismatch-unevaluated" : "mismatch",
+  };
 }
 
 function parseAll(parts: string[]): Node | null {
@@ -858,10 +866,12 @@ function tryEval(n: Node, vars: Map<string, Rational>, ctx: Ctx): Val | null {
   }
 }
 
+/** Zero, not zero, or null when floating point cannot tell (the value is within its error bound of 0). */
 function isZeroVal(v: Val): boolean | null {
   if (v.ex) return v.ex.length === 0;
   if (v.inf || !Number.isFinite(v.f)) return null;
-  return Math.abs(v.f) < FLOAT_ZERO;
+  if (Math.abs(v.f) > v.err) return false;
+  return v.lost ? null : true;
 }
 
 function divide(a: Val, b: Val): Val | null {
@@ -873,16 +883,58 @@ function divide(a: Val, b: Val): Val | null {
   }
 }
 
+/**
+ * Equality of two values. Exact forms compare exactly. A value with only a floating-point form (e, logs, most
+ * trigonometry) differs from another when their enclosures f ± err are disjoint; when they overlap it is equal
+ * only if no step lost information (evaluate.ts: `lost`); otherwise floating point cannot decide, and an
+ * undecided comparison is not an equality.
+ */
 function valuesEqual(a: Val, b: Val, ctx: Ctx): boolean {
   if (a.inf || b.inf) return a.inf === b.inf && a.f === b.f;
   if (a.ex && b.ex) return exEqual(a.ex, b.ex);
-  if (!Number.isFinite(a.f) || !Number.isFinite(b.f)) {
+  if (!Number.isFinite(a.f) || !Number.isFinite(b.f) || !(a.err + b.err < Number.POSITIVE_INFINITY)) {
     ctx.unknown = true;
     return false;
   }
-  if (a.ex?.length === 0 || b.ex?.length === 0) return Math.abs(a.f - b.f) < FLOAT_ZERO;
-  const tol = Math.max(FLOAT_REL, ctx.options.relTol ?? 0);
-  return Math.abs(a.f - b.f) <= tol * Math.max(Math.abs(a.f), Math.abs(b.f));
+  if (Math.abs(a.f - b.f) > a.err + b.err) return false;
+  if (a.lost || b.lost) {
+    ctx.undecided = true;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The configured tolerance: |a − b| ≤ max(relTol·max(|a|,|b|), absTol), with the values' error bounds counted
+ * against it (a proven bound: exact differences are exact, float ones must hold for every value in the
+ * enclosures).
+ */
+function withinTolerance(a: Val, b: Val, ctx: Ctx): boolean {
+  const { relTol, absTol } = ctx.options;
+  if (relTol === 0 && absTol === 0) return false;
+  if (a.inf || b.inf || !Number.isFinite(a.f) || !Number.isFinite(b.f)) return false;
+  const ra = asRational(a.ex);
+  const rb = asRational(b.ex);
+  if (ra && rb) {
+    const diff = abs(Q.sub(ra, rb));
+    const big = Q.cmp(abs(ra), abs(rb)) >= 0 ? abs(ra) : abs(rb);
+    return Q.cmp(diff, toRational(absTol)) <= 0 || Q.cmp(diff, Q.mul(big, toRational(relTol))) <= 0;
+  }
+  const slack = a.err + b.err;
+  const big = Math.max(Math.abs(a.f), Math.abs(b.f)) - slack;
+  return Math.abs(a.f - b.f) + slack <= Math.max(relTol * Math.max(0, big), absTol);
+}
+
+/** A double as the exact rational it is. */
+function toRational(x: number): Rational {
+  if (x === 0) return Q.ZERO;
+  let m = x;
+  let e = 0n;
+  while (!Number.isInteger(m)) {
+    m *= 2;
+    e++;
+  }
+  return Q.rat(BigInt(m), 2n ** e);
 }
 
 interface DecimalLiteral {
@@ -950,19 +1002,39 @@ function roundsTo(x: Val, lit: DecimalLiteral): boolean {
     if (r.d === 1n) return false;
     const places = decimalPlaces(r);
     if (places !== null && (places <= lit.dec || lit.sig < 4)) return false;
-    if (slack) return Q.cmp(abs(Q.sub(r, lit.v)), unit) <= 0;
-    // round(r / unit) * unit, half away from zero, exactly.
-    const s = Q.div(r, unit);
-    const twice = Q.add(Q.mul(s, Q.rat(2n)), Q.rat(s.n < 0n ? -1n : 1n));
-    const rounded = twice.n / (twice.d * 2n);
-    return Q.eq(Q.mul(Q.rat(rounded), unit), lit.v);
+    return roundsExactly(r, lit, unit, slack);
   }
-  if (!Number.isFinite(x.f)) return false;
+  // An irrational value: decided when its enclosure lies inside the rounding interval, else not accepted.
+  const iv = x.ex ? exInterval(x.ex) : null;
+  if (iv) {
+    const half = slack ? unit : Q.mul(unit, Q.rat(1n, 2n));
+    return Q.cmp(Q.sub(lit.v, half), iv[0]) <= 0 && Q.cmp(iv[1], Q.add(lit.v, half)) <= 0;
+  }
+  if (!Number.isFinite(x.f) || x.lost) return false;
   const lf = Q.toNumber(lit.v);
-  return Math.abs(x.f - lf) <= (slack ? 1 : 0.5) * Q.toNumber(unit) * (1 + 1e-9) + Math.abs(lf) * 1e-15;
+  const half = (slack ? 1 : 0.5) * Q.toNumber(unit);
+  return Math.abs(x.f - lf) + x.err + Math.abs(lf) * EPS <= half;
 }
 
 const abs = (r: Rational): Rational => (r.n < 0n ? Q.neg(r) : r);
+
+/** r rounded to the literal's places (half away from zero) is the literal, exactly; `slack`: within one unit. */
+function roundsExactly(r: Rational, lit: DecimalLiteral, unit: Rational, slack: boolean): boolean {
+  if (slack) return Q.cmp(abs(Q.sub(r, lit.v)), unit) <= 0;
+  const s = Q.div(r, unit);
+  const twice = Q.add(Q.mul(s, Q.rat(2n)), Q.rat(s.n < 0n ? -1n : 1n));
+  const rounded = twice.n / (twice.d * 2n);
+  return Q.eq(Q.mul(Q.rat(rounded), unit), lit.v);
+}
+
+/** Two printed decimals: the shorter (four significant digits at least) is the longer one rounded. */
+function decimalsAgree(a: DecimalLiteral, b: DecimalLiteral): boolean {
+  if (a.dec === b.dec) return false;
+  const [long, short] = a.dec > b.dec ? [a, b] : [b, a];
+  if (short.sig < 4 || Math.abs(short.dec) > 300) return false;
+  const unit = Q.powInt(Q.rat(10n), BigInt(-short.dec), 4000)!;
+  return roundsExactly(long.v, short, unit, short.sig >= 5);
+}
 
 function matchValue(g: Node, p: Node, ctx: Ctx): boolean {
   const gv = freeVars(g);
@@ -976,15 +1048,9 @@ function matchValue(g: Node, p: Node, ctx: Ctx): boolean {
     const pl = decimalLiteral(p);
     if (pl && !gl && roundsTo(a, pl)) return decided(ctx, "decimal");
     if (gl && !pl && roundsTo(b, gl)) return decided(ctx, "decimal");
-    const tol = ctx.options.relTol;
-    if (
-      tol &&
-      Number.isFinite(a.f) &&
-      Number.isFinite(b.f) &&
-      Math.abs(a.f - b.f) <= tol * Math.max(Math.abs(a.f), Math.abs(b.f))
-    ) {
-      return decided(ctx, "tolerance");
-    }
+    // Two decimals: the shorter one may be the longer one rounded (0.0666668 for 0.066666793).
+    if (gl && pl && decimalsAgree(gl, pl)) return decided(ctx, "decimal");
+    if (withinTolerance(a, b, ctx)) return decided(ctx, "tolerance");
     return false;
   }
   let good = 0;
