@@ -594,6 +594,11 @@ function fnValue(name: string, args: Node[], env: Env): Val {
         throw new ValueError("floor near an integer");
       return ratVal(Q.rat(BigInt(name === "floor" ? Math.floor(x.f) : Math.ceil(x.f))));
     }
+    case "mod": {
+      const [a, m] = vs.map((v) => asRational(v.ex));
+      if (!a || !m || a.d !== 1n || m.d !== 1n || m.n <= 0n) throw new ValueError("mod of non-integers");
+      return ratVal(Q.rat(((a.n % m.n) + m.n) % m.n));
+    }
     case "gcd":
     case "lcm": {
       const rs = vs.map((v) => asRational(v.ex));

@@ -153,6 +153,11 @@ export const WORDS = new Set([
   "mod",
   "true",
   "false",
+  // Ordinal suffixes: 21st, 2nd, 3rd, 12th.
+  "st",
+  "nd",
+  "rd",
+  "th",
 ]);
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
