@@ -127,7 +127,7 @@ const QUALIFIER_PHRASE =
 const QUALIFIER_DOMAIN =
   /integer|natural|real|whole|constant|arbitrary|\\in\b|∈|ℤ|ℕ|ℝ|\\mathbb|\\forall|parameter/i;
 const MEMBERSHIP_TAIL =
-  /(?:\s*(?:,|;|\\quad|\\qquad|\\[,;:]))+\s*\(?\s*(?:\\forall\s*)?[A-Za-z](?:_\{?\w+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\w+\}?)?)*\s*(?:\\in|∈)\s*(?:\\mathbb\s*\{?\s*[ZNRQ]\s*\}?|\\mathbf\s*\{?\s*[ZNRQ]\s*\}?|[ZNRQℤℕℝ])(?:\s*\^\s*\{?\s*[+*]\s*\}?|_\s*\{?\s*[+>0-9]*\s*\}?)?\s*\)?\s*\.?\s*$/;
+  /(?:\s*(?:,|;|\\quad|\\qquad|\\[,;: ]))+\s*\(?\s*(?:\\forall\s*)?[A-Za-z](?:_\{?\w+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\w+\}?)?)*\s*(?:\\in|∈)\s*(?:\\mathbb\s*\{?\s*[ZNRQ]\s*\}?|\\mathbf\s*\{?\s*[ZNRQ]\s*\}?|[ZNRQℤℕℝ])(?:\s*\^\s*\{?\s*[+*]\s*\}?|_\s*\{?\s*[+>0-9]*\s*\}?)?\s*\)?\s*\.?\s*$/;
 
 function stripQualifier(s: string): string | null {
   const m = MEMBERSHIP_TAIL.exec(s);
@@ -148,7 +148,10 @@ const UNIT_TAIL = new RegExp(
 
 function stripUnit(s: string): string | null {
   const m = UNIT_TAIL.exec(s);
-  return m && m.index > 0 ? s.slice(0, m.index) : null;
+  if (!m || m.index === 0) return null;
+  // "6m" is six times m; "6 m" is six metres.
+  if (/^[A-Za-z]\b/.test(m[0]) && !/^\s/.test(m[0])) return null;
+  return s.slice(0, m.index);
 }
 
 // Times of day -------------------------------------------------------------------------------------------------
@@ -187,7 +190,8 @@ function compareTimes(gold: string[], pred: string[]): Comparison | null {
 // Prose answers ------------------------------------------------------------------------------------------------
 
 const ARTICLES = new Set(["a", "an", "the"]);
-const NEGATIONS = /\b(not|no|neither|nor|never|non|none|cannot|isn't|aren't|doesn't)\b/i;
+/** Words that turn a sentence against its last word, or hedge it. */
+const NEGATIONS = /\b(not|no|neither|nor|never|non|none|cannot|isn't|aren't|doesn't|or)\b/i;
 
 /** The words of an answer that is only prose (in or out of \text{}), without articles; null otherwise. */
 function proseWordsOf(parts: string[]): string[] | null {
@@ -211,10 +215,10 @@ function compareProse(gold: string[], pred: string[]): Comparison | null {
   const p = proseWordsOf(pred);
   if (!g || !p) return null;
   if (g.join(" ") === p.join(" ")) return { equal: true, reason: "text" };
-  const sentence = gold[0]!;
-  if (g.length >= 3 && p.length <= 2 && !NEGATIONS.test(sentence) && !NEGATIONS.test(pred[0]!)) {
-    const tail = g.slice(-p.length).join(" ");
-    if (tail === p.join(" ")) return { equal: true, reason: "text (end of the gold sentence)" };
+  const [long, short] = g.length >= p.length ? [g, p] : [p, g];
+  if (long.length >= 3 && short.length <= 2 && !NEGATIONS.test(gold[0]!) && !NEGATIONS.test(pred[0]!)) {
+    const tail = long.slice(-short.length).join(" ");
+    if (tail === short.join(" ")) return { equal: true, reason: "text (end of a sentence)" };
   }
   return null;
 }
@@ -658,7 +662,7 @@ function constantValue(n: Node, ctx: Ctx): Val | null {
 /** A congruence chain `17 ≡ 2 (mod 5)`: every link between integers holds modulo m (and m is an integer). */
 function congruent(xs: Node[], mod: Node, ctx: Ctx): boolean {
   const m = asRational(constantValue(mod, ctx)?.ex ?? null);
-  if (!m || m.d !== 1n || m.n <= 0n) return false;
+  if (m?.d !== 1n || m.n <= 0n) return false;
   for (let k = 1; k < xs.length; k++) {
     const a = asRational(constantValue(xs[k - 1]!, ctx)?.ex ?? null);
     const b = asRational(constantValue(xs[k]!, ctx)?.ex ?? null);

@@ -292,7 +292,7 @@ class Parser {
       } else if (
         this.isCmd("bmod") ||
         this.isCmd("mod") ||
-        (this.peek().t === "word" && this.peek().v === "mod")
+        ((this.peek().t === "word" || this.peek().t === "text") && this.peek().v.trim() === "mod")
       ) {
         // 17 \bmod 5: the remainder.
         this.next();
