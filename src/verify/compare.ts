@@ -1212,16 +1212,13 @@ function withinTolerance(a: Val, b: Val, ctx: Ctx): boolean {
   return Math.abs(a.f - b.f) + slack <= Math.max(relTol * Math.max(0, big), absTol);
 }
 
-/** A double as the exact rational it is. */
+/** A tolerance as the decimal it was written as (1e-4 is 1/10000, not the double nearest it). */
 function toRational(x: number): Rational {
-  if (x === 0) return Q.ZERO;
-  let m = x;
-  let e = 0n;
-  while (!Number.isInteger(m)) {
-    m *= 2;
-    e++;
-  }
-  return Q.rat(BigInt(m), 2n ** e);
+  const [mant = "0", exp = "0"] = x.toExponential().split("e");
+  const e = Number(exp);
+  const scale = Q.powInt(Q.rat(10n), BigInt(Math.abs(e)), 8000)!;
+  const m = Q.parseDecimal(mant);
+  return e >= 0 ? Q.mul(m, scale) : Q.div(m, scale);
 }
 
 interface DecimalLiteral {

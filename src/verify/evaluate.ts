@@ -307,7 +307,18 @@ function applyFloat(x: Val, g: (v: number) => number, dg: (v: number) => number)
   const d = Math.abs(dg(x.f));
   // Flat at x (cos near 0, e^x near 0): the result no longer reflects the argument.
   const flat = x.f !== 0 && Math.abs(x.f) * d < Math.abs(f) * ABSORBED;
-  return approx(f, 2 * d * x.err + Math.abs(f) * LIB_ERR, x.lost || flat);
+  return approx(f, 2 * d * x.err + Math.abs(f) * LIB_ERR, x.lost || flat || linearAt(x.f, f, g, dg));
+}
+
+/**
+ * Near 0 a function can round to its tangent line: sin 10^-20 is 10^-20 in floating point, though the two
+ * differ. Then the float has lost what tells them apart. Also an underflowed result.
+ */
+function linearAt(x: number, f: number, g: (v: number) => number, dg: (v: number) => number): boolean {
+  if (x !== 0 && Math.abs(f) < 2 ** -1000) return true;
+  if (x === 0 || Math.abs(x) > 2 ** -10) return false;
+  const tangent = g(0) + dg(0) * x;
+  return Number.isFinite(tangent) && Math.abs(f - tangent) <= Math.abs(f) * ABSORBED;
 }
 const ratVal = (r: Rational) => exact(fromRat(r));
 
