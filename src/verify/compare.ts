@@ -127,7 +127,7 @@ const QUALIFIER_PHRASE =
 const QUALIFIER_DOMAIN =
   /integer|natural|real|whole|constant|arbitrary|\\in\b|∈|ℤ|ℕ|ℝ|\\mathbb|\\forall|parameter/i;
 const MEMBERSHIP_TAIL =
-  /(?:\s*(?:,|;|\\quad|\\qquad|\\[,;: ]))+\s*\(?\s*(?:\\forall\s*)?[A-Za-z](?:_\{?\w+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\w+\}?)?)*\s*(?:\\in|∈)\s*(?:\\mathbb\s*\{?\s*[ZNRQ]\s*\}?|\\mathbf\s*\{?\s*[ZNRQ]\s*\}?|[ZNRQℤℕℝ])(?:\s*\^\s*\{?\s*[+*]\s*\}?|_\s*\{?\s*[+>0-9]*\s*\}?)?\s*\)?\s*\.?\s*$/;
+  /(?:(?:\s*(?:,|;|\\quad|\\qquad|\\[,;: ]))+\s*\(?|\s*\()\s*(?:\\forall\s*)?[A-Za-z](?:_\{?\w+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\w+\}?)?)*\s*(?:\\in|∈)\s*(?:\\mathbb\s*\{?\s*[ZNRQ]\s*\}?|\\mathbf\s*\{?\s*[ZNRQ]\s*\}?|[ZNRQℤℕℝ])(?:\s*\^\s*\{?\s*[+*]\s*\}?|_\s*\{?\s*[+>0-9]*\s*\}?)?\s*\)?\s*\.?\s*$/;
 
 function stripQualifier(s: string): string | null {
   const m = MEMBERSHIP_TAIL.exec(s);
@@ -512,6 +512,11 @@ function match(g: Node, p: Node, ctx: Ctx): boolean {
   step(ctx);
   if (g.k === "list" && g.xs.length === 1) return match(g.xs[0]!, p, ctx);
   if (p.k === "list" && p.xs.length === 1) return match(g, p.xs[0]!, ctx);
+  // "x ∈ {1, 2}" is the set it names.
+  if (isMembership(g)) return match((g as Node & { k: "rel" }).xs[1]!, p, ctx);
+  if (isMembership(p)) return match(g, (p as Node & { k: "rel" }).xs[1]!, ctx);
+  const labelled = matchLabelled(g, p, ctx) ?? matchLabelled(p, g, ctx);
+  if (labelled !== null) return labelled;
   if (g.k === "list" || p.k === "list") return matchLists(g, p, ctx);
   if (g.k === "set" || p.k === "set") return matchSets(g, p, ctx);
   if (g.k === "text" && p.k === "text" && NO_SOLUTION.test(g.s.trim()) && NO_SOLUTION.test(p.s.trim())) {
@@ -526,6 +531,36 @@ function match(g: Node, p: Node, ctx: Ctx): boolean {
   if (g.k === "text" || p.k === "text") return matchText(g, p, ctx);
   if (g.k === "base" || p.k === "base") return matchBase(g, p, ctx);
   return matchValue(g, p, ctx);
+}
+
+function isMembership(n: Node): boolean {
+  return n.k === "rel" && n.ops.length === 1 && n.ops[0] === "in" && isNameLike(n.xs[0]!);
+}
+
+/** `a = 2, b = 3` as name → value, or null when the list is not only assignments to distinct names. */
+function assignments(n: Node): Map<string, Node> | null {
+  if (n.k !== "list") return null;
+  const out = new Map<string, Node>();
+  for (const x of n.xs) {
+    if (x.k !== "rel" || x.ops.length !== 1 || x.ops[0] !== "=" || x.xs[0]!.k !== "sym") return null;
+    out.set(x.xs[0]!.name, x.xs[1]!);
+  }
+  return out.size === n.xs.length ? out : null;
+}
+
+/** `(a, b) = (2, 3)` against `a = 2, b = 3`: the values by name, in any order. */
+function matchLabelled(t: Node, l: Node, ctx: Ctx): boolean | null {
+  if (t.k !== "rel" || t.ops.length !== 1 || t.ops[0] !== "=") return null;
+  const [names, values] = t.xs as [Node, Node];
+  if (names.k !== "tuple" || values.k !== "tuple" || names.xs.length !== values.xs.length) return null;
+  const given = assignments(l);
+  if (!given || given.size !== names.xs.length) return null;
+  for (let k = 0; k < names.xs.length; k++) {
+    const name = names.xs[k]!;
+    const v = name.k === "sym" ? given.get(name.name) : undefined;
+    if (!v || !match(values.xs[k]!, v, ctx)) return false;
+  }
+  return decided(ctx, "labelled");
 }
 
 function items(n: Node): Node[] {
@@ -848,6 +883,8 @@ function intervalSet(n: Node): Interval[] | null {
     case "union":
       return intervalsOfAll(n.xs);
     case "list":
+      // Intervals listed ("(1,2) and (3,4)") are their union; relations joined by "and" are an intersection.
+      if (n.xs.every((x) => x.k === "tuple" && x.xs.length === 2)) return intervalsOfAll(n.xs);
       return n.sep === "and" || !n.xs.every(isInequality) ? null : intervalsOfAll(n.xs);
     case "rel": {
       if (n.ops.length === 1 && n.ops[0] === "in") return intervalSet(n.xs[1]!);

@@ -52,6 +52,7 @@ const GREEK = new Set([...GREEK_LETTERS, "ell", "varpi"]);
 /** Letters read as function names when directly followed by `(`: f(x), g(2), P(x). */
 const FUNC_LETTERS = new Set(["f", "g", "h", "F", "G", "H", "P", "Q", "W", "S", "T", "N", "D"]);
 const MATRIX_ENVS = new Set([
+  "aligned",
   "pmatrix",
   "bmatrix",
   "Bmatrix",
@@ -650,7 +651,7 @@ class Parser {
 
   private parseEnv(env: string): Node {
     const name = env.replace(/\*$/, "");
-    if (!MATRIX_ENVS.has(name)) throw new ParseError(`environment ${env}`);
+    if (!MATRIX_ENVS.has(name) && name !== "cases") throw new ParseError(`environment ${env}`);
     if (name === "array" && this.isOp("{")) {
       while (!this.isOp("}") && this.peek().t !== "eof") this.next();
       this.next();
@@ -680,6 +681,9 @@ class Parser {
     if (full.length === 0 || full.some((r) => r.length !== full[0]!.length))
       throw new ParseError("ragged matrix");
     if (name === "vmatrix") return this.node({ k: "fn", name: "det", args: [{ k: "matrix", rows: full }] });
+    // A system written as cases, one statement a row: its statements, as a list.
+    if (name === "cases" && full.every((r) => r.length === 1))
+      return this.node({ k: "list", xs: full.map((r) => r[0]!), sep: "," });
     return this.node({ k: "matrix", rows: full });
   }
 
@@ -761,6 +765,14 @@ class Parser {
         return this.node({ k: "set", xs: [] });
       case "{":
       case "lbrace": {
+        // \left\{ \begin{array} … \end{array} \right. : a system, one statement a row.
+        if (this.peek().t === "begin" && /^(array|aligned|cases)$/.test(this.peek().v)) {
+          const sys = this.parsePrimary();
+          if (this.isCmd("}") || this.isCmd("rbrace")) this.next();
+          if (sys.k === "matrix" && sys.rows.every((r) => r.length === 1))
+            return this.node({ k: "list", xs: sys.rows.map((r) => r[0]!), sep: "," });
+          return sys;
+        }
         if (this.isCmd("}") || this.isCmd("rbrace")) {
           this.next();
           return this.node({ k: "set", xs: [] });

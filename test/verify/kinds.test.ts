@@ -19,6 +19,20 @@ const KINDS: Record<string, [string, string, boolean][]> = {
     ["(1,2,3)", "(x, y, z) = (1, 3, 2)", false],
     ["5, 15", "5", false],
     ["(2, 3)", "a = 3, b = 2", false],
+    ["(a, b) = (2, 3)", "a = 2, b = 3", true],
+    ["(a, b) = (2, 3)", "b = 3, a = 2", true],
+    ["(a, b) = (2, 3)", "b = 2, a = 3", false],
+    ["(a, b) = (2, 3)", "a = 2, c = 3", false],
+    ["x \\in \\{1, 2\\}", "1, 2", true],
+    ["x \\in \\{1, 2\\}", "1, 3", false],
+    ["6", "six", true],
+    ["6", "ten", false],
+  ],
+  "systems written as cases": [
+    ["(2, -1)", "\\begin{cases} x = 2 \\\\ y = -1 \\end{cases}", true],
+    ["(2, -1)", "\\left\\{\\begin{array}{l} x=2 \\\\ y=-1 \\end{array}\\right.", true],
+    ["(2, -1)", "\\begin{cases} x = -1 \\\\ y = 2 \\end{cases}", false],
+    ["(2, -1)", "\\begin{cases} x = 2 \\\\ y = 1 \\end{cases}", false],
   ],
   "other names and arbitrary constants": [
     ["f(x) = x^2 + C", "f(x) = x^2 + c", true],
@@ -50,6 +64,9 @@ const KINDS: Record<string, [string, string, boolean][]> = {
     ["(1, \\infty)", "\\{x \\mid x \\ge 1\\}", false],
     ["[1, 3]", "\\{x : 1 < x \\le 3\\}", false],
     ["(-\\infty, 0) \\cup (1, \\infty)", "\\{x \\mid x < 0\\}", false],
+    ["(1,2) \\cup (3,4)", "(1,2) \\text{ and } (3,4)", true],
+    ["(1,2) \\cup (3,4)", "(1,2) \\text{ and } (3,5)", false],
+    ["(1,2) \\cup (3,4)", "(1,2), [3,4]", false],
   ],
   ordinals: [
     ["12", "12^{th}", true],
@@ -70,6 +87,16 @@ const KINDS: Record<string, [string, string, boolean][]> = {
     ["f(x) = x", "f(x) = 2x \\text{ for all } x \\in \\mathbb{Z}", false],
     ["x = k\\pi", "x = 2k\\pi \\text{ where } k \\text{ is an integer}", false],
     ["\\mathbb{R}", "x \\in \\mathbb{Z}", false],
+    [
+      "\\left[-\\frac{\\pi}{3} + k\\pi, \\frac{\\pi}{6} + k\\pi\\right] (k \\in \\mathbb{Z})",
+      "[k\\pi - \\frac{\\pi}{3}, k\\pi + \\frac{\\pi}{6}], k\\in\\mathbb{Z}",
+      true,
+    ],
+    [
+      "\\left[-\\frac{\\pi}{3} + k\\pi, \\frac{\\pi}{6} + k\\pi\\right] (k \\in \\mathbb{Z})",
+      "[k\\pi - \\frac{\\pi}{3}, k\\pi + \\frac{\\pi}{3}], k\\in\\mathbb{Z}",
+      false,
+    ],
   ],
   "units without \\text": [
     ["50", "50 km/h", true],
