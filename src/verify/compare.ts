@@ -190,6 +190,7 @@ function compareTimes(gold: string[], pred: string[]): Comparison | null {
 // Prose answers ------------------------------------------------------------------------------------------------
 
 const ARTICLES = new Set(["a", "an", "the"]);
+const YES_NO = new Set(["yes", "no"]);
 /** Words that turn a sentence against its last word, or hedge it. */
 const NEGATIONS = /\b(not|no|neither|nor|never|non|none|cannot|isn't|aren't|doesn't|or)\b/i;
 
@@ -215,6 +216,15 @@ function compareProse(gold: string[], pred: string[]): Comparison | null {
   const p = proseWordsOf(pred);
   if (!g || !p) return null;
   if (g.join(" ") === p.join(" ")) return { equal: true, reason: "text" };
+  // A yes/no question answered in a sentence that starts with its verdict: "No, it is not possible."
+  if (
+    g.length === 1 &&
+    YES_NO.has(g[0]!) &&
+    p.length > 1 &&
+    YES_NO.has(p[0]!) &&
+    /^[^,.;:]*\b(yes|no)\b\s*[,.;:]/i.test(pred[0]!.replace(/\\text\s*\{/g, ""))
+  )
+    return { equal: g[0] === p[0], reason: g[0] === p[0] ? "text (verdict first)" : "mismatch" };
   const [long, short] = g.length >= p.length ? [g, p] : [p, g];
   if (long.length >= 3 && short.length <= 2 && !NEGATIONS.test(gold[0]!) && !NEGATIONS.test(pred[0]!)) {
     const tail = long.slice(-short.length).join(" ");
@@ -524,6 +534,7 @@ function match(g: Node, p: Node, ctx: Ctx): boolean {
   }
   if (g.k === "rel" || p.k === "rel") return matchRel(g, p, ctx);
   if (g.k === "union" || p.k === "union" || isReals(g) || isReals(p)) return matchIntervals(g, p, ctx);
+  if (g.k === "ratio" && p.k === "ratio" && g.xs.length > 2) return matchRatios(g.xs, p.xs, ctx);
   if (g.k === "pct" || p.k === "pct") return matchPct(g, p, ctx);
   if (g.k === "deg" || p.k === "deg") return matchDeg(g, p, ctx);
   if (g.k === "tuple" || p.k === "tuple" || g.k === "matrix" || p.k === "matrix")
@@ -738,7 +749,7 @@ function matchRel(g: Node, p: Node, ctx: Ctx): boolean {
   if (g.k === "rel" && p.k === "rel" && !g.ops.includes("~") && !p.ops.includes("~"))
     return matchRelations(g, p, ctx);
   if (p.k === "rel" && (g.k !== "rel" || p.ops.includes("~"))) {
-    if (isInequality(p) && (g.k === "tuple" || g.k === "union" || g.k === "set"))
+    if (describesSet(p) && (g.k === "tuple" || g.k === "union" || g.k === "set"))
       return matchIntervals(g, p, ctx);
     // A response may show its work: "3 \cdot 4 = 12" states 12.
     const vs = statedValues(p, true, ctx);
@@ -746,7 +757,7 @@ function matchRel(g: Node, p: Node, ctx: Ctx): boolean {
     return false;
   }
   if (g.k === "rel") {
-    if (isInequality(g) && (p.k === "tuple" || p.k === "union" || p.k === "set"))
+    if (describesSet(g) && (p.k === "tuple" || p.k === "union" || p.k === "set"))
       return matchIntervals(g, p, ctx);
     const vs = statedValues(g, false, ctx);
     if (vs) return match(vs[0]!, p, ctx);
@@ -782,6 +793,9 @@ function matchRelations(g: Node & { k: "rel" }, p: Node & { k: "rel" }, ctx: Ctx
     if (definitions !== null) return definitions;
     // Same name on the left: compare what is assigned (handles tuples and lists on the right).
     if (isNameLike(g.xs[0]!) && show(g.xs[0]!) === show(p.xs[0]!)) return match(last(g.xs), last(p.xs), ctx);
+    // The roots x = 1, x = −2 written x_1 = 1, x_2 = −2: one side subscripts the other's name.
+    if (subscriptOf(g.xs[0]!, p.xs[0]!) || subscriptOf(p.xs[0]!, g.xs[0]!))
+      return match(last(g.xs), last(p.xs), ctx);
     return matchEquations(g.xs[0]!, last(g.xs), "=", p.xs[0]!, last(p.xs), "=", ctx);
   }
   if (isInequality(g) && isInequality(p)) {
@@ -796,6 +810,17 @@ function matchRelations(g: Node & { k: "rel" }, p: Node & { k: "rel" }, ctx: Ctx
     return matchEquations(g.xs[0]!, g.xs[1]!, "!=", p.xs[0]!, p.xs[1]!, "!=", ctx);
   }
   return false;
+}
+
+/** An inequality, or `x ≠ c`: a condition that describes a set of reals. */
+const describesSet = (n: Node) =>
+  isInequality(n) || (n.k === "rel" && n.ops.length === 1 && n.ops[0] === "!=");
+
+/** `sub` is `name` with a subscript: x_1 for x. */
+function subscriptOf(sub: Node, name: Node): boolean {
+  return (
+    sub.k === "sym" && name.k === "sym" && !name.name.includes("_") && sub.name.startsWith(`${name.name}_`)
+  );
 }
 
 /** `lhs op rhs` as `expr op' 0` with op' one of =, <, <=, != . */
@@ -888,6 +913,14 @@ function intervalSet(n: Node): Interval[] | null {
       return n.sep === "and" || !n.xs.every(isInequality) ? null : intervalsOfAll(n.xs);
     case "rel": {
       if (n.ops.length === 1 && n.ops[0] === "in") return intervalSet(n.xs[1]!);
+      if (n.ops.length === 1 && n.ops[0] === "!=" && isNameLike(n.xs[0]!) && freeVars(n.xs[1]!).size === 0) {
+        // x ≠ c: the reals without c.
+        const c = n.xs[1]!;
+        return [
+          { lo: NEG_INF, hi: c, loClosed: false, hiClosed: false },
+          { lo: c, hi: POS_INF, loClosed: false, hiClosed: false },
+        ];
+      }
       if (!isInequality(n)) return null;
       // "a ≤ x ≤ b ∪ c < x < d" parses as one chain with a union in the middle: split it there.
       const u = n.xs.findIndex((x) => x.k === "union" && x.xs.length === 2);
@@ -975,6 +1008,17 @@ function matchIntervalSets(gi: Interval[], pi: Interval[], ctx: Ctx): boolean {
     used[k] = true;
   }
   return decided(ctx, "interval");
+}
+
+/** a:b:c against d:e:f: proportional, term by term (a·e = b·d, …), decided like any value. */
+function matchRatios(gx: Node[], px: Node[], ctx: Ctx): boolean {
+  if (gx.length !== px.length) return false;
+  for (let k = 1; k < gx.length; k++) {
+    const left: Node = { k: "mul", xs: [gx[k]!, px[0]!] };
+    const right: Node = { k: "mul", xs: [px[k]!, gx[0]!] };
+    if (!matchValue(left, right, ctx)) return false;
+  }
+  return decided(ctx, "ratio");
 }
 
 // Percent and degrees -----------------------------------------------------------------------------------------

@@ -27,6 +27,11 @@ const KINDS: Record<string, [string, string, boolean][]> = {
     ["x \\in \\{1, 2\\}", "1, 3", false],
     ["6", "six", true],
     ["6", "ten", false],
+    ["x = 1 \\text{ or } x = -2", "x_1 = 1, x_2 = -2", true],
+    ["x = 1 \\text{ or } x = -2", "x_1 = 1, x_2 = 2", false],
+    ["a_1 = 1, a_2 = 3", "a_1 = 3, a_2 = 1", false],
+    ["1:2:3", "2:4:6", true],
+    ["1:2:3", "1:2:4", false],
   ],
   "systems written as cases": [
     ["(2, -1)", "\\begin{cases} x = 2 \\\\ y = -1 \\end{cases}", true],
@@ -67,6 +72,9 @@ const KINDS: Record<string, [string, string, boolean][]> = {
     ["(1,2) \\cup (3,4)", "(1,2) \\text{ and } (3,4)", true],
     ["(1,2) \\cup (3,4)", "(1,2) \\text{ and } (3,5)", false],
     ["(1,2) \\cup (3,4)", "(1,2), [3,4]", false],
+    ["(-\\infty, 1) \\cup (1, \\infty)", "x \\neq 1", true],
+    ["(-\\infty, 1) \\cup (1, \\infty)", "x \\neq 2", false],
+    ["(-\\infty, 1) \\cup (1, \\infty)", "x \\neq 1, x \\neq 2", false],
   ],
   ordinals: [
     ["12", "12^{th}", true],
@@ -156,6 +164,10 @@ const KINDS: Record<string, [string, string, boolean][]> = {
     ["\\text{a circle of radius 2}", "\\text{circle}", false],
     ["\\text{odd}", "\\text{The function is odd}", true],
     ["\\text{odd}", "\\text{The function is even or odd}", false],
+    ["\\text{No}", "\\text{No, it is not possible}", true],
+    ["\\text{Yes}", "\\text{Yes, such a set exists}", true],
+    ["\\text{No}", "\\text{Yes, it is possible}", false],
+    ["\\text{Yes}", "\\text{It is not yes, no}", false],
   ],
 };
 
