@@ -191,8 +191,9 @@ function compareTimes(gold: string[], pred: string[]): Comparison | null {
 
 const ARTICLES = new Set(["a", "an", "the"]);
 const YES_NO = new Set(["yes", "no"]);
-/** Words that turn a sentence against its last word, or hedge it. */
-const NEGATIONS = /\b(not|no|neither|nor|never|non|none|cannot|isn't|aren't|doesn't|or)\b/i;
+/** Words that turn a sentence against its last word, hedge it, or make it one of several. */
+const NEGATIONS =
+  /\b(not|no|neither|nor|never|non|none|cannot|isn't|aren't|doesn't|or|and|but|except|unless|than|both)\b/i;
 
 /** The words of an answer that is only prose (in or out of \text{}), without articles; null otherwise. */
 function proseWordsOf(parts: string[]): string[] | null {

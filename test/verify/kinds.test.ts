@@ -164,6 +164,8 @@ const KINDS: Record<string, [string, string, boolean][]> = {
     ["\\text{a circle of radius 2}", "\\text{circle}", false],
     ["\\text{odd}", "\\text{The function is odd}", true],
     ["\\text{odd}", "\\text{The function is even or odd}", false],
+    ["\\text{Alice}", "\\text{Bob and Alice}", false],
+    ["\\text{odd}", "\\text{The function is both even and odd}", false],
     ["\\text{No}", "\\text{No, it is not possible}", true],
     ["\\text{Yes}", "\\text{Yes, such a set exists}", true],
     ["\\text{No}", "\\text{Yes, it is possible}", false],
