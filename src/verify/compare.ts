@@ -1370,16 +1370,19 @@ function roundsTo(x: Val, lit: DecimalLiteral): boolean {
     if (places !== null && (places <= lit.dec || lit.sig < 4)) return false;
     return roundsExactly(r, lit, unit, slack);
   }
-  // An irrational value: decided when its enclosure lies inside the rounding interval, else not accepted.
+  // An irrational value: decided when its enclosure lies inside the rounding interval, else not accepted. The
+  // double and its error bound settle it unless it is close to the interval's edge; then a 10^-55 enclosure does.
+  const lf = Q.toNumber(lit.v);
+  const halfF = (slack ? 1 : 0.5) * Q.toNumber(unit);
+  const off = Math.abs(x.f - lf);
+  if (Number.isFinite(off) && !x.lost && off - x.err > halfF * (1 + 1e-6)) return false;
   const iv = x.ex ? exInterval(x.ex) : null;
   if (iv) {
     const half = slack ? unit : Q.mul(unit, Q.rat(1n, 2n));
     return Q.cmp(Q.sub(lit.v, half), iv[0]) <= 0 && Q.cmp(iv[1], Q.add(lit.v, half)) <= 0;
   }
   if (!Number.isFinite(x.f) || x.lost) return false;
-  const lf = Q.toNumber(lit.v);
-  const half = (slack ? 1 : 0.5) * Q.toNumber(unit);
-  return Math.abs(x.f - lf) + x.err + Math.abs(lf) * EPS <= half;
+  return off + x.err + Math.abs(lf) * EPS <= halfF;
 }
 
 const abs = (r: Rational): Rational => (r.n < 0n ? Q.neg(r) : r);
