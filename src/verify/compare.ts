@@ -77,6 +77,8 @@ const REWRITES: [string, Rewrite][] = [
 ];
 
 export function compareAnswers(gold: string[], pred: string[], options: GradingPolicy): Comparison {
+  // One evaluation budget for the whole comparison, rewrites included: retries cannot multiply the worst case.
+  resetBudget();
   const time = compareTimes(gold, pred);
   if (time) return time;
   const text = compareProse(gold, pred);
@@ -246,7 +248,6 @@ function compareParsed(gold: string[], pred: string[], options: GradingPolicy): 
   // Identical answers need no evaluation (and big identical expressions would spend the budget for nothing).
   if (show(g) === show(p)) return { equal: true, reason: "identical" };
   const ctx: Ctx = { options, reason: "mismatch", unknown: false, undecided: false, steps: 0 };
-  resetBudget();
   try {
     const G = foldMatrices(expandPm(g));
     if (match(G, foldMatrices(expandPm(p)), ctx)) return { equal: true, reason: ctx.reason };
