@@ -26,8 +26,8 @@ export type Node =
   /** An unbracketed (or `{}`-grouped) list: several answers. `sep` is the separator that made it. */
   | { k: "list"; xs: Node[]; sep: "," | ";" | "or" | "and" | "box" }
   | { k: "union"; xs: Node[] }
-  /** A relation chain `xs[0] ops[0] xs[1] …`. */
-  | { k: "rel"; ops: RelOp[]; xs: Node[] }
+  /** A relation chain `xs[0] ops[0] xs[1] …`; `mod` is the modulus of a congruence (`17 \equiv 2 \pmod 5`). */
+  | { k: "rel"; ops: RelOp[]; xs: Node[]; mod?: Node }
   | { k: "matrix"; rows: Node[][] }
   | { k: "ratio"; xs: Node[] }
   | { k: "text"; s: string }

@@ -1,12 +1,22 @@
 import { mulberry32 } from "../util/rng.js";
 import type { Node, RelOp } from "./ast.js";
 import { show } from "./ast.js";
-import { asRational, divideVals, evaluate, exEqual, resetBudget, type Val, ValueError } from "./evaluate.js";
+import {
+  asRational,
+  divideVals,
+  EPS,
+  evaluate,
+  exEqual,
+  exInterval,
+  resetBudget,
+  type Val,
+  ValueError,
+} from "./evaluate.js";
 import { proseWords, rightmost } from "./extract.js";
 import { parseAnswer } from "./parse.js";
+import type { GradingPolicy } from "./policy.js";
 import type { Rational } from "./rational.js";
 import * as Q from "./rational.js";
-import type { VerifyOptions } from "./types.js";
 
 export interface Comparison {
   equal: boolean;
@@ -16,22 +26,17 @@ export interface Comparison {
 /** Random points per identity test, and how many must be defined. */
 const POINTS = 6;
 const MIN_POINTS = 3;
-/** Relative tolerance for values that only have a floating-point form (transcendental functions). */
-const FLOAT_REL = 1e-9;
-/**
- * Only for a value that has no exact form (transcendental functions) against an exact zero: sin π computes as
- * 1.2e-16. Exact values are never compared with a tolerance.
- */
-const FLOAT_ZERO = 1e-14;
 const MAX_LIST = 64;
 const MAX_MATCH_STEPS = 20_000;
 const CONSTANTS = new Set(["pi", "e", "i", "inf", "..."]);
 
 interface Ctx {
-  options: VerifyOptions;
+  options: GradingPolicy;
   reason: string;
   /** Some value could not be evaluated (said in the reason: "mismatch-unevaluated"). */
   unknown: boolean;
+  /** Two values agreed as far as floating point could tell, but it had lost information: "cannot-decide". */
+  undecided: boolean;
   steps: number;
 }
 
@@ -59,17 +64,179 @@ function multipleChoice(gold: string[], pred: string[]): Comparison | null {
   return { equal, reason: equal ? "choice" : "mismatch" };
 }
 
-export function compareAnswers(gold: string[], pred: string[], options: VerifyOptions): Comparison {
+/**
+ * Rewrites tried when the answers as written do not match, each on both sides: a sentence's formula, an answer
+ * without its trailing qualifier ("for all x ∈ ℤ"), a number without its unit (only against an answer with no
+ * letters, where a unit cannot be a variable). Each keeps the answer's value; the last tries them together.
+ */
+type Rewrite = (parts: string[], other: string[]) => string[] | null;
+const REWRITES: [string, Rewrite][] = [
+  ["from a sentence", (parts) => proseCore(parts)],
+  ["qualifier dropped", (parts) => rewriteParts(parts, stripQualifier)],
+  ["unit dropped", (parts, other) => (hasLetters(other) ? null : rewriteParts(parts, stripUnit))],
+];
+
+export function compareAnswers(gold: string[], pred: string[], options: GradingPolicy): Comparison {
+  // One evaluation budget for the whole comparison, rewrites included: retries cannot multiply the worst case.
+  resetBudget();
+  const time = compareTimes(gold, pred);
+  if (time) return time;
+  const text = compareProse(gold, pred);
+  if (text) return text;
   const direct = compareParsed(gold, pred, options);
   if (direct.equal) return direct;
-  const g = proseCore(gold);
-  const p = proseCore(pred);
-  if (!g && !p) return direct;
-  const again = compareParsed(g ?? gold, p ?? pred, options);
-  return again.equal ? { equal: true, reason: `${again.reason} (from a sentence)` } : direct;
+  let gAll = gold;
+  let pAll = pred;
+  let tried = 0;
+  for (const [why, rewrite] of REWRITES) {
+    const g = rewrite(gold, pred);
+    const p = rewrite(pred, gold);
+    if (!g && !p) continue;
+    tried++;
+    gAll = rewrite(gAll, pAll) ?? gAll;
+    pAll = rewrite(pAll, gAll) ?? pAll;
+    const again = compareParsed(g ?? gold, p ?? pred, options);
+    if (again.equal) return { equal: true, reason: `${again.reason} (${why})` };
+  }
+  if (tried > 1) {
+    const again = compareParsed(gAll, pAll, options);
+    if (again.equal) return { equal: true, reason: `${again.reason} (rewritten)` };
+  }
+  return direct;
 }
 
-function compareParsed(gold: string[], pred: string[], options: VerifyOptions): Comparison {
+function rewriteParts(parts: string[], f: (s: string) => string | null): string[] | null {
+  let changed = false;
+  const out = parts.map((s) => {
+    const t = f(s);
+    if (t === null) return s;
+    changed = true;
+    return t;
+  });
+  return changed ? out : null;
+}
+
+/** Latin letters outside command names and \text{} units: the answer may have variables. */
+function hasLetters(parts: string[]): boolean {
+  return parts.some((s) => /[A-Za-z]/.test(s.replace(/\\[A-Za-z]+(\s*\{[^{}]*\})?/g, " ")));
+}
+
+// Qualifiers ---------------------------------------------------------------------------------------------------
+
+/** "…, for all x ∈ ℤ", "… where k is an integer", "(n ∈ ℕ)": what a parameter ranges over, not the answer. */
+const QUALIFIER_PHRASE =
+  /(?:\s*(?:,|;|\\quad|\\qquad|\\[,;:]|\(|\\text\s*\{\s*[,;]?))*\s*(?:\\text\s*\{\s*)?\b(?:for\s+(?:all|any|every|each|some)|for|where|with|when|if)\b[\s\S]*$/i;
+const QUALIFIER_DOMAIN =
+  /integer|natural|real|whole|constant|arbitrary|\\in\b|∈|ℤ|ℕ|ℝ|\\mathbb|\\forall|parameter/i;
+const MEMBERSHIP_TAIL =
+  /(?:(?:\s*(?:,|;|\\quad|\\qquad|\\[,;: ]))+\s*\(?|\s*\()\s*(?:\\forall\s*)?[A-Za-z](?:_\{?\w+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\w+\}?)?)*\s*(?:\\in|∈)\s*(?:\\mathbb\s*\{?\s*[ZNRQ]\s*\}?|\\mathbf\s*\{?\s*[ZNRQ]\s*\}?|[ZNRQℤℕℝ])(?:\s*\^\s*\{?\s*[+*]\s*\}?|_\s*\{?\s*[+>0-9]*\s*\}?)?\s*\)?\s*\.?\s*$/;
+
+function stripQualifier(s: string): string | null {
+  const m = MEMBERSHIP_TAIL.exec(s);
+  if (m && m.index > 0 && s.slice(0, m.index).trim()) return s.slice(0, m.index);
+  const q = QUALIFIER_PHRASE.exec(s);
+  if (!q || q.index === 0 || !QUALIFIER_DOMAIN.test(q[0])) return null;
+  const head = s.slice(0, q.index).trim();
+  return head && /[\w}]/.test(head) ? head : null;
+}
+
+// Units --------------------------------------------------------------------------------------------------------
+
+const UNIT_NAMES =
+  "km|cm|mm|nm|m|kg|mg|g|ms|s|hrs?|h|mins?|secs?|mph|kph|ft|in|yd|mi|mL|ml|L|l|N|J|kJ|W|kW|kWh|V|A|Pa|kPa|Hz|cal|kcal|lbs?|oz|sq|cu|K|mol";
+const UNIT_TAIL = new RegExp(
+  `(?<=[\\d}.)])\\s*(?:\\\\[,;! ]|~)?\\s*(?:${UNIT_NAMES})(?:\\s*(?:/|\\\\cdot|\\*|\\\\,)\\s*(?:${UNIT_NAMES}))*(?:\\s*\\^\\s*\\{?\\s*[23]\\s*\\}?)?\\s*\\.?\\s*$`,
+);
+
+function stripUnit(s: string): string | null {
+  const m = UNIT_TAIL.exec(s);
+  if (!m || m.index === 0) return null;
+  // "6m" is six times m; "6 m" is six metres.
+  if (/^[A-Za-z]\b/.test(m[0]) && !/^\s/.test(m[0])) return null;
+  return s.slice(0, m.index);
+}
+
+// Times of day -------------------------------------------------------------------------------------------------
+
+const TIME =
+  /^\s*(?:\\text\s*\{\s*)?(\d{1,2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2}))?\s*\}?\s*(?:\\(?:text|mathrm)\s*\{\s*)?\s*([ap])?(?:\.?\s*m\.?)?\s*\}?\s*$/i;
+
+/** Seconds after midnight of "9:00", "2:30 PM", "14:30:05"; `ampm` when a.m./p.m. was written. */
+function timeOf(s: string): { t: number; ampm: boolean } | null {
+  const m = TIME.exec(s);
+  if (!m) return null;
+  // "2:30 m" is not a time: a bare m must come with a or p.
+  if (!m[4] && /m\.?\s*\}?\s*$/i.test(s)) return null;
+  let h = Number(m[1]);
+  const min = Number(m[2]);
+  const sec = Number(m[3] ?? 0);
+  if (min > 59 || sec > 59) return null;
+  if (m[4]) {
+    if (h < 1 || h > 12) return null;
+    h = (h % 12) + (m[4].toLowerCase() === "p" ? 12 : 0);
+  } else if (h > 24) return null;
+  return { t: h * 3600 + min * 60 + sec, ampm: Boolean(m[4]) };
+}
+
+/** Times of day when either side says a.m./p.m. or both read H:MM: compared as times, not ratios. */
+function compareTimes(gold: string[], pred: string[]): Comparison | null {
+  if (gold.length !== 1 || pred.length !== 1) return null;
+  const g = timeOf(gold[0]!);
+  const p = timeOf(pred[0]!);
+  if (!g && !p) return null;
+  if (g && p) return g.t === p.t ? { equal: true, reason: "time" } : { equal: false, reason: "mismatch" };
+  const one = (g ?? p)!;
+  return one.ampm ? { equal: false, reason: "mismatch" } : null;
+}
+
+// Prose answers ------------------------------------------------------------------------------------------------
+
+const ARTICLES = new Set(["a", "an", "the"]);
+const YES_NO = new Set(["yes", "no"]);
+/** Words that turn a sentence against its last word, hedge it, or make it one of several. */
+const NEGATIONS =
+  /\b(not|no|neither|nor|never|non|none|cannot|isn't|aren't|doesn't|or|and|but|except|unless|than|both)\b/i;
+
+/** The words of an answer that is only prose (in or out of \text{}), without articles; null otherwise. */
+function proseWordsOf(parts: string[]): string[] | null {
+  if (parts.length !== 1) return null;
+  const s = parts[0]!
+    .replace(/\\(?:text|textbf|textit|mathrm|mbox|textnormal)\s*\{([^{}]*)\}/g, " $1 ")
+    .replace(/\$/g, " ")
+    .replace(/[.!]\s*$/, "");
+  if (!/^[\sA-Za-z,'-]+$/.test(s)) return null;
+  const words = s.toLowerCase().match(/[a-z']+/g) ?? [];
+  const content = words.filter((w) => !ARTICLES.has(w));
+  return content.length > 0 ? content : null;
+}
+
+/**
+ * Prose against prose: the same words up to articles and case ("an ellipse" = "Ellipse"), or a short answer
+ * that ends the gold's sentence ("odd" for "The function is odd"), when that sentence has no negation.
+ */
+function compareProse(gold: string[], pred: string[]): Comparison | null {
+  const g = proseWordsOf(gold);
+  const p = proseWordsOf(pred);
+  if (!g || !p) return null;
+  if (g.join(" ") === p.join(" ")) return { equal: true, reason: "text" };
+  // A yes/no question answered in a sentence that starts with its verdict: "No, it is not possible."
+  if (
+    g.length === 1 &&
+    YES_NO.has(g[0]!) &&
+    p.length > 1 &&
+    YES_NO.has(p[0]!) &&
+    /^[^,.;:]*\b(yes|no)\b\s*[,.;:]/i.test(pred[0]!.replace(/\\text\s*\{/g, ""))
+  )
+    return { equal: g[0] === p[0], reason: g[0] === p[0] ? "text (verdict first)" : "mismatch" };
+  const [long, short] = g.length >= p.length ? [g, p] : [p, g];
+  if (long.length >= 3 && short.length <= 2 && !NEGATIONS.test(gold[0]!) && !NEGATIONS.test(pred[0]!)) {
+    const tail = long.slice(-short.length).join(" ");
+    if (tail === short.join(" ")) return { equal: true, reason: "text (end of a sentence)" };
+  }
+  return null;
+}
+
+function compareParsed(gold: string[], pred: string[], options: GradingPolicy): Comparison {
   const mc = multipleChoice(gold, pred) ?? multipleChoice(pred, gold);
   if (mc) return mc;
   const g = parseAll(gold);
@@ -80,16 +247,31 @@ function compareParsed(gold: string[], pred: string[], options: VerifyOptions): 
   }
   // Identical answers need no evaluation (and big identical expressions would spend the budget for nothing).
   if (show(g) === show(p)) return { equal: true, reason: "identical" };
-  const ctx: Ctx = { options, reason: "mismatch", unknown: false, steps: 0 };
-  resetBudget();
+  const ctx: Ctx = { options, reason: "mismatch", unknown: false, undecided: false, steps: 0 };
   try {
-    if (match(foldMatrices(expandPm(g)), foldMatrices(expandPm(p)), ctx))
-      return { equal: true, reason: ctx.reason };
+    const G = foldMatrices(expandPm(g));
+    if (match(G, foldMatrices(expandPm(p)), ctx)) return { equal: true, reason: ctx.reason };
+    // Readings of the same answer that the direct comparison does not make, each with its own near misses
+    // (test/verify/kinds.test.ts): ± taking one sign throughout, and parameters or constants renamed.
+    const alternatives: [Node, Node, string][] = [];
+    const oneSign = (x: Node, raw: string[]) => (raw.some((r) => /\\mp|∓/.test(r)) ? null : correlatedPm(x));
+    const cp = oneSign(p, pred);
+    const cg = oneSign(g, gold);
+    if (cp) alternatives.push([G, foldMatrices(cp), "± with one sign"]);
+    if (cg) alternatives.push([foldMatrices(cg), foldMatrices(expandPm(p)), "± with one sign"]);
+    for (const m of renamings(g, p))
+      alternatives.push([G, foldMatrices(expandPm(rename(p, m))), "parameter renamed"]);
+    for (const [a, b, why] of alternatives) {
+      if (match(a, b, ctx)) return { equal: true, reason: `${ctx.reason} (${why})` };
+    }
   } catch (e) {
     if (!(e instanceof CapError || e instanceof ValueError)) throw e;
     return { equal: false, reason: "capped" };
   }
-  return { equal: false, reason: ctx.unknown ? "mismatch-unevaluated" : "mismatch" };
+  return {
+    equal: false,
+    reason: ctx.undecided ? "cannot-decide" : ctx.unknown ? "mismatch-unevaluated" : "mismatch",
+  };
 }
 
 function parseAll(parts: string[]): Node | null {
@@ -117,6 +299,93 @@ export function normalizeText(s: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Rewriting helpers.
+
+/** `n` with `f` applied to each direct child. */
+function mapNode(n: Node, f: (x: Node) => Node): Node {
+  switch (n.k) {
+    case "add":
+    case "mul":
+    case "ratio":
+    case "tuple":
+    case "set":
+    case "list":
+    case "union":
+      return { ...n, xs: n.xs.map(f) };
+    case "rel":
+      return n.mod ? { ...n, xs: n.xs.map(f), mod: f(n.mod) } : { ...n, xs: n.xs.map(f) };
+    case "neg":
+    case "pct":
+    case "deg":
+      return { ...n, x: f(n.x) };
+    case "div":
+    case "pow":
+      return { ...n, a: f(n.a), b: f(n.b) };
+    case "fn":
+      return { ...n, args: n.args.map(f) };
+    case "pm":
+      return { ...n, a: n.a ? f(n.a) : null, b: f(n.b) };
+    case "matrix":
+      return { ...n, rows: n.rows.map((r) => r.map(f)) };
+    default:
+      return n;
+  }
+}
+
+/** −b, distributed over a tuple: ±(1, 2) is (1, 2) and (−1, −2). */
+const negate = (b: Node): Node =>
+  b.k === "tuple" ? { ...b, xs: b.xs.map((x): Node => ({ k: "neg", x })) } : { k: "neg", x: b };
+
+/** Every ± of `n` with the sign s. */
+function signed(n: Node, s: 1 | -1): Node {
+  if (n.k === "pm") {
+    const b = signed(n.b, s);
+    const term = s > 0 ? b : negate(b);
+    return n.a ? { k: "add", xs: [signed(n.a, s), term] } : term;
+  }
+  return mapNode(n, (x) => signed(x, s));
+}
+
+const hasPm = (n: Node): boolean => show(n).includes("±");
+
+/** The one-sign reading of ±: "(±1, ±2)" as (1, 2) and (−1, −2) (the product reading is expandPm's). */
+function correlatedPm(n: Node): Node | null {
+  const items = n.k === "list" || n.k === "set" ? n.xs : [n];
+  if (!items.some(hasPm)) return null;
+  const xs = items.flatMap((x) => (hasPm(x) ? [signed(x, 1), signed(x, -1)] : [x]));
+  return n.k === "set" ? { k: "set", xs } : { k: "list", xs, sep: "," };
+}
+
+/** Names of integer parameters and arbitrary constants: `2k\pi` and `2n\pi` say the same, as do `+C` and `+c`. */
+const PARAMETER = /^[kntmljCcK](?:_\w+)?$/;
+
+/** Renamings of the answer's parameters onto the gold's (one-to-one), when only parameters differ. */
+function renamings(g: Node, p: Node): Map<string, string>[] {
+  const gv = freeVars(g);
+  const pv = freeVars(p);
+  const dg = [...gv].filter((v) => !pv.has(v));
+  const dp = [...pv].filter((v) => !gv.has(v));
+  if (dg.length === 0 || dg.length !== dp.length || dg.length > 3) return [];
+  if (![...dg, ...dp].every((v) => PARAMETER.test(v))) return [];
+  return permutations(dp).map((perm) => new Map(perm.map((v, k) => [v, dg[k]!])));
+}
+
+function permutations<T>(xs: T[]): T[][] {
+  if (xs.length <= 1) return [xs];
+  return xs.flatMap((x, k) =>
+    permutations([...xs.slice(0, k), ...xs.slice(k + 1)]).map((rest) => [x, ...rest]),
+  );
+}
+
+function rename(n: Node, m: Map<string, string>): Node {
+  if (n.k === "sym") {
+    const to = m.get(n.name);
+    return to ? { k: "sym", name: to } : n;
+  }
+  return mapNode(n, (x) => rename(x, m));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // ± expansion: "1 \pm \sqrt 2" is the list of both values.
 
 function expandPm(n: Node): Node {
@@ -138,7 +407,7 @@ function variants(n: Node): Node[] {
       const out: Node[] = [];
       for (const a of as)
         for (const b of bs) {
-          const minus: Node = { k: "neg", x: b };
+          const minus = negate(b);
           out.push(a ? { k: "add", xs: [a, b] } : b, a ? { k: "add", xs: [a, minus] } : minus);
         }
       return out;
@@ -147,6 +416,7 @@ function variants(n: Node): Node[] {
     case "mul":
     case "rel":
     case "ratio":
+    case "tuple":
       return combos(n.xs.map(variants)).map((xs) => ({ ...n, xs }));
     case "neg":
     case "pct":
@@ -254,6 +524,11 @@ function match(g: Node, p: Node, ctx: Ctx): boolean {
   step(ctx);
   if (g.k === "list" && g.xs.length === 1) return match(g.xs[0]!, p, ctx);
   if (p.k === "list" && p.xs.length === 1) return match(g, p.xs[0]!, ctx);
+  // "x ∈ {1, 2}" is the set it names.
+  if (isMembership(g)) return match((g as Node & { k: "rel" }).xs[1]!, p, ctx);
+  if (isMembership(p)) return match(g, (p as Node & { k: "rel" }).xs[1]!, ctx);
+  const labelled = matchLabelled(g, p, ctx) ?? matchLabelled(p, g, ctx);
+  if (labelled !== null) return labelled;
   if (g.k === "list" || p.k === "list") return matchLists(g, p, ctx);
   if (g.k === "set" || p.k === "set") return matchSets(g, p, ctx);
   if (g.k === "text" && p.k === "text" && NO_SOLUTION.test(g.s.trim()) && NO_SOLUTION.test(p.s.trim())) {
@@ -261,6 +536,7 @@ function match(g: Node, p: Node, ctx: Ctx): boolean {
   }
   if (g.k === "rel" || p.k === "rel") return matchRel(g, p, ctx);
   if (g.k === "union" || p.k === "union" || isReals(g) || isReals(p)) return matchIntervals(g, p, ctx);
+  if (g.k === "ratio" && p.k === "ratio" && g.xs.length > 2) return matchRatios(g.xs, p.xs, ctx);
   if (g.k === "pct" || p.k === "pct") return matchPct(g, p, ctx);
   if (g.k === "deg" || p.k === "deg") return matchDeg(g, p, ctx);
   if (g.k === "tuple" || p.k === "tuple" || g.k === "matrix" || p.k === "matrix")
@@ -268,6 +544,36 @@ function match(g: Node, p: Node, ctx: Ctx): boolean {
   if (g.k === "text" || p.k === "text") return matchText(g, p, ctx);
   if (g.k === "base" || p.k === "base") return matchBase(g, p, ctx);
   return matchValue(g, p, ctx);
+}
+
+function isMembership(n: Node): boolean {
+  return n.k === "rel" && n.ops.length === 1 && n.ops[0] === "in" && isNameLike(n.xs[0]!);
+}
+
+/** `a = 2, b = 3` as name → value, or null when the list is not only assignments to distinct names. */
+function assignments(n: Node): Map<string, Node> | null {
+  if (n.k !== "list") return null;
+  const out = new Map<string, Node>();
+  for (const x of n.xs) {
+    if (x.k !== "rel" || x.ops.length !== 1 || x.ops[0] !== "=" || x.xs[0]!.k !== "sym") return null;
+    out.set(x.xs[0]!.name, x.xs[1]!);
+  }
+  return out.size === n.xs.length ? out : null;
+}
+
+/** `(a, b) = (2, 3)` against `a = 2, b = 3`: the values by name, in any order. */
+function matchLabelled(t: Node, l: Node, ctx: Ctx): boolean | null {
+  if (t.k !== "rel" || t.ops.length !== 1 || t.ops[0] !== "=") return null;
+  const [names, values] = t.xs as [Node, Node];
+  if (names.k !== "tuple" || values.k !== "tuple" || names.xs.length !== values.xs.length) return null;
+  const given = assignments(l);
+  if (!given || given.size !== names.xs.length) return null;
+  for (let k = 0; k < names.xs.length; k++) {
+    const name = names.xs[k]!;
+    const v = name.k === "sym" ? given.get(name.name) : undefined;
+    if (!v || !match(values.xs[k]!, v, ctx)) return false;
+  }
+  return decided(ctx, "labelled");
 }
 
 function items(n: Node): Node[] {
@@ -392,12 +698,25 @@ function statedValues(n: Node & { k: "rel" }, anyLhs: boolean, ctx: Ctx): Node[]
   if (!isEquality(n)) return null;
   const named = isNameLike(n.xs[0]!);
   if (!named && !anyLhs) return null;
+  if (n.mod) return congruent(n.xs, n.mod, ctx) ? [last(n.xs)] : null;
   if (!lenient && !consistent(named ? n.xs.slice(1) : n.xs, ctx)) return null;
   return [last(n.xs)];
 }
 
 function constantValue(n: Node, ctx: Ctx): Val | null {
   return freeVars(n).size === 0 ? tryEval(n, new Map(), ctx) : null;
+}
+
+/** A congruence chain `17 ≡ 2 (mod 5)`: every link between integers holds modulo m (and m is an integer). */
+function congruent(xs: Node[], mod: Node, ctx: Ctx): boolean {
+  const m = asRational(constantValue(mod, ctx)?.ex ?? null);
+  if (m?.d !== 1n || m.n <= 0n) return false;
+  for (let k = 1; k < xs.length; k++) {
+    const a = asRational(constantValue(xs[k - 1]!, ctx)?.ex ?? null);
+    const b = asRational(constantValue(xs[k]!, ctx)?.ex ?? null);
+    if (!a || !b || a.d !== 1n || b.d !== 1n || (a.n - b.n) % m.n !== 0n) return false;
+  }
+  return true;
 }
 
 /** Every link of an equality chain between values that can be evaluated holds. */
@@ -432,7 +751,7 @@ function matchRel(g: Node, p: Node, ctx: Ctx): boolean {
   if (g.k === "rel" && p.k === "rel" && !g.ops.includes("~") && !p.ops.includes("~"))
     return matchRelations(g, p, ctx);
   if (p.k === "rel" && (g.k !== "rel" || p.ops.includes("~"))) {
-    if (isInequality(p) && (g.k === "tuple" || g.k === "union" || g.k === "set"))
+    if (describesSet(p) && (g.k === "tuple" || g.k === "union" || g.k === "set"))
       return matchIntervals(g, p, ctx);
     // A response may show its work: "3 \cdot 4 = 12" states 12.
     const vs = statedValues(p, true, ctx);
@@ -440,7 +759,7 @@ function matchRel(g: Node, p: Node, ctx: Ctx): boolean {
     return false;
   }
   if (g.k === "rel") {
-    if (isInequality(g) && (p.k === "tuple" || p.k === "union" || p.k === "set"))
+    if (describesSet(g) && (p.k === "tuple" || p.k === "union" || p.k === "set"))
       return matchIntervals(g, p, ctx);
     const vs = statedValues(g, false, ctx);
     if (vs) return match(vs[0]!, p, ctx);
@@ -448,10 +767,37 @@ function matchRel(g: Node, p: Node, ctx: Ctx): boolean {
   return false;
 }
 
+/** The left side of a function's definition: `y`, or `f(x)` with its variable. */
+function functionHead(n: Node): { name: string; v: string | null } | null {
+  if (n.k === "sym" && n.name === "y") return { name: "y", v: null };
+  if (n.k === "fn" && n.name.startsWith("call:") && n.args.length === 1 && n.args[0]!.k === "sym")
+    return { name: n.name, v: n.args[0]!.name };
+  return null;
+}
+
+/** `y = 2x+1` and `f(x) = 2x+1`; `f(z) = z^2` and `f(x) = x^2` (the argument is a bound variable). */
+function matchDefinitions(g: Node & { k: "rel" }, p: Node & { k: "rel" }, ctx: Ctx): boolean | null {
+  if (g.xs.length !== 2 || p.xs.length !== 2 || show(g.xs[0]!) === show(p.xs[0]!)) return null;
+  const hg = functionHead(g.xs[0]!);
+  const hp = functionHead(p.xs[0]!);
+  if (!hg || !hp || (hg.name !== hp.name && hg.name !== "y" && hp.name !== "y")) return null;
+  let rhs = p.xs[1]!;
+  if (hg.v && hp.v && hg.v !== hp.v) {
+    if (freeVars(g.xs[1]!).has(hp.v)) return false;
+    rhs = rename(rhs, new Map([[hp.v, hg.v]]));
+  }
+  return match(g.xs[1]!, rhs, ctx) && decided(ctx, "function");
+}
+
 function matchRelations(g: Node & { k: "rel" }, p: Node & { k: "rel" }, ctx: Ctx): boolean {
   if (isEquality(g) && isEquality(p)) {
+    const definitions = matchDefinitions(g, p, ctx);
+    if (definitions !== null) return definitions;
     // Same name on the left: compare what is assigned (handles tuples and lists on the right).
     if (isNameLike(g.xs[0]!) && show(g.xs[0]!) === show(p.xs[0]!)) return match(last(g.xs), last(p.xs), ctx);
+    // The roots x = 1, x = −2 written x_1 = 1, x_2 = −2: one side subscripts the other's name.
+    if (subscriptOf(g.xs[0]!, p.xs[0]!) || subscriptOf(p.xs[0]!, g.xs[0]!))
+      return match(last(g.xs), last(p.xs), ctx);
     return matchEquations(g.xs[0]!, last(g.xs), "=", p.xs[0]!, last(p.xs), "=", ctx);
   }
   if (isInequality(g) && isInequality(p)) {
@@ -466,6 +812,17 @@ function matchRelations(g: Node & { k: "rel" }, p: Node & { k: "rel" }, ctx: Ctx
     return matchEquations(g.xs[0]!, g.xs[1]!, "!=", p.xs[0]!, p.xs[1]!, "!=", ctx);
   }
   return false;
+}
+
+/** An inequality, or `x ≠ c`: a condition that describes a set of reals. */
+const describesSet = (n: Node) =>
+  isInequality(n) || (n.k === "rel" && n.ops.length === 1 && n.ops[0] === "!=");
+
+/** `sub` is `name` with a subscript: x_1 for x. */
+function subscriptOf(sub: Node, name: Node): boolean {
+  return (
+    sub.k === "sym" && name.k === "sym" && !name.name.includes("_") && sub.name.startsWith(`${name.name}_`)
+  );
 }
 
 /** `lhs op rhs` as `expr op' 0` with op' one of =, <, <=, != . */
@@ -553,9 +910,19 @@ function intervalSet(n: Node): Interval[] | null {
     case "union":
       return intervalsOfAll(n.xs);
     case "list":
+      // Intervals listed ("(1,2) and (3,4)") are their union; relations joined by "and" are an intersection.
+      if (n.xs.every((x) => x.k === "tuple" && x.xs.length === 2)) return intervalsOfAll(n.xs);
       return n.sep === "and" || !n.xs.every(isInequality) ? null : intervalsOfAll(n.xs);
     case "rel": {
       if (n.ops.length === 1 && n.ops[0] === "in") return intervalSet(n.xs[1]!);
+      if (n.ops.length === 1 && n.ops[0] === "!=" && isNameLike(n.xs[0]!) && freeVars(n.xs[1]!).size === 0) {
+        // x ≠ c: the reals without c.
+        const c = n.xs[1]!;
+        return [
+          { lo: NEG_INF, hi: c, loClosed: false, hiClosed: false },
+          { lo: c, hi: POS_INF, loClosed: false, hiClosed: false },
+        ];
+      }
       if (!isInequality(n)) return null;
       // "a ≤ x ≤ b ∪ c < x < d" parses as one chain with a union in the middle: split it there.
       const u = n.xs.findIndex((x) => x.k === "union" && x.xs.length === 2);
@@ -643,6 +1010,17 @@ function matchIntervalSets(gi: Interval[], pi: Interval[], ctx: Ctx): boolean {
     used[k] = true;
   }
   return decided(ctx, "interval");
+}
+
+/** a:b:c against d:e:f: proportional, term by term (a·e = b·d, …), decided like any value. */
+function matchRatios(gx: Node[], px: Node[], ctx: Ctx): boolean {
+  if (gx.length !== px.length) return false;
+  for (let k = 1; k < gx.length; k++) {
+    const left: Node = { k: "mul", xs: [gx[k]!, px[0]!] };
+    const right: Node = { k: "mul", xs: [px[k]!, gx[0]!] };
+    if (!matchValue(left, right, ctx)) return false;
+  }
+  return decided(ctx, "ratio");
 }
 
 // Percent and degrees -----------------------------------------------------------------------------------------
@@ -858,10 +1236,12 @@ function tryEval(n: Node, vars: Map<string, Rational>, ctx: Ctx): Val | null {
   }
 }
 
+/** Zero, not zero, or null when floating point cannot tell (the value is within its error bound of 0). */
 function isZeroVal(v: Val): boolean | null {
   if (v.ex) return v.ex.length === 0;
   if (v.inf || !Number.isFinite(v.f)) return null;
-  return Math.abs(v.f) < FLOAT_ZERO;
+  if (Math.abs(v.f) > v.err) return false;
+  return v.lost ? null : true;
 }
 
 function divide(a: Val, b: Val): Val | null {
@@ -873,16 +1253,55 @@ function divide(a: Val, b: Val): Val | null {
   }
 }
 
+/**
+ * Equality of two values. Exact forms compare exactly. A value with only a floating-point form (e, logs, most
+ * trigonometry) differs from another when their enclosures f ± err are disjoint; when they overlap it is equal
+ * only if no step lost information (evaluate.ts: `lost`); otherwise floating point cannot decide, and an
+ * undecided comparison is not an equality.
+ */
 function valuesEqual(a: Val, b: Val, ctx: Ctx): boolean {
   if (a.inf || b.inf) return a.inf === b.inf && a.f === b.f;
   if (a.ex && b.ex) return exEqual(a.ex, b.ex);
-  if (!Number.isFinite(a.f) || !Number.isFinite(b.f)) {
+  if (!Number.isFinite(a.f) || !Number.isFinite(b.f) || !(a.err + b.err < Number.POSITIVE_INFINITY)) {
     ctx.unknown = true;
     return false;
   }
-  if (a.ex?.length === 0 || b.ex?.length === 0) return Math.abs(a.f - b.f) < FLOAT_ZERO;
-  const tol = Math.max(FLOAT_REL, ctx.options.relTol ?? 0);
-  return Math.abs(a.f - b.f) <= tol * Math.max(Math.abs(a.f), Math.abs(b.f));
+  if (Math.abs(a.f - b.f) > a.err + b.err) return false;
+  if (a.lost || b.lost) {
+    ctx.undecided = true;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The configured tolerance: |a − b| ≤ max(relTol·max(|a|,|b|), absTol), with the values' error bounds counted
+ * against it (a proven bound: exact differences are exact, float ones must hold for every value in the
+ * enclosures).
+ */
+function withinTolerance(a: Val, b: Val, ctx: Ctx): boolean {
+  const { relTol, absTol } = ctx.options;
+  if (relTol === 0 && absTol === 0) return false;
+  if (a.inf || b.inf || !Number.isFinite(a.f) || !Number.isFinite(b.f)) return false;
+  const ra = asRational(a.ex);
+  const rb = asRational(b.ex);
+  if (ra && rb) {
+    const diff = abs(Q.sub(ra, rb));
+    const big = Q.cmp(abs(ra), abs(rb)) >= 0 ? abs(ra) : abs(rb);
+    return Q.cmp(diff, toRational(absTol)) <= 0 || Q.cmp(diff, Q.mul(big, toRational(relTol))) <= 0;
+  }
+  const slack = a.err + b.err;
+  const big = Math.max(Math.abs(a.f), Math.abs(b.f)) - slack;
+  return Math.abs(a.f - b.f) + slack <= Math.max(relTol * Math.max(0, big), absTol);
+}
+
+/** A tolerance as the decimal it was written as (1e-4 is 1/10000, not the double nearest it). */
+function toRational(x: number): Rational {
+  const [mant = "0", exp = "0"] = x.toExponential().split("e");
+  const e = Number(exp);
+  const scale = Q.powInt(Q.rat(10n), BigInt(Math.abs(e)), 8000)!;
+  const m = Q.parseDecimal(mant);
+  return e >= 0 ? Q.mul(m, scale) : Q.div(m, scale);
 }
 
 interface DecimalLiteral {
@@ -950,19 +1369,42 @@ function roundsTo(x: Val, lit: DecimalLiteral): boolean {
     if (r.d === 1n) return false;
     const places = decimalPlaces(r);
     if (places !== null && (places <= lit.dec || lit.sig < 4)) return false;
-    if (slack) return Q.cmp(abs(Q.sub(r, lit.v)), unit) <= 0;
-    // round(r / unit) * unit, half away from zero, exactly.
-    const s = Q.div(r, unit);
-    const twice = Q.add(Q.mul(s, Q.rat(2n)), Q.rat(s.n < 0n ? -1n : 1n));
-    const rounded = twice.n / (twice.d * 2n);
-    return Q.eq(Q.mul(Q.rat(rounded), unit), lit.v);
+    return roundsExactly(r, lit, unit, slack);
   }
-  if (!Number.isFinite(x.f)) return false;
+  // An irrational value: decided when its enclosure lies inside the rounding interval, else not accepted. The
+  // double and its error bound settle it unless it is close to the interval's edge; then a 10^-55 enclosure does.
   const lf = Q.toNumber(lit.v);
-  return Math.abs(x.f - lf) <= (slack ? 1 : 0.5) * Q.toNumber(unit) * (1 + 1e-9) + Math.abs(lf) * 1e-15;
+  const halfF = (slack ? 1 : 0.5) * Q.toNumber(unit);
+  const off = Math.abs(x.f - lf);
+  if (Number.isFinite(off) && !x.lost && off - x.err > halfF * (1 + 1e-6)) return false;
+  const iv = x.ex ? exInterval(x.ex) : null;
+  if (iv) {
+    const half = slack ? unit : Q.mul(unit, Q.rat(1n, 2n));
+    return Q.cmp(Q.sub(lit.v, half), iv[0]) <= 0 && Q.cmp(iv[1], Q.add(lit.v, half)) <= 0;
+  }
+  if (!Number.isFinite(x.f) || x.lost) return false;
+  return off + x.err + Math.abs(lf) * EPS <= halfF;
 }
 
 const abs = (r: Rational): Rational => (r.n < 0n ? Q.neg(r) : r);
+
+/** r rounded to the literal's places (half away from zero) is the literal, exactly; `slack`: within one unit. */
+function roundsExactly(r: Rational, lit: DecimalLiteral, unit: Rational, slack: boolean): boolean {
+  if (slack) return Q.cmp(abs(Q.sub(r, lit.v)), unit) <= 0;
+  const s = Q.div(r, unit);
+  const twice = Q.add(Q.mul(s, Q.rat(2n)), Q.rat(s.n < 0n ? -1n : 1n));
+  const rounded = twice.n / (twice.d * 2n);
+  return Q.eq(Q.mul(Q.rat(rounded), unit), lit.v);
+}
+
+/** Two printed decimals: the shorter (four significant digits at least) is the longer one rounded. */
+function decimalsAgree(a: DecimalLiteral, b: DecimalLiteral): boolean {
+  if (a.dec === b.dec) return false;
+  const [long, short] = a.dec > b.dec ? [a, b] : [b, a];
+  if (short.sig < 4 || Math.abs(short.dec) > 300) return false;
+  const unit = Q.powInt(Q.rat(10n), BigInt(-short.dec), 4000)!;
+  return roundsExactly(long.v, short, unit, short.sig >= 5);
+}
 
 function matchValue(g: Node, p: Node, ctx: Ctx): boolean {
   const gv = freeVars(g);
@@ -976,15 +1418,9 @@ function matchValue(g: Node, p: Node, ctx: Ctx): boolean {
     const pl = decimalLiteral(p);
     if (pl && !gl && roundsTo(a, pl)) return decided(ctx, "decimal");
     if (gl && !pl && roundsTo(b, gl)) return decided(ctx, "decimal");
-    const tol = ctx.options.relTol;
-    if (
-      tol &&
-      Number.isFinite(a.f) &&
-      Number.isFinite(b.f) &&
-      Math.abs(a.f - b.f) <= tol * Math.max(Math.abs(a.f), Math.abs(b.f))
-    ) {
-      return decided(ctx, "tolerance");
-    }
+    // Two decimals: the shorter one may be the longer one rounded (0.0666668 for 0.066666793).
+    if (gl && pl && decimalsAgree(gl, pl)) return decided(ctx, "decimal");
+    if (withinTolerance(a, b, ctx)) return decided(ctx, "tolerance");
     return false;
   }
   let good = 0;

@@ -18,9 +18,26 @@ export type Exact = Term[];
 export interface Val {
   ex: Exact | null;
   f: number;
+  /**
+   * A bound on |f − true value|: rounding and library error carried through every step (interval arithmetic in
+   * midpoint-radius form). Infinity when no bound is known.
+   */
+  err: number;
+  /**
+   * A step dropped information its inputs carried: a rational wider than a double, a sum that absorbed a term,
+   * a function flat at its argument (e^x, cos x, b^x near 0). Such an f cannot tell this value from values a
+   * little way off, so it never decides an equality.
+   */
+  lost?: boolean;
   /** Only the symbol ∞ (and its negation) is infinite; overflow is "unknown", never ∞. */
   inf?: boolean;
 }
+
+/** Unit roundoff of a double, and the error allowed to a library function (V8's are within an ulp). */
+export const EPS = 2 ** -52;
+const LIB_ERR = 4 * EPS;
+/** An operand or sensitivity this far below the result (relative) has been rounded away. */
+const ABSORBED = 2 ** -40;
 
 /** Undefined (division by zero), unsupported, or capped: the caller treats the value as unknown. */
 export class ValueError extends Error {}
@@ -257,20 +274,51 @@ function ratFloat(r: Rational): number {
   return Q.toNumber(r);
 }
 
-export function exFloat(ex: Exact): number {
-  let s = 0;
+/** A rational with more bits than a double holds: its float stands for many rationals. */
+const ratLost = (r: Rational): boolean => Q.bitLength(r.n) > 53 || Q.bitLength(r.d) > 53;
+
+/** The real value of an exact form as a double with an error bound; NaN for a complex value. */
+export function exFloat(ex: Exact): { f: number; err: number; lost: boolean } {
+  let f = 0;
+  let err = 0;
+  let lost = false;
   for (const t of ex) {
-    if (t.i) return Number.NaN;
-    s += ratFloat(t.c) * Math.sqrt(Number(t.rad)) * Math.PI ** t.pi;
+    if (t.i) return { f: Number.NaN, err: Number.POSITIVE_INFINITY, lost: true };
+    const term = ratFloat(t.c) * Math.sqrt(Number(t.rad)) * Math.PI ** t.pi;
+    f += term;
+    err += Math.abs(term) * (8 + Math.abs(t.pi)) * EPS;
+    lost ||= ratLost(t.c) || Q.bitLength(t.rad) > 53;
   }
-  return s;
+  return { f, err: err + Math.abs(f) * EPS, lost };
 }
 
 function exact(ex: Exact): Val {
-  return { ex, f: exFloat(ex) };
+  return { ex, ...exFloat(ex) };
 }
-function approx(f: number): Val {
-  return { ex: null, f: Number.isFinite(f) ? f : Number.NaN };
+function approx(f: number, err: number, lost = false): Val {
+  if (!Number.isFinite(f) || !(err < Number.POSITIVE_INFINITY))
+    return { ex: null, f: Number.isFinite(f) ? f : Number.NaN, err: Number.POSITIVE_INFINITY, lost: true };
+  return { ex: null, f, err: err + Math.abs(f) * EPS + Number.MIN_VALUE, lost };
+}
+
+/** g(x) for a library function with derivative dg: error carried through (twice the linear term, for safety). */
+function applyFloat(x: Val, g: (v: number) => number, dg: (v: number) => number): Val {
+  const f = g(x.f);
+  const d = Math.abs(dg(x.f));
+  // Flat at x (cos near 0, e^x near 0): the result no longer reflects the argument.
+  const flat = x.f !== 0 && Math.abs(x.f) * d < Math.abs(f) * ABSORBED;
+  return approx(f, 2 * d * x.err + Math.abs(f) * LIB_ERR, x.lost || flat || linearAt(x.f, f, g, dg));
+}
+
+/**
+ * Near 0 a function can round to its tangent line: sin 10^-20 is 10^-20 in floating point, though the two
+ * differ. Then the float has lost what tells them apart. Also an underflowed result.
+ */
+function linearAt(x: number, f: number, g: (v: number) => number, dg: (v: number) => number): boolean {
+  if (x !== 0 && Math.abs(f) < 2 ** -1000) return true;
+  if (x === 0 || Math.abs(x) > 2 ** -10) return false;
+  const tangent = g(0) + dg(0) * x;
+  return Number.isFinite(tangent) && Math.abs(f - tangent) <= Math.abs(f) * ABSORBED;
 }
 const ratVal = (r: Rational) => exact(fromRat(r));
 
@@ -317,25 +365,26 @@ function exactSin(x: Exact | null, shift: number): Exact | null {
   return SIN12[idx]!;
 }
 
-const FLOAT_FNS: Record<string, (x: number) => number> = {
-  sin: Math.sin,
-  cos: Math.cos,
-  tan: Math.tan,
-  cot: (x) => 1 / Math.tan(x),
-  sec: (x) => 1 / Math.cos(x),
-  csc: (x) => 1 / Math.sin(x),
-  cosec: (x) => 1 / Math.sin(x),
-  arcsin: Math.asin,
-  arccos: Math.acos,
-  arctan: Math.atan,
-  arccot: (x) => Math.atan(1 / x),
-  arcsec: (x) => Math.acos(1 / x),
-  arccsc: (x) => Math.asin(1 / x),
-  sinh: Math.sinh,
-  cosh: Math.cosh,
-  tanh: Math.tanh,
-  exp: Math.exp,
-  sgn: Math.sign,
+/** Functions evaluated in floating point, with their derivatives (for the error bound). */
+const FLOAT_FNS: Record<string, [(x: number) => number, (x: number) => number]> = {
+  sin: [Math.sin, Math.cos],
+  cos: [Math.cos, Math.sin],
+  tan: [Math.tan, (x) => 1 + Math.tan(x) ** 2],
+  cot: [(x) => 1 / Math.tan(x), (x) => 1 + 1 / Math.tan(x) ** 2],
+  sec: [(x) => 1 / Math.cos(x), (x) => Math.tan(x) / Math.cos(x)],
+  csc: [(x) => 1 / Math.sin(x), (x) => 1 / (Math.tan(x) * Math.sin(x))],
+  cosec: [(x) => 1 / Math.sin(x), (x) => 1 / (Math.tan(x) * Math.sin(x))],
+  arcsin: [Math.asin, (x) => 1 / Math.sqrt(1 - x * x)],
+  arccos: [Math.acos, (x) => 1 / Math.sqrt(1 - x * x)],
+  arctan: [Math.atan, (x) => 1 / (1 + x * x)],
+  arccot: [(x) => Math.atan(1 / x), (x) => 1 / (1 + x * x)],
+  arcsec: [(x) => Math.acos(1 / x), (x) => 1 / (Math.abs(x) * Math.sqrt(x * x - 1))],
+  arccsc: [(x) => Math.asin(1 / x), (x) => 1 / (Math.abs(x) * Math.sqrt(x * x - 1))],
+  sinh: [Math.sinh, Math.cosh],
+  cosh: [Math.cosh, Math.sinh],
+  tanh: [Math.tanh, (x) => 1 - Math.tanh(x) ** 2],
+  exp: [Math.exp, Math.exp],
+  sgn: [Math.sign, () => 0],
 };
 
 function hashString(s: string): number {
@@ -349,7 +398,7 @@ function hashString(s: string): number {
 
 function valKey(v: Val): string {
   if (v.ex) return v.ex.map((t) => `${t.c.n}/${t.c.d}*${termKey(t)}`).join("+");
-  return Number.isFinite(v.f) ? v.f.toPrecision(10) : "?";
+  return Number.isFinite(v.f) ? v.f.toPrecision(17) : "?";
 }
 
 export function evaluate(n: Node, env: Env): Val {
@@ -366,7 +415,7 @@ export function evaluate(n: Node, env: Env): Val {
     }
     case "neg": {
       const v = evaluate(n.x, env);
-      return v.ex ? exact(exNeg(v.ex)) : { ...v, f: -v.f };
+      return v.ex ? exact(exNeg(v.ex)) : { ...v, f: -v.f, ex: null };
     }
     case "mul": {
       let acc = evaluate(n.xs[0]!, env);
@@ -398,11 +447,11 @@ function symbolValue(name: string, env: Env): Val {
     case "pi":
       return exact([{ c: Q.ONE, rad: RAD1, pi: 1, i: 0 }]);
     case "e":
-      return approx(Math.E);
+      return approx(Math.E, Math.E * EPS);
     case "i":
       return exact([{ c: Q.ONE, rad: RAD1, pi: 0, i: 1 }]);
     case "inf":
-      return { ex: null, f: Number.POSITIVE_INFINITY, inf: true };
+      return { ex: null, f: Number.POSITIVE_INFINITY, err: 0, inf: true };
   }
   const v = env.vars.get(name);
   if (!v) throw new ValueError(`free variable ${name}`);
@@ -412,15 +461,19 @@ function symbolValue(name: string, env: Env): Val {
 function addVals(a: Val, b: Val): Val {
   if (a.ex && b.ex) return exact(exAdd(a.ex, b.ex));
   const f = a.f + b.f;
-  if ((a.inf || b.inf) && !Number.isNaN(f)) return { ex: null, f, inf: true };
-  return approx(f);
+  if ((a.inf || b.inf) && !Number.isNaN(f)) return { ex: null, f, err: 0, inf: true };
+  const small = Math.min(Math.abs(a.f), Math.abs(b.f));
+  const big = Math.max(Math.abs(a.f), Math.abs(b.f));
+  return approx(f, a.err + b.err, a.lost || b.lost || (small !== 0 && small < big * ABSORBED));
 }
 
 function mulVals(a: Val, b: Val): Val {
   if (a.ex && b.ex) return exact(exMul(a.ex, b.ex));
   const f = a.f * b.f;
-  if ((a.inf || b.inf) && !Number.isNaN(f) && !Number.isFinite(f)) return { ex: null, f, inf: true };
-  return approx(f);
+  if ((a.inf || b.inf) && !Number.isNaN(f) && !Number.isFinite(f)) return { ex: null, f, err: 0, inf: true };
+  const underflow = f === 0 && a.f !== 0 && b.f !== 0;
+  const err = Math.abs(a.f) * b.err + Math.abs(b.f) * a.err + a.err * b.err;
+  return approx(f, err, a.lost || b.lost || underflow);
 }
 
 export function divideVals(a: Val, b: Val): Val {
@@ -434,12 +487,30 @@ function invVal(a: Val): Val {
     } catch (e) {
       // No exact inverse here (1/(4-π)): the float is still a value.
       if (!(e instanceof ValueError) || /division by zero|budget/.test(e.message) || !(a.f !== 0)) throw e;
-      return approx(1 / a.f);
+      return floatInverse(a);
     }
   }
   if (a.inf) return exact([]);
   if (a.f === 0) throw new ValueError("division by zero");
-  return approx(1 / a.f);
+  return floatInverse(a);
+}
+
+function floatInverse(a: Val): Val {
+  const m = Math.abs(a.f) - a.err;
+  // An enclosure that reaches 0 has no bounded inverse.
+  const err = m > 0 ? a.err / (Math.abs(a.f) * m) : Number.POSITIVE_INFINITY;
+  return approx(1 / a.f, err, a.lost);
+}
+
+/** a^b in floating point, with the error of both operands carried (relative: |b|·δa/|a| + |ln a|·δb). */
+function floatPow(a: Val, b: Val, f: number): Val {
+  if (!Number.isFinite(f)) return approx(Number.NaN, 0);
+  const la = Math.log(Math.abs(a.f));
+  const rel = (Math.abs(b.f) * a.err) / Math.abs(a.f) + Math.abs(la) * b.err;
+  const err = rel < 0.01 ? 2 * Math.abs(f) * rel + Math.abs(f) * LIB_ERR : Number.POSITIVE_INFINITY;
+  // b^x for x near 0 is 1 whatever x is; 0 and overflowed results carry nothing of their operands.
+  const flat = b.f !== 0 && Math.max(Math.abs(b.f), Math.abs(b.f * la)) < ABSORBED;
+  return approx(f, err, a.lost || b.lost || flat || (f === 0 && a.f !== 0));
 }
 
 function powVals(a: Val, b: Val): Val {
@@ -450,8 +521,8 @@ function powVals(a: Val, b: Val): Val {
   }
   if (q && q.d === 1n && Q.isZero(q)) return ratVal(Q.ONE);
   // Odd roots of negative numbers are real: (-8)^{1/3} = -2.
-  if (q && q.d % 2n === 1n && a.f < 0) return approx((q.n % 2n === 0n ? 1 : -1) * (-a.f) ** b.f);
-  return approx(a.f ** b.f);
+  if (q && q.d % 2n === 1n && a.f < 0) return floatPow(a, b, (q.n % 2n === 0n ? 1 : -1) * (-a.f) ** b.f);
+  return floatPow(a, b, a.f ** b.f);
 }
 
 /** Most terms a `\sum`/`\prod` may have. */
@@ -482,7 +553,9 @@ function fnValue(name: string, args: Node[], env: Env): Val {
   if (name.startsWith("call:")) {
     // An unknown function: a fixed pseudo-random function of its arguments, so f(x) = f(x) but f(x) ≠ f(y).
     const h = hashString(`${name}(${vs.map(valKey).join(",")})`);
-    return ratVal(Q.rat(BigInt((h % 100_003) + 1), 997n));
+    const v = ratVal(Q.rat(BigInt((h % 100_003) + 1), 997n));
+    // Of a float argument the hash is only as good as the float: no exact form, and never decisive.
+    return vs.every((a) => a.ex) ? v : approx(v.f, 0, true);
   }
   switch (name) {
     case "sqrt":
@@ -490,12 +563,12 @@ function fnValue(name: string, args: Node[], env: Env): Val {
     case "root": {
       const k = asRational(vs[1]?.ex ?? null);
       if (k && !Q.isZero(k)) return powVals(x, exact(fromRat(Q.div(Q.ONE, k))));
-      return approx(x.f ** (1 / (vs[1]?.f ?? Number.NaN)));
+      return powVals(x, invVal(vs[1] ?? approx(Number.NaN, 0)));
     }
     case "sin":
     case "cos": {
       const s = exactSin(x.ex, name === "cos" ? 6 : 0);
-      return s ? exact(s) : approx(FLOAT_FNS[name]!(x.f));
+      return s ? exact(s) : applyFloat(x, ...FLOAT_FNS[name]!);
     }
     case "tan":
     case "cot":
@@ -511,7 +584,7 @@ function fnValue(name: string, args: Node[], env: Env): Val {
         if (name === "cot") return mulVals(cv, invVal(sv));
         return invVal(name === "sec" ? cv : sv);
       }
-      return approx(FLOAT_FNS[name]!(x.f));
+      return applyFloat(x, ...FLOAT_FNS[name]!);
     }
     case "log":
       return logValue(x, vs[1]);
@@ -528,9 +601,14 @@ function fnValue(name: string, args: Node[], env: Env): Val {
         const fl = r.n / r.d - (r.n < 0n && r.n % r.d !== 0n ? 1n : 0n);
         return ratVal(Q.rat(name === "floor" || r.d === 1n ? fl : fl + 1n));
       }
-      if (!Number.isFinite(x.f) || Math.abs(x.f - Math.round(x.f)) < 1e-9)
+      if (!Number.isFinite(x.f) || x.lost || Math.abs(x.f - Math.round(x.f)) <= 2 * x.err)
         throw new ValueError("floor near an integer");
       return ratVal(Q.rat(BigInt(name === "floor" ? Math.floor(x.f) : Math.ceil(x.f))));
+    }
+    case "mod": {
+      const [a, m] = vs.map((v) => asRational(v.ex));
+      if (!a || !m || a.d !== 1n || m.d !== 1n || m.n <= 0n) throw new ValueError("mod of non-integers");
+      return ratVal(Q.rat(((a.n % m.n) + m.n) % m.n));
     }
     case "gcd":
     case "lcm": {
@@ -551,7 +629,8 @@ function fnValue(name: string, args: Node[], env: Env): Val {
       const f = FLOAT_FNS[name];
       if (!f) throw new ValueError(`unsupported function ${name}`);
       if (name === "exp" && x.ex?.length === 0) return ratVal(Q.ONE);
-      return approx(f(x.f));
+      if (name === "sgn" && !(Math.abs(x.f) > x.err)) throw new ValueError("sign unknown");
+      return applyFloat(x, ...f);
     }
   }
 }
@@ -571,8 +650,9 @@ function logValue(x: Val, base: Val | undefined): Val {
       if (lhs && rhs && Q.eq(lhs, rhs)) return ratVal(Q.rat(BigInt(p), BigInt(qd)));
     }
   }
-  const bf = base ? base.f : Math.E;
-  return approx(Math.log(x.f) / Math.log(bf));
+  const lnx = applyFloat(x, Math.log, (v) => 1 / v);
+  const lnb = base ? applyFloat(base, Math.log, (v) => 1 / v) : null;
+  return lnb ? mulVals(lnx, invVal(lnb)) : lnx;
 }
 
 function factorial(x: Val): Val {
@@ -614,16 +694,67 @@ function binomial(nv: Val, kv: Val | undefined): Val {
 }
 
 function absValue(x: Val): Val {
-  if (x.inf) return { ex: null, f: Math.abs(x.f), inf: true };
-  if (!x.ex) return approx(Math.abs(x.f));
+  if (x.inf) return { ex: null, f: Math.abs(x.f), err: 0, inf: true };
+  if (!x.ex) return { ...x, f: Math.abs(x.f) };
   if (x.ex.some((t) => t.i === 1)) {
     const conj = x.ex.map((t) => (t.i ? { ...t, c: Q.neg(t.c) } : t));
     const sq = exMul(x.ex, conj);
     const root = exPow(sq, Q.rat(1n, 2n));
-    return root ? exact(root) : approx(Math.sqrt(exFloat(sq)));
+    return root ? exact(root) : powVals(exact(sq), ratVal(Q.rat(1n, 2n)));
   }
   const r = asRational(x.ex);
   if (r) return ratVal(r.n < 0n ? Q.neg(r) : r);
   if (!Number.isFinite(x.f) || x.f === 0) throw new ValueError("sign unknown");
   return x.f < 0 ? exact(exNeg(x.ex)) : x;
+}
+
+/** Digits of an enclosure of an exact form (exInterval): far beyond what any printed answer carries. */
+const ENCLOSURE_DIGITS = 60;
+const SCALE = 10n ** BigInt(ENCLOSURE_DIGITS);
+/** ⌊π·10^60⌋. */
+const PI_SCALED = 3141592653589793238462643383279502884197169399375105820974944n;
+
+type RatInterval = [Rational, Rational];
+
+function mulInterval(a: RatInterval, b: RatInterval): RatInterval {
+  const ps = [Q.mul(a[0], b[0]), Q.mul(a[0], b[1]), Q.mul(a[1], b[0]), Q.mul(a[1], b[1])];
+  const sorted = ps.sort(Q.cmp);
+  return [sorted[0]!, sorted[3]!];
+}
+
+/**
+ * A rational interval that provably contains the (real) value of an exact form, about 10^-55 wide: √rad from an
+ * integer square root, π from its digits. Null for a complex value or an unreasonable one.
+ */
+export function exInterval(ex: Exact): RatInterval | null {
+  let lo = Q.ZERO;
+  let hi = Q.ZERO;
+  for (const t of ex) {
+    if (t.i || Math.abs(t.pi) > 20 || Q.bitLength(t.rad) > 400) return null;
+    let iv: RatInterval = [t.c, t.c];
+    if (t.rad !== RAD1) {
+      const s = sqrtFloor(t.rad * SCALE * SCALE);
+      const exactRoot = s * s === t.rad * SCALE * SCALE;
+      iv = mulInterval(iv, [Q.rat(s, SCALE), Q.rat(exactRoot ? s : s + 1n, SCALE)]);
+    }
+    const piIv: RatInterval =
+      t.pi >= 0
+        ? [Q.rat(PI_SCALED, SCALE), Q.rat(PI_SCALED + 1n, SCALE)]
+        : [Q.rat(SCALE, PI_SCALED + 1n), Q.rat(SCALE, PI_SCALED)];
+    for (let k = 0; k < Math.abs(t.pi); k++) iv = mulInterval(iv, piIv);
+    lo = Q.add(lo, iv[0]);
+    hi = Q.add(hi, iv[1]);
+  }
+  return [lo, hi];
+}
+
+/** ⌊√x⌋ by Newton's method on BigInts (monotone from above). */
+function sqrtFloor(x: bigint): bigint {
+  if (x < 2n) return x;
+  let r = 1n << BigInt(Math.ceil(Q.bitLength(x) / 2) + 1);
+  for (;;) {
+    const next = (r + x / r) >> 1n;
+    if (next >= r) return r;
+    r = next;
+  }
 }

@@ -83,30 +83,61 @@ function findBoxes(s: string): Box[] | null {
   return boxes;
 }
 
+/** Words that make a later box replace an earlier one ("\\boxed{5}. Wait, \\boxed{6}"). */
+const CORRECTION_WORDS = new Set([
+  "wait",
+  "actually",
+  "no",
+  "sorry",
+  "hmm",
+  "instead",
+  "rather",
+  "but",
+  "correction",
+  "oops",
+  "mistake",
+  "redo",
+  "wrong",
+]);
+
 /**
  * Text between two boxes that still makes them one answer: "\\boxed{1} and \\boxed{2}", "\\boxed{(3,3)} for part
  * (a) and \\boxed{(1,1)}"; but not a self-correction ("\\boxed{1} is wrong, let me redo it: \\boxed{2}").
  */
 function adjacent(gap: string): boolean {
-  if (gap.length <= 10) return true;
   if (gap.length > 70) return false;
   const words = (gap.replace(/\\[A-Za-z]+/g, " ").match(/[A-Za-z]{2,}/g) ?? []).map((w) => w.toLowerCase());
+  if (words.some((w) => CORRECTION_WORDS.has(w))) return false;
+  if (gap.length <= 10) return true;
   const separated = words.includes("and") || words.includes("or") || /[,;]/.test(gap);
   return separated && words.filter((w) => w !== "and" && w !== "or").length <= 3;
 }
 
-/** The last box and the boxes adjacent to it, as a list of contents in order. */
-export function extractBoxed(s: string, depth = 0): Extracted {
-  const boxes = findBoxes(s);
-  if (boxes === null || boxes.length === 0) return null;
+/**
+ * The last box (`"last"`), or the last box and the boxes adjacent to it (`"list"`), as a list of contents in
+ * order; null when there is no box or the last one is never closed.
+ */
+export function extractBoxed(s: string, boxes: "last" | "list" = "last", depth = 0): Extracted {
+  const found = findBoxes(s);
+  if (found === null || found.length === 0) return null;
+  return boxContents(s, found, boxes, depth);
+}
+
+/** A box command is present (closed or not): such a response is never read as a bare answer. */
+export function hasBoxCommand(s: string): boolean {
+  return BOX_COMMANDS.some((c) => s.includes(c));
+}
+
+function boxContents(s: string, boxes: Box[], mode: "last" | "list", depth: number): string[] {
   let first = boxes.length - 1;
-  while (first > 0 && adjacent(s.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
+  if (mode === "list")
+    while (first > 0 && adjacent(s.slice(boxes[first - 1]!.end, boxes[first]!.start))) first--;
   const out: string[] = [];
   for (let k = first; k < boxes.length; k++) {
     let c = boxes[k]!.content;
     // A box around a sentence that holds a box: the inner box is the answer.
     const inner =
-      depth < 2 && (c.includes("\\boxed") || c.includes("\\fbox")) ? extractBoxed(c, depth + 1) : null;
+      depth < 2 && (c.includes("\\boxed") || c.includes("\\fbox")) ? extractBoxed(c, mode, depth + 1) : null;
     if (inner?.length === 1) c = inner[0]!;
     if (out[out.length - 1] !== c) out.push(c);
   }
@@ -114,14 +145,15 @@ export function extractBoxed(s: string, depth = 0): Extracted {
 }
 
 /** The last `<answer>…</answer>`; a box inside it wins over the raw content. */
-export function extractAnswerTag(s: string): Extracted {
+export function extractAnswerTag(s: string, boxes: "last" | "list" = "last"): Extracted {
   const close = s.lastIndexOf("</answer>");
   if (close === -1) return null;
   const open = s.lastIndexOf("<answer>", close);
   if (open === -1) return null;
   const inner = s.slice(open + 8, close);
-  const boxed = extractBoxed(inner);
+  const boxed = extractBoxed(inner, boxes);
   if (boxed) return boxed;
+  if (hasBoxCommand(inner)) return null;
   const t = stripMathDelimiters(inner).trim();
   return t ? [t] : null;
 }

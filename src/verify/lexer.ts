@@ -153,6 +153,16 @@ export const WORDS = new Set([
   "mod",
   "true",
   "false",
+  // Short number words (longer words are words anyway).
+  "one",
+  "two",
+  "six",
+  "ten",
+  // Ordinal suffixes: 21st, 2nd, 3rd, 12th.
+  "st",
+  "nd",
+  "rd",
+  "th",
 ]);
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";

@@ -52,6 +52,7 @@ const GREEK = new Set([...GREEK_LETTERS, "ell", "varpi"]);
 /** Letters read as function names when directly followed by `(`: f(x), g(2), P(x). */
 const FUNC_LETTERS = new Set(["f", "g", "h", "F", "G", "H", "P", "Q", "W", "S", "T", "N", "D"]);
 const MATRIX_ENVS = new Set([
+  "aligned",
   "pmatrix",
   "bmatrix",
   "Bmatrix",
@@ -93,6 +94,25 @@ const NUMBER_WORDS: Record<string, number> = {
   hundred: 100,
 };
 const UNIT_WORDS = new Set(["percent", "percentage", "pct"]);
+const ORDINALS = new Set(["st", "nd", "rd", "th"]);
+/** Unit names that may follow a `/` after a unit: km/h, m/s, \text{km}/h. */
+const PER_UNITS = new Set([
+  "h",
+  "s",
+  "min",
+  "hr",
+  "hrs",
+  "sec",
+  "km",
+  "m",
+  "kg",
+  "g",
+  "L",
+  "l",
+  "day",
+  "yr",
+  "mi",
+]);
 const DEGREE_WORDS = new Set(["degree", "degrees", "deg"]);
 
 /** Parses one answer string; throws ParseError (or LexError) on anything it does not understand. */
@@ -119,6 +139,8 @@ function separatorOf(tok: Token): "," | ";" | "or" | "and" | null {
 
 class Parser {
   private pos = 0;
+  /** The modulus of the last `\pmod`, attached to the congruence around it. */
+  private modulus: Node | null = null;
   private nodes = 0;
   private depth = 0;
   private absDepth = 0;
@@ -197,15 +219,20 @@ class Parser {
   }
 
   private parseRel(): Node {
+    this.modulus = null;
     const first = this.parseUnion();
     const ops: RelOp[] = [];
     const xs: Node[] = [first];
+    let congruence = false;
     for (let op = this.relOp(); op; op = this.relOp()) {
+      congruence ||= this.isCmd("equiv");
       this.next();
       ops.push(op);
       xs.push(this.parseUnion());
     }
-    return ops.length ? this.node({ k: "rel", ops, xs }) : first;
+    if (!ops.length) return first;
+    const mod = congruence ? this.modulus : null;
+    return this.node(mod ? { k: "rel", ops, xs, mod } : { k: "rel", ops, xs });
   }
 
   /** `\\cup`, or a plain `U` between intervals ("(-∞, 1) U (2, ∞)"). */
@@ -263,6 +290,21 @@ class Parser {
       if (this.isOp("*") || this.isCmd("cdot") || this.isCmd("times") || this.isCmd("ast")) {
         this.next();
         factors.push(this.parseUnary());
+      } else if (
+        this.isCmd("bmod") ||
+        this.isCmd("mod") ||
+        ((this.peek().t === "word" || this.peek().t === "text") && this.peek().v.trim() === "mod")
+      ) {
+        // 17 \bmod 5: the remainder.
+        this.next();
+        const a = factors.length === 1 ? factors[0]! : this.node<Node>({ k: "mul", xs: factors.splice(0) });
+        factors.length = 0;
+        factors.push(this.node({ k: "fn", name: "mod", args: [a, this.parseUnary()] }));
+      } else if (this.isOp("/") && isUnit(factors[factors.length - 1]!) && this.perUnitAt(1)) {
+        // 50 km/h: a compound unit, not a division by h.
+        this.next();
+        const u = factors.pop() as Node & { k: "text" };
+        factors.push(this.node({ k: "text", s: `${u.s}/${this.next().v}` }));
       } else if (this.isOp("/") || this.isCmd("div")) {
         this.next();
         const b = this.parseUnary();
@@ -272,6 +314,11 @@ class Parser {
       } else if (this.peek().t === "text" && !separatorOf(this.peek())) {
         // Text after a value is a unit, even a single letter: 10^\circ \text{C}, 5 \text{ m}.
         factors.push(this.parsePostfix(this.node({ k: "text", s: this.next().v.trim() })));
+      } else if (factors.length === 1 && isIntLiteral(factors[0]!) && this.spacedFractionAt()) {
+        // 3128 1/2: a mixed number written with a space.
+        const a = numNode(this.next().v);
+        this.next();
+        factors[0] = mixedNumber(factors[0]!, { k: "div", a, b: numNode(this.next().v) })!;
       } else if (this.startsImplicitFactor()) {
         const f = this.parseUnary();
         const last = factors[factors.length - 1]!;
@@ -289,6 +336,23 @@ class Parser {
       return this.node({ k: "text", s: words.join(" ").trim() });
     }
     return values.length === 1 ? values[0]! : this.node({ k: "mul", xs: values });
+  }
+
+  /** A unit name at offset o (after a `/`): a unit word or one of the single letters units use. */
+  private perUnitAt(o: number): boolean {
+    const t = this.peek(o);
+    return (t.t === "letter" || t.t === "word" || t.t === "text") && PER_UNITS.has(t.v.trim());
+  }
+
+  /** `n/d` with a space before it, right after an integer, n < d: the fraction of a mixed number. */
+  private spacedFractionAt(): boolean {
+    const [a, slash, b] = [this.peek(), this.peek(1), this.peek(2)];
+    if (!(a.t === "num" && a.sp && slash.t === "op" && slash.v === "/" && b.t === "num")) return false;
+    if (a.v.includes(".") || b.v.includes(".")) return false;
+    const last = this.peek(-1);
+    if (last.t !== "num" || last.v.includes(".")) return false;
+    const n = BigInt(a.v);
+    return n > 0n && n < BigInt(b.v) && !(this.peek(3).t === "op" && this.peek(3).v === "^");
   }
 
   private startsImplicitFactor(): boolean {
@@ -365,8 +429,32 @@ class Parser {
     }
   }
 
+  /** Tokens of an ordinal suffix at the cursor (`^{th}`, `^{\text{th}}`, `^\text{nd}`, `st`), or 0. */
+  private ordinalLength(): number {
+    const ord = (t: Token) => (t.t === "word" || t.t === "text") && ORDINALS.has(t.v.trim());
+    if (this.peek().t === "word" && ord(this.peek()) && !this.peek().sp) return 1;
+    if (!this.isOp("^")) return 0;
+    if (ord(this.peek(1))) return 2;
+    if (this.isOp("{", 1) && ord(this.peek(2)) && this.isOp("}", 3)) return 4;
+    if (
+      this.isOp("{", 1) &&
+      this.peek(2).t === "letter" &&
+      this.peek(3).t === "letter" &&
+      this.isOp("}", 4)
+    ) {
+      return ORDINALS.has(this.peek(2).v + this.peek(3).v) ? 5 : 0;
+    }
+    return 0;
+  }
+
   private parsePostfix(base: Node): Node {
     for (;;) {
+      const ordinal = base.k === "num" && base.dec === null ? this.ordinalLength() : 0;
+      if (ordinal > 0) {
+        // 12^{th}: the ordinal of 12 answers "which one" with 12.
+        this.pos += ordinal;
+        continue;
+      }
       if (this.isOp("^")) {
         this.next();
         if (this.isCmd("circ")) {
@@ -563,7 +651,7 @@ class Parser {
 
   private parseEnv(env: string): Node {
     const name = env.replace(/\*$/, "");
-    if (!MATRIX_ENVS.has(name)) throw new ParseError(`environment ${env}`);
+    if (!MATRIX_ENVS.has(name) && name !== "cases") throw new ParseError(`environment ${env}`);
     if (name === "array" && this.isOp("{")) {
       while (!this.isOp("}") && this.peek().t !== "eof") this.next();
       this.next();
@@ -593,6 +681,9 @@ class Parser {
     if (full.length === 0 || full.some((r) => r.length !== full[0]!.length))
       throw new ParseError("ragged matrix");
     if (name === "vmatrix") return this.node({ k: "fn", name: "det", args: [{ k: "matrix", rows: full }] });
+    // A system written as cases, one statement a row: its statements, as a list.
+    if (name === "cases" && full.every((r) => r.length === 1))
+      return this.node({ k: "list", xs: full.map((r) => r[0]!), sep: "," });
     return this.node({ k: "matrix", rows: full });
   }
 
@@ -674,6 +765,14 @@ class Parser {
         return this.node({ k: "set", xs: [] });
       case "{":
       case "lbrace": {
+        // \left\{ \begin{array} … \end{array} \right. : a system, one statement a row.
+        if (this.peek().t === "begin" && /^(array|aligned|cases)$/.test(this.peek().v)) {
+          const sys = this.parsePrimary();
+          if (this.isCmd("}") || this.isCmd("rbrace")) this.next();
+          if (sys.k === "matrix" && sys.rows.every((r) => r.length === 1))
+            return this.node({ k: "list", xs: sys.rows.map((r) => r[0]!), sep: "," });
+          return sys;
+        }
         if (this.isCmd("}") || this.isCmd("rbrace")) {
           this.next();
           return this.node({ k: "set", xs: [] });
@@ -751,15 +850,39 @@ class Parser {
       case "circ":
         throw new ParseError("stray \\circ");
       case "pmod": {
-        // "a ≡ b (mod m)": the modulus annotates the statement, like a unit.
+        // "a ≡ b (mod m)": the modulus belongs to the congruence (parseRel); here it reads like a unit.
         const m = this.parseArg();
+        this.modulus = m;
         return this.node({ k: "text", s: `mod ${show(m)}` });
+      }
+      case "lim": {
+        // \lim_{x \to 0} f(x): an opaque value (a chain "\lim … = 1" states its right-hand side).
+        if (this.isOp("_")) {
+          this.next();
+          this.skipGroup();
+        }
+        return this.node({ k: "fn", name: "lim", args: [this.parseMul()] });
       }
       default:
         if (FUNCS.has(name)) return this.parseFunction(name);
         if (GREEK.has(name)) return this.parseSymbol(name);
         throw new ParseError(`unsupported \\${name}`);
     }
+  }
+
+  /** Skips one braced group (or one token) unparsed: a limit's subscript. */
+  private skipGroup(): void {
+    if (!this.isOp("{")) {
+      this.next();
+      return;
+    }
+    let depth = 0;
+    do {
+      const t = this.next();
+      if (t.t === "eof") throw new ParseError("unclosed group");
+      if (t.t === "op" && t.v === "{") depth++;
+      if (t.t === "op" && t.v === "}") depth--;
+    } while (depth > 0);
   }
 
   /** `\sum_{k=a}^{b} body` and `\prod`: the bound variable, bounds and body. */
@@ -872,6 +995,10 @@ function mixedNumber(whole: Node, f: Node): Node | null {
   if (a <= 0n || b <= a) return null;
   const sum: Node = { k: "add", xs: [w, f] };
   return whole.k === "neg" ? { k: "neg", x: sum } : sum;
+}
+
+function isIntLiteral(n: Node): boolean {
+  return (n.k === "num" && n.dec === null) || (n.k === "neg" && n.x.k === "num" && n.x.dec === null);
 }
 
 function isUnit(n: Node): boolean {

@@ -13,9 +13,13 @@ describe("still verify", () => {
     expect(JSON.parse(r.stdout)).toEqual({ correct: true, extracted: "0.5", reason: "exact" });
   });
 
-  it("treats an unboxed --pred as a bare answer", async () => {
-    const r = await run(["verify", "--gold", "5", "--pred", "500"]);
-    expect(JSON.parse(r.stdout)).toMatchObject({ correct: false, extracted: "500" });
+  it("grades an unboxed --pred as the reward does (no answer), or as a bare answer with --bare", async () => {
+    const r = await run(["verify", "--gold", "7", "--pred", "so we get 7."]);
+    expect(JSON.parse(r.stdout)).toEqual({ correct: false, extracted: null, reason: "no-answer" });
+    const bare = await run(["verify", "--gold", "5", "--pred", "500", "--bare"]);
+    expect(JSON.parse(bare.stdout)).toMatchObject({ correct: false, extracted: "500" });
+    const unclosed = await run(["verify", "--gold", "3", "--pred", "\\boxed{3", "--bare"]);
+    expect(JSON.parse(unclosed.stdout)).toMatchObject({ correct: false, extracted: null });
   });
 
   it("grades a JSONL file in order, keeps extra fields, and summarises on stderr", async () => {
@@ -29,14 +33,21 @@ describe("still verify", () => {
     }));
     rows.push({ id: 300, gold: "1", pred: "no answer here, sorry" });
     writeFileSync(input, `${rows.map((r) => JSON.stringify(r)).join("\n")}\n\n`);
-    const r = await run(["verify", "--input", input, "--output", output, "--threads", "2"]);
+    const r = await run(["verify", "--input", input, "--output", output, "--threads", "2", "--bare"]);
     expect(r.code).toBe(0);
     const got = readFileSync(output, "utf8")
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(got.map((g) => g.id)).toEqual(rows.map((x) => x.id));
-    expect(got[1]).toEqual({ id: 1, gold: "1", pred: "\\boxed{1}", correct: true, extracted: "1" });
+    expect(got[1]).toEqual({
+      id: 1,
+      gold: "1",
+      pred: "\\boxed{1}",
+      correct: true,
+      extracted: "1",
+      reason: "identical",
+    });
     expect(got[3]).toMatchObject({ correct: false, extracted: "4" });
     expect(got[300]).toMatchObject({ correct: false, extracted: "no answer here, sorry" });
     expect(r.stderr).toMatch(/^verified 301 lines: 200 correct \(66\.4%\), 0 without an answer/);
@@ -52,6 +63,7 @@ describe("still verify", () => {
       k: "v",
       correct: true,
       extracted: "2",
+      reason: "identical",
     });
   });
 

@@ -36,7 +36,8 @@ describe("Math-Verify development set", () => {
     rows.forEach((r, i) => {
       const row = i + 1;
       // The harness reads answers out of free text as Math-Verify's parse() does: evaluation fallbacks on.
-      const v = verify(r.gold, r.pred, { fallback: true });
+      // Math-Verify joins adjacent boxes into one list answer: the list mode of the policy.
+      const v = verify(r.gold, r.pred, { fallback: true, boxes: "list" });
       const ok = v.correct === r.expected;
       if (DISPUTED.has(row)) return;
       undisputed++;
@@ -52,7 +53,7 @@ describe("Math-Verify development set", () => {
   it("the known disagreements are still disagreements (so the list stays honest)", () => {
     for (const row of KNOWN.keys()) {
       const r = rows[row - 1]!;
-      expect(verify(r.gold, r.pred, { fallback: true }).correct).not.toBe(r.expected);
+      expect(verify(r.gold, r.pred, { fallback: true, boxes: "list" }).correct).not.toBe(r.expected);
     }
   });
 });

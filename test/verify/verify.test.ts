@@ -242,18 +242,33 @@ describe("verify", () => {
 describe("extraction", () => {
   it.each([
     ["\\boxed{1}", ["1"]],
-    ["a \\boxed{\\frac{1}{2}} b \\boxed{\\{1, 2\\}}", ["\\frac{1}{2}", "\\{1, 2\\}"]],
+    ["a \\boxed{\\frac{1}{2}} b \\boxed{\\{1, 2\\}}", ["\\{1, 2\\}"]],
+    ["\\boxed{5}. Wait, actually \\boxed{6}.", ["6"]],
+    ["\\boxed{5}. Wait, \\boxed{6}", ["6"]],
     ["\\boxed{1} is wrong, let me redo the whole thing: \\boxed{2}", ["2"]],
     ["so \\boxed 5.", ["5"]],
     ["\\fbox{7}", ["7"]],
-    ["$\\boxed{1}$ and $\\boxed{2}$", ["1", "2"]],
-    ["\\boxed{1} then much later after a lot of unrelated text that goes on \\boxed{2}", ["2"]],
+    ["$\\boxed{1}$ and $\\boxed{2}$", ["2"]],
     ["\\boxed{\\boxed{3}}", ["3"]],
     ["\\boxed{x^{2}", null],
     ["\\boxed{42} but then \\boxed{4", null],
     ["no box", null],
-  ] as [string, string[] | null][])("%s", (s, want) => {
+  ] as [string, string[] | null][])("last box: %s", (s, want) => {
     expect(extractBoxed(s)).toEqual(want);
+    expect(extractBoxed(s, "last")).toEqual(want);
+  });
+
+  it.each([
+    ["a \\boxed{\\frac{1}{2}} b \\boxed{\\{1, 2\\}}", ["\\frac{1}{2}", "\\{1, 2\\}"]],
+    ["$\\boxed{1}$ and $\\boxed{2}$", ["1", "2"]],
+    ["\\boxed{(3,3)} for part (a) and \\boxed{(1,1)}", ["(3,3)", "(1,1)"]],
+    ["\\boxed{1} is wrong, let me redo the whole thing: \\boxed{2}", ["2"]],
+    ["\\boxed{1} then much later after a lot of unrelated text that goes on \\boxed{2}", ["2"]],
+    ["\\boxed{42} but then \\boxed{4", null],
+    ["\\boxed{5}. Wait, \\boxed{6}", ["6"]],
+    ["\\boxed{5}, no: \\boxed{6}", ["6"]],
+  ] as [string, string[] | null][])("list mode: %s", (s, want) => {
+    expect(extractBoxed(s, "list")).toEqual(want);
   });
 
   it("reads <answer> tags", () => {

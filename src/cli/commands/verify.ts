@@ -1,6 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { UserError } from "../../util/errors.js";
 import { streamJsonl } from "../../util/jsonl.js";
+import { DEFAULT_POLICY, POLICY_SUMMARY } from "../../verify/policy.js";
 import { VerifierPool } from "../../verify/pool.js";
 import type { VerifyOptions } from "../../verify/types.js";
 import { verify } from "../../verify/verify.js";
@@ -21,21 +22,33 @@ export const verifyCommand = defineCommand({
   builder: (y) =>
     y
       .option("gold", { type: "string", describe: "gold answer (with --pred)" })
-      .option("pred", { type: "string", describe: "model response or bare answer (with --gold)" })
+      .option("pred", { type: "string", describe: "model response (with --gold)" })
       .option("input", { type: "string", describe: "JSONL file, one {gold, pred, ...} per line" })
       .option("output", { type: "string", describe: "where to write the graded JSONL (default: stdout)" })
       .option("format", {
         choices: ["boxed", "answer-tag"] as const,
-        default: "boxed" as const,
+        default: DEFAULT_POLICY.format,
         describe: "where the answer is",
+      })
+      .option("boxes", {
+        choices: ["last", "list"] as const,
+        default: DEFAULT_POLICY.boxes,
+        describe: "the last box, or the last box with the boxes adjacent to it",
       })
       .option("fallback", {
         type: "boolean",
-        default: false,
+        default: DEFAULT_POLICY.fallback,
         describe: "evaluation fallbacks when there is no box",
       })
-      .option("percent", { choices: ["loose", "strict"] as const, default: "loose" as const })
-      .option("degrees", { choices: ["loose", "strict"] as const, default: "loose" as const })
+      .option("bare", {
+        type: "boolean",
+        default: DEFAULT_POLICY.bareAnswer,
+        describe: "without a box, the whole pred is the answer (answers already extracted)",
+      })
+      .option("percent", { choices: ["loose", "strict"] as const, default: DEFAULT_POLICY.percent })
+      .option("degrees", { choices: ["loose", "strict"] as const, default: DEFAULT_POLICY.degrees })
+      .option("rel-tol", { type: "number", default: DEFAULT_POLICY.relTol, describe: "relative tolerance" })
+      .option("abs-tol", { type: "number", default: DEFAULT_POLICY.absTol, describe: "absolute tolerance" })
       .option("threads", { type: "number", describe: "worker threads for --input (default: all cores)" })
       .check((a) => {
         if (a.input !== undefined && (a.gold !== undefined || a.pred !== undefined)) {
@@ -45,18 +58,26 @@ export const verifyCommand = defineCommand({
           throw new UserError("give --gold and --pred, or --input FILE.jsonl");
         }
         if (a.output !== undefined && a.input === undefined) throw new UserError("--output needs --input");
+        for (const k of ["rel-tol", "abs-tol"] as const) {
+          const v = a[k];
+          if (!(Number.isFinite(v) && v >= 0)) throw new UserError(`--${k} must be a number >= 0 (got ${v})`);
+        }
         return true;
       })
+      .epilogue(POLICY_SUMMARY)
       .example("$0 verify --gold '\\frac12' --pred 'so \\boxed{0.5}'", "grade one response")
       .example("$0 verify --input preds.jsonl --output graded.jsonl", "grade a file; summary on stderr"),
   run: async (args) => {
-    // A pred without a box is a bare answer here: files often hold answers already extracted.
+    // Exactly the reward's options unless a flag says otherwise: the CLI is a faithful preview of the reward.
     const options: VerifyOptions = {
       format: args.format,
+      boxes: args.boxes,
       fallback: args.fallback,
+      bareAnswer: args.bare,
       percent: args.percent,
       degrees: args.degrees,
-      bareAnswer: !args.fallback,
+      relTol: args["rel-tol"],
+      absTol: args["abs-tol"],
     };
     if (args.input === undefined) {
       process.stdout.write(`${JSON.stringify(verify(args.gold!, args.pred!, options))}\n`);
@@ -78,7 +99,9 @@ export const verifyCommand = defineCommand({
     const out = args.output === undefined ? process.stdout : createWriteStream(args.output);
     for (let i = 0; i < rows.length; i++) {
       const r = results[i]!;
-      out.write(`${JSON.stringify({ ...rows[i]!.record, correct: r.correct, extracted: r.extracted })}\n`);
+      out.write(
+        `${JSON.stringify({ ...rows[i]!.record, correct: r.correct, extracted: r.extracted, reason: r.reason })}\n`,
+      );
     }
     if (out !== process.stdout) {
       await new Promise<void>((resolve, reject) =>
