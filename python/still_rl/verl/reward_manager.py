@@ -4,7 +4,8 @@ per batch.
 veRL calls ``run_single`` once per sample, concurrently (``RewardLoopWorker.compute_score_batch`` starts one
 task per sample; the agent loop calls ``compute_score`` as each rollout ends). Calls that arrive within
 ``LINGER_S`` of each other go to TS as one ``score`` request with what veRL's own managers never pass on:
-the response token count and whether the response hit the budget without EOS.
+the response token count and whether the response hit the budget without EOS. No group ids: a batch here
+need not hold whole groups; the still3 trainer asks TS for the step's advantages over the whole batch.
 
 Every sample returns the same extra keys (``STILL_REWARD_KEYS`` from the TS side, plus ``truncated``,
 ``response_tokens`` and ``still_fallback``): veRL takes the key set from the first sample. A component a
@@ -78,7 +79,6 @@ class StillRewardManager(RewardManagerBase):
             "truncated": valid >= self.budget and (not ids or ids[-1] not in self.eos),
             "ground_truth": nt["reward_model"]["ground_truth"],
             "data_source": str(nt.get("data_source", "")),
-            "group": str(nt["uid"]) if "uid" in nt else None,
         }
 
     async def run_single(self, data: DataProto) -> dict:
@@ -97,14 +97,12 @@ class StillRewardManager(RewardManagerBase):
         try:
             if self._client is None:
                 self._client = RewardClient(name=f"verl-reward-{os.getpid()}-{id(self):x}")
-            groups = [s["group"] for s in samples]
             future = self._client.submit(
                 [s["text"] for s in samples],
                 [s["ground_truth"] for s in samples],
                 response_tokens=[s["tokens"] for s in samples],
                 truncated=[s["truncated"] for s in samples],
                 data_sources=[s["data_source"] for s in samples],
-                **({"groups": groups} if all(g is not None for g in groups) else {}),
                 timeout=self.timeout,
             )
             reply = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout + 1.0)
