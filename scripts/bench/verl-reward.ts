@@ -53,7 +53,7 @@ try {
   console.log(`|${"-".repeat(54)}|${"-".repeat(10)}|${"-".repeat(12)}|${"-".repeat(13)}|`);
   console.log(row("(a) naive + veRL math_verify compute_score", out.a_s!, out.a_correct!));
   console.log(
-    row(`(b) still -> TS reward service (${out.b_round_trips} round trip)`, out.b_s!, out.b_correct!),
+    row(`(b) still -> TS reward service (${out.b_round_trips} bridge round trip)`, out.b_s!, out.b_correct!),
   );
   console.log(`\n(b) is ${(out.a_s! / out.b_s!).toFixed(1)}x faster than (a) (target: >= 10x)`);
 } finally {
