@@ -1,0 +1,146 @@
+"""The ``still`` reward manager: veRL's reward loop scores with the TS reward service, one bridge round trip
+per batch.
+
+veRL calls ``run_single`` once per sample, concurrently (``RewardLoopWorker.compute_score_batch`` starts one
+task per sample; the agent loop calls ``compute_score`` as each rollout ends). Calls that arrive within
+``LINGER_S`` of each other go to TS as one ``score`` request with what veRL's own managers never pass on:
+the response token count and whether the response hit the budget without EOS.
+
+Every sample returns the same extra keys (``STILL_REWARD_KEYS`` from the TS side, plus ``truncated``,
+``response_tokens`` and ``still_fallback``): veRL takes the key set from the first sample. A component a
+sample lacks is NaN. TS gives failing or late rewards the configured fallback with a flag; if TS itself does
+not answer within ``STILL_REWARD_TIMEOUT_S``, the whole batch gets the fallback with ``timeout`` (or
+``error``) and ``still_fallback`` set, and the step goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+from typing import Any
+
+from verl import DataProto
+from verl.experimental.reward_loop.reward_manager import register
+from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
+
+from still_rl.rewards.client import RewardClient
+
+logger = logging.getLogger(__name__)
+
+#: How long the first call of a batch waits for others (the agent loop's per-rollout calls trickle in).
+LINGER_S = 0.005
+#: Own keys of the manager, after the plan's.
+OWN_KEYS = ("truncated", "response_tokens", "still_fallback")
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        raise RuntimeError(
+            f"{name} is not set: the still reward manager runs inside a job started by `still train`, "
+            "which passes the TS services' environment (startVerlServices().env)"
+        )
+    return value
+
+
+@register("still")
+class StillRewardManager(RewardManagerBase):
+    def __init__(self, config, tokenizer, compute_score, reward_router_address=None, reward_model_tokenizer=None):
+        super().__init__(config, tokenizer, compute_score)
+        if config.reward.custom_reward_function.get("path"):
+            raise ValueError(
+                "reward.custom_reward_function.path is set, but reward.reward_manager.name=still scores with the "
+                "TS reward service: remove one of them"
+            )
+        self.keys = [k for k in _env("STILL_REWARD_KEYS").split(",") if k] + list(OWN_KEYS)
+        self.fallback = float(_env("STILL_REWARD_FALLBACK"))
+        self.timeout = float(_env("STILL_REWARD_TIMEOUT_S"))
+        self.budget = int(config.actor_rollout_ref.rollout.response_length)
+        eos = tokenizer.eos_token_id
+        self.eos = set(eos if isinstance(eos, list) else [eos])
+        self._client: RewardClient | None = None
+        self._pending: list[tuple[dict[str, Any], asyncio.Future]] = []
+        self._flush: asyncio.TimerHandle | None = None
+        #: Bridge round trips made (one per batch; tests check it).
+        self.round_trips = 0
+
+    def _sample(self, data: DataProto) -> dict[str, Any]:
+        item = data[-1:][0]  # multi-sequence outputs: veRL scores the last one
+        response_ids = item.batch["responses"]
+        valid = int(item.batch["attention_mask"][-response_ids.shape[-1] :].sum())
+        ids = response_ids[:valid].tolist()
+        nt = item.non_tensor_batch
+        return {
+            "text": self.tokenizer.decode(ids, skip_special_tokens=True),
+            "tokens": valid,
+            "truncated": valid >= self.budget and (not ids or ids[-1] not in self.eos),
+            "ground_truth": nt["reward_model"]["ground_truth"],
+            "data_source": str(nt.get("data_source", "")),
+            "group": str(nt["uid"]) if "uid" in nt else None,
+        }
+
+    async def run_single(self, data: DataProto) -> dict:
+        # The running loop, not the one captured at construction: a Ray async actor runs methods on its own.
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._pending.append((self._sample(data), fut))
+        if self._flush is None:
+            self._flush = loop.call_later(LINGER_S, lambda: loop.create_task(self._send()))
+        return await fut
+
+    async def _send(self) -> None:
+        batch, self._pending, self._flush = self._pending, [], None
+        samples = [s for s, _ in batch]
+        self.round_trips += 1
+        try:
+            if self._client is None:
+                self._client = RewardClient(name=f"verl-reward-{os.getpid()}-{id(self):x}")
+            groups = [s["group"] for s in samples]
+            future = self._client.submit(
+                [s["text"] for s in samples],
+                [s["ground_truth"] for s in samples],
+                response_tokens=[s["tokens"] for s in samples],
+                truncated=[s["truncated"] for s in samples],
+                data_sources=[s["data_source"] for s in samples],
+                **({"groups": groups} if all(g is not None for g in groups) else {}),
+                timeout=self.timeout,
+            )
+            reply = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout + 1.0)
+            results = self._results(samples, reply)
+        except Exception as e:  # noqa: BLE001  a dead or hung service must not stop the step
+            flag = "timeout" if isinstance(e, (asyncio.TimeoutError, TimeoutError)) or "deadline" in str(e) else "error"
+            logger.error("still reward manager: %d samples get the fallback %s (%s: %s)", len(samples), self.fallback, flag, e)
+            results = [self._fallback(s, flag) for s in samples]
+        for (_, fut), result in zip(batch, results):
+            if not fut.done():
+                fut.set_result(result)
+
+    def _info(self, sample: dict[str, Any]) -> dict[str, float]:
+        info = {k: math.nan for k in self.keys}
+        info["truncated"] = float(sample["truncated"])
+        info["response_tokens"] = float(sample["tokens"])
+        info["still_fallback"] = 0.0
+        return info
+
+    def _results(self, samples: list[dict[str, Any]], reply: dict[str, Any]) -> list[dict]:
+        rewards = reply["rewards"]
+        components = {k: v for k, v in reply["components"].items() if k in self.keys}
+        out = []
+        for i, sample in enumerate(samples):
+            info = self._info(sample)
+            for k, col in components.items():
+                info[k] = float(col[i])
+            if info.get("timeout") == 1.0 or info.get("error") == 1.0 or any(
+                info.get(k) == 1.0 for k in self.keys if k.endswith((".timeout", ".error"))
+            ):
+                info["still_fallback"] = 1.0
+            out.append({"reward_score": float(rewards[i]), "reward_extra_info": info})
+        return out
+
+    def _fallback(self, sample: dict[str, Any], flag: str) -> dict:
+        info = self._info(sample)
+        info[flag] = 1.0
+        info["still_fallback"] = 1.0
+        return {"reward_score": self.fallback, "reward_extra_info": info}
