@@ -1,7 +1,8 @@
 """Check a compiled veRL launch against veRL itself, without starting anything.
 
-``python -m still_rl.verl.check`` reads ``{"overrides": [...], "trainer": ..., "reward_manager": ...,
-"agent_loop": ...}`` as JSON on stdin and prints ``{"errors": [{"stage": ..., "message": ...}]}``. The stages:
+``python -m still_rl.verl.check`` reads ``{"launches": [{"overrides": [...]}, ...]}`` as JSON on stdin and
+prints ``{"results": [{"errors": [{"stage": ..., "message": ...}]}, ...]}``, one result per launch (one
+process checks many: importing veRL is most of the time). The stages:
 the still-rl plugin imported from its entry point (veRL swallows plugin import errors), Hydra composition
 with veRL's own config, ``validate_config``, and what veRL checks only at run time: dataclass conversion of
 ``algorithm``, the rollout and the actor, the advantage-estimator registry, the trainer registry and the
@@ -59,9 +60,6 @@ def check(request: dict[str, Any]) -> list[dict[str, str]]:
             errors.append({"stage": name, "message": _message(exc)})
             return None
 
-    for message in load_plugin():
-        errors.append({"stage": "plugin", "message": message})
-
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
 
@@ -117,7 +115,9 @@ def check(request: dict[str, Any]) -> list[dict[str, str]]:
 
 def main() -> None:
     request = json.load(sys.stdin)
-    json.dump({"errors": check(request)}, sys.stdout)
+    plugin = [{"stage": "plugin", "message": m} for m in load_plugin()]
+    results = [{"errors": plugin + check(launch)} for launch in request["launches"]]
+    json.dump({"results": results}, sys.stdout)
     sys.stdout.write("\n")
 
 

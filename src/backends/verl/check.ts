@@ -1,7 +1,6 @@
 import { execa } from "execa";
 import type { RunConfig } from "../../config/index.js";
 import type { CompiledLaunch, PathIssue } from "../types.js";
-import { PLUGIN_NAMES } from "./compile.js";
 import { verlEnv, verlPython } from "./python.js";
 
 /**
@@ -15,21 +14,17 @@ export interface VerlCheckError {
   message: string;
 }
 
-export async function runVerlCheck(config: RunConfig, launch: CompiledLaunch): Promise<VerlCheckError[]> {
-  const python = verlPython(config);
-  const request = {
-    overrides: launch.args.map((a) => `${a.key}=${a.value}`),
-    trainer: PLUGIN_NAMES.trainer,
-    reward_manager: PLUGIN_NAMES.rewardManager,
-  };
+/** veRL's verdict on each launch (one Python process for all of them). */
+export async function runVerlChecks(python: string, launches: readonly CompiledLaunch[]): Promise<VerlCheckError[][]> {
+  const request = { launches: launches.map((l) => ({ overrides: l.args.map((a) => `${a.key}=${a.value}`) })) };
   const r = await execa(python, ["-m", "still_rl.verl.check"], {
     input: JSON.stringify(request),
     env: verlEnv(),
     reject: false,
-    timeout: 180_000,
+    timeout: 120_000 + 10_000 * launches.length,
   });
   const lastLine = r.stdout.trim().split("\n").at(-1) ?? "";
-  let parsed: { errors: VerlCheckError[] } | undefined;
+  let parsed: { results: { errors: VerlCheckError[] }[] } | undefined;
   try {
     parsed = JSON.parse(lastLine);
   } catch {
@@ -37,9 +32,15 @@ export async function runVerlCheck(config: RunConfig, launch: CompiledLaunch): P
   }
   if (r.exitCode !== 0 || parsed === undefined) {
     const tail = r.stderr.trim().split("\n").slice(-15).join("\n");
-    return [{ stage: "python", message: `${python} -m still_rl.verl.check exited ${r.exitCode}:\n${tail}` }];
+    const failed = [{ stage: "python", message: `${python} -m still_rl.verl.check exited ${r.exitCode}:\n${tail}` }];
+    return launches.map(() => failed);
   }
-  return parsed.errors;
+  return parsed.results.map((x) => x.errors);
+}
+
+export async function runVerlCheck(config: RunConfig, launch: CompiledLaunch): Promise<VerlCheckError[]> {
+  const [errors] = await runVerlChecks(verlPython(config), [launch]);
+  return errors ?? [];
 }
 
 /**
