@@ -43,20 +43,37 @@ export async function runVerlCheck(config: RunConfig, launch: CompiledLaunch): P
   return errors ?? [];
 }
 
+/** The override a check stage is about, when veRL's message does not name it. */
+const STAGE_KEYS: Record<string, string[]> = {
+  adv_estimator: ["algorithm.adv_estimator"],
+  trainer: ["trainer.v1.trainer_mode"],
+  reward_manager: ["reward.reward_manager.name"],
+  agent_loop: ["actor_rollout_ref.rollout.agent.default_agent_loop"],
+};
+
+/** veRL messages that name a derived quantity, and the overrides it derives from. */
+const MESSAGE_KEYS: [RegExp, string[]][] = [
+  [/real_train_batch_size/, ["data.train_batch_size", "actor_rollout_ref.rollout.n"]],
+  [/minimal possible batch size|n_gpus/, ["trainer.n_gpus_per_node", "trainer.nnodes"]],
+];
+
 /**
  * The YAML paths behind a veRL error: the overrides whose key (or its last one or two segments, as veRL's
- * messages name them) appears in the message. Plugin and environment errors have none.
+ * messages name them) appears in the message, or that the failing stage or a derived quantity is about.
+ * Of several overrides of one key the last counts (it is the one veRL keeps).
  */
-export function pathsForError(message: string, launch: CompiledLaunch): string[] {
-  const hits = new Set<string>();
+export function pathsForError(message: string, launch: CompiledLaunch, stage = ""): string[] {
   const mentions = (needle: string) =>
-    new RegExp(`(^|[^A-Za-z0-9_])${needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([^A-Za-z0-9_]|$)`).test(
-      message,
-    );
-  for (const a of launch.args) {
-    const parts = a.key.replace(/^\+/, "").split(".");
-    const names = [parts.join("."), parts.slice(-2).join("."), parts.at(-1) ?? ""];
-    if (names.some((n) => n.length > 2 && mentions(n))) for (const f of a.from) hits.add(f);
+    new RegExp(`(^|[^A-Za-z0-9_])${needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([^A-Za-z0-9_]|$)`).test(message);
+  const keys = new Set<string>(STAGE_KEYS[stage] ?? []);
+  for (const [re, ks] of MESSAGE_KEYS) if (re.test(message)) for (const k of ks) keys.add(k);
+  const last = new Map<string, (typeof launch.args)[number]>();
+  for (const a of launch.args) last.set(a.key.replace(/^\+/, ""), a);
+  const hits = new Set<string>();
+  for (const [key, a] of last) {
+    const parts = key.split(".");
+    const names = [key, parts.slice(-2).join("."), parts.at(-1) ?? ""];
+    if (keys.has(key) || names.some((n) => n.length > 2 && mentions(n))) for (const f of a.from) hits.add(f);
   }
   return [...hits];
 }
@@ -65,7 +82,7 @@ export function pathsForError(message: string, launch: CompiledLaunch): string[]
 export function checkIssues(errors: VerlCheckError[], launch: CompiledLaunch): PathIssue[] {
   return errors.flatMap((e) => {
     const message = `veRL ${e.stage}: ${e.message}`;
-    const paths = e.stage === "plugin" || e.stage === "python" ? [] : pathsForError(e.message, launch);
+    const paths = e.stage === "plugin" || e.stage === "python" ? [] : pathsForError(e.message, launch, e.stage);
     return paths.length === 0 ? [{ path: "", message }] : paths.map((p) => ({ path: p, message }));
   });
 }
