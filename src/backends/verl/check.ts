@@ -15,8 +15,13 @@ export interface VerlCheckError {
 }
 
 /** veRL's verdict on each launch (one Python process for all of them). */
-export async function runVerlChecks(python: string, launches: readonly CompiledLaunch[]): Promise<VerlCheckError[][]> {
-  const request = { launches: launches.map((l) => ({ overrides: l.args.map((a) => `${a.key}=${a.value}`) })) };
+export async function runVerlChecks(
+  python: string,
+  launches: readonly CompiledLaunch[],
+): Promise<VerlCheckError[][]> {
+  const request = {
+    launches: launches.map((l) => ({ overrides: l.args.map((a) => `${a.key}=${a.value}`) })),
+  };
   const r = await execa(python, ["-m", "still_rl.verl.check"], {
     input: JSON.stringify(request),
     env: verlEnv(),
@@ -32,7 +37,9 @@ export async function runVerlChecks(python: string, launches: readonly CompiledL
   }
   if (r.exitCode !== 0 || parsed === undefined) {
     const tail = r.stderr.trim().split("\n").slice(-15).join("\n");
-    const failed = [{ stage: "python", message: `${python} -m still_rl.verl.check exited ${r.exitCode}:\n${tail}` }];
+    const failed = [
+      { stage: "python", message: `${python} -m still_rl.verl.check exited ${r.exitCode}:\n${tail}` },
+    ];
     return launches.map(() => failed);
   }
   return parsed.results.map((x) => x.errors);
@@ -64,7 +71,9 @@ const MESSAGE_KEYS: [RegExp, string[]][] = [
  */
 export function pathsForError(message: string, launch: CompiledLaunch, stage = ""): string[] {
   const mentions = (needle: string) =>
-    new RegExp(`(^|[^A-Za-z0-9_])${needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([^A-Za-z0-9_]|$)`).test(message);
+    new RegExp(`(^|[^A-Za-z0-9_])${needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([^A-Za-z0-9_]|$)`).test(
+      message,
+    );
   const keys = new Set<string>(STAGE_KEYS[stage] ?? []);
   for (const [re, ks] of MESSAGE_KEYS) if (re.test(message)) for (const k of ks) keys.add(k);
   const last = new Map<string, (typeof launch.args)[number]>();
@@ -82,7 +91,8 @@ export function pathsForError(message: string, launch: CompiledLaunch, stage = "
 export function checkIssues(errors: VerlCheckError[], launch: CompiledLaunch): PathIssue[] {
   return errors.flatMap((e) => {
     const message = `veRL ${e.stage}: ${e.message}`;
-    const paths = e.stage === "plugin" || e.stage === "python" ? [] : pathsForError(e.message, launch, e.stage);
+    const paths =
+      e.stage === "plugin" || e.stage === "python" ? [] : pathsForError(e.message, launch, e.stage);
     return paths.length === 0 ? [{ path: "", message }] : paths.map((p) => ({ path: p, message }));
   });
 }
