@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -206,5 +206,14 @@ describe("veRL metrics", () => {
       "critic/score/mean": 0.5,
     });
     expect(line["train/kl"]).toBeUndefined();
+  });
+});
+
+describe("docs/verl-backend.md", () => {
+  it("lists every row of the knob table", () => {
+    const doc = readFileSync("docs/verl-backend.md", "utf8");
+    expect(
+      Object.keys(VERL_KNOBS).filter((p) => !doc.includes(`| \`${p}\` | ${VERL_KNOBS[p]?.to} |`)),
+    ).toEqual([]);
   });
 });
