@@ -12,8 +12,8 @@ export interface RayJobOptions {
   ray: string;
   /** Job server, e.g. http://head:8265. */
   address: string;
-  /** Shell command the job runs on the cluster. */
-  entrypoint: string;
+  /** argv of the job's command on the cluster (Ray quotes each word: use `bash -c` for shell syntax). */
+  entrypoint: string[];
   /** Ray runtime_env (working_dir, env_vars, …); the caller merges its env_vars in. */
   runtimeEnv: Record<string, unknown>;
   /** Called for every log line of the job, as it arrives. */
@@ -54,7 +54,7 @@ export async function runRayJob(opts: RayJobOptions): Promise<RayJobResult> {
     JSON.stringify(opts.runtimeEnv),
     "--no-wait",
     "--",
-    opts.entrypoint,
+    ...opts.entrypoint,
   ]);
   if (submitted.exitCode !== 0) {
     throw new RayJobError(

@@ -1,4 +1,5 @@
 import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { runRayJob } from "../../cluster/ray.js";
@@ -49,7 +50,7 @@ export async function runVerl(opts: BackendRunOptions): Promise<TrainResult> {
   const services = await startVerlServices({
     config,
     runDir: path.resolve(runDir),
-    ...(remote && { host: process.env.STILL_BRIDGE_HOST ?? "0.0.0.0" }),
+    ...(remote && { host: routableHost() }),
   });
   const metrics = new MetricsWriter(path.join(runDir, "metrics.jsonl"));
   let lastStep = 0;
@@ -167,6 +168,18 @@ async function relaunchLaunch(
   });
 }
 
+/**
+ * The address a Ray job on other machines reaches this one at: `$STILL_BRIDGE_HOST`, else the first
+ * non-loopback IPv4 address. The bridge binds it (not 0.0.0.0), so the endpoint it hands out is routable.
+ */
+export function routableHost(): string {
+  if (process.env.STILL_BRIDGE_HOST) return process.env.STILL_BRIDGE_HOST;
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
+}
+
 type Outcome = { ok: true } | { ok: false; reason: string };
 
 /** The preflight, then veRL, as one shell command (the same line a Ray job runs). */
@@ -252,7 +265,7 @@ async function runOnRay(
   const result = await runRayJob({
     ray: existsSync(ray) ? ray : "ray",
     address,
-    entrypoint: entrypoint(python, launch).map(shellQuote).join(" "),
+    entrypoint: ["bash", "-c", entrypoint(python, launch).map(shellQuote).join(" ")],
     runtimeEnv: { ...runtimeEnv, env_vars: envVars },
     onLine,
     signal,

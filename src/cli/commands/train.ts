@@ -67,7 +67,9 @@ export const trainCommand = defineCommand({
         process.exit(EXIT_INTERRUPTED);
       }
       progress.log(
-        "\ninterrupt: finishing the current step, then saving a checkpoint (Ctrl-C again to quit now)",
+        config.backend.type === "hf"
+          ? "\ninterrupt: finishing the current step, then saving a checkpoint (Ctrl-C again to quit now)"
+          : `\ninterrupt: stopping the ${config.backend.type} job (Ctrl-C again to quit now)`,
       );
       controller.abort();
     };
