@@ -79,7 +79,8 @@ export async function runRayJob(opts: RayJobOptions): Promise<RayJobResult> {
     await logs;
     await stopping;
     const status = await cli(["job", "status", ...base, submissionId]);
-    const text = `${status.stdout}\n${status.stderr}`;
+    // The CLI colours its output even into a pipe.
+    const text = `${status.stdout}\n${status.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
     const m = /Status for job '[^']*': (\w+)/.exec(text);
     const final = (m?.[1] ?? "UNKNOWN") as RayJobStatus;
     const reason = /Status message: ([^\n]*)/.exec(text)?.[1] ?? "";

@@ -21,8 +21,8 @@ import { type RelaunchNeed, startVerlServices } from "./services.js";
  * (plugin import + bridge handshake in the job's own environment), then `python -m verl.trainer.main_ppo`.
  */
 
-/** Lines of veRL's output kept for the failure message. */
-const TAIL_LINES = 30;
+/** Lines of veRL's output kept for the failure message (searched for known causes, the last few shown). */
+const TAIL_LINES = 300;
 /** After Ctrl-C, veRL gets this long to stop (SIGINT) before SIGTERM, then as long again before SIGKILL. */
 const STOP_GRACE_MS = 20_000;
 
@@ -299,7 +299,8 @@ export function failureMessage(
     what = "the veRL job could not reach the still-rl services over the bridge (endpoint or CURVE keys)";
   }
   const tail = lines
-    .filter((l) => l.trim() !== "")
+    // The Ray CLI's own trailer lines say nothing the reason does not.
+    .filter((l) => l.trim() !== "" && !/ cli\.py:\d+ -- /.test(l))
     .slice(-15)
     .map((l) => `  | ${l}`)
     .join("\n");

@@ -43,7 +43,10 @@ async function gone(key: string, value: string, withinMs: number): Promise<numbe
 let model: string;
 let dir: string;
 
-function writeConfig(name: string, extra: string): string {
+/** A 2-core machine: TransferQueue's controller and storage units each hold a Ray CPU. */
+const LOCAL_RAY = ["ray_kwargs.ray_init.num_cpus=16"];
+
+function writeConfig(name: string, extra: string, overrides: string[] = []): string {
   const data = path.join(dir, "train.jsonl");
   writeFileSync(
     data,
@@ -85,9 +88,7 @@ backend:
     tensor_parallel_size: 1
     use_dynamic_bsz: false
     overrides:
-      # A 2-core machine: TransferQueue's controller and storage units each hold a Ray CPU.
-      - ray_kwargs.ray_init.num_cpus=16
-      - transfer_queue.backend.SimpleStorage.num_data_storage_units=1
+${overrides.map((o) => `      - ${o}\n`).join("")}      - transfer_queue.backend.SimpleStorage.num_data_storage_units=1
       - data.dataloader_num_workers=0
 ${extra}`,
   );
@@ -117,7 +118,7 @@ describe("still train with backend verl (no GPU here)", () => {
     timeout: 900_000,
   }, async () => {
     const runDir = path.join(dir, "run-local");
-    const r = await runCli(["train", writeConfig("local", ""), "--out", runDir]);
+    const r = await runCli(["train", writeConfig("local", "", LOCAL_RAY), "--out", runDir]);
     const log = readFileSync(path.join(runDir, "verl.log"), "utf8");
     expect(log).toMatch(/still-rl preflight: verl 0\.9\.1, still-rl plugin loaded/);
     expect(log).toMatch(/still-rl preflight: bridge handshake ok \(tcp:\/\/127\.0\.0\.1:\d+, CURVE\)/);
