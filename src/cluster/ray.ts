@@ -79,19 +79,25 @@ export async function runRayJob(opts: RayJobOptions): Promise<RayJobResult> {
     await logs;
     await stopping;
     const status = await cli(["job", "status", ...base, submissionId]);
-    // The CLI colours its output even into a pipe.
-    const text = `${status.stdout}\n${status.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
-    const m = /Status for job '[^']*': (\w+)/.exec(text);
-    const final = (m?.[1] ?? "UNKNOWN") as RayJobStatus;
-    const reason = /Status message: ([^\n]*)/.exec(text)?.[1] ?? "";
-    return {
-      submissionId,
-      status: ["SUCCEEDED", "FAILED", "STOPPED"].includes(final) ? final : "UNKNOWN",
-      message: reason,
-    };
+    for (const line of `${status.stdout}\n${status.stderr}`.split("\n")) if (line.trim() !== "") opts.onLine(line);
+    return { submissionId, ...parseJobStatus(`${status.stdout}\n${status.stderr}`) };
   } finally {
     opts.signal?.removeEventListener("abort", stop);
   }
+}
+
+/**
+ * The final status in `ray job status` output ("Status for job 'ID': FAILED", or "Job 'ID' failed" in some
+ * versions), and its "Status message" line. The CLI colours its output even into a pipe.
+ */
+export function parseJobStatus(raw: string): { status: RayJobStatus; message: string } {
+  const text = raw.replace(/\x1b\[[0-9;]*m/g, "");
+  const word =
+    /Status for job '[^']*': (\w+)/.exec(text)?.[1] ??
+    /Job '[^']*' (succeeded|failed|was stopped|stopped)/i.exec(text)?.[1]?.replace("was ", "");
+  const upper = word?.toUpperCase() ?? "";
+  const status = (["SUCCEEDED", "FAILED", "STOPPED"].includes(upper) ? upper : "UNKNOWN") as RayJobStatus;
+  return { status, message: /Status message: ([^\n]*)/.exec(text)?.[1]?.trim() ?? "" };
 }
 
 function tail(text: string, n = 20): string {
