@@ -1,5 +1,6 @@
 import { UserError } from "../util/errors.js";
 import { type JsonlLine, readJsonl } from "../util/jsonl.js";
+import { isParquet, readParquet } from "./parquet.js";
 import type { QaRecord, SftRecord } from "./records.js";
 import { isSynthetic, syntheticRecords } from "./synthetic.js";
 
@@ -11,15 +12,42 @@ export interface QaKeys {
   sourceKey: string;
 }
 
-function readRows(file: string): JsonlLine<Record<string, unknown>>[] {
+/** Rows of a JSONL or Parquet file (by extension), each with its line (JSONL) or 1-based row number (Parquet). */
+export function readRows(file: string): JsonlLine<Record<string, unknown>>[] {
+  if (isParquet(file)) return readParquet(file).map((value, i) => ({ line: i + 1, value }));
   return readJsonl(file, { objects: true, what: "data file" });
 }
 
-function field(row: Record<string, unknown>, key: string, where: string): string {
-  const v = row[key];
+/**
+ * A row's field as text. A dotted key reaches into structs (veRL's `reward_model.ground_truth`); a list of
+ * chat messages (veRL's `prompt`) gives the content of its last user message.
+ */
+export function field(row: Record<string, unknown>, key: string, where: string): string {
+  const v = lookup(row, key);
   if (typeof v === "string") return v;
   if (typeof v === "number") return String(v);
+  const message = Array.isArray(v) ? v.findLast((m) => isMessage(m) && m.role === "user") : undefined;
+  if (message !== undefined) return message.content;
   throw new UserError(`${where}: missing string field "${key}"`);
+}
+
+function lookup(row: Record<string, unknown>, key: string): unknown {
+  if (key in row) return row[key];
+  let v: unknown = row;
+  for (const part of key.split(".")) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+function isMessage(m: unknown): m is { role: string; content: string } {
+  return (
+    m !== null &&
+    typeof m === "object" &&
+    typeof (m as { role?: unknown }).role === "string" &&
+    typeof (m as { content?: unknown }).content === "string"
+  );
 }
 
 function checkSynthetic<T>(source: string, records: QaRecord[] | SftRecord[], kind: "qa" | "sft"): T[] {
@@ -32,7 +60,7 @@ function checkSynthetic<T>(source: string, records: QaRecord[] | SftRecord[], ki
   return records as T[];
 }
 
-/** Questions from JSONL files and synthetic sources, in the order given. */
+/** Questions from JSONL and Parquet files and synthetic sources, in the order given. */
 export function loadQa(files: readonly string[], keys: QaKeys): QaRecord[] {
   const out: QaRecord[] = [];
   for (const file of files) {
@@ -54,7 +82,7 @@ export function loadQa(files: readonly string[], keys: QaKeys): QaRecord[] {
   return out;
 }
 
-/** SFT pairs from JSONL files and synthetic sources. */
+/** SFT pairs from JSONL and Parquet files and synthetic sources. */
 export function loadSft(files: readonly string[], promptKey: string, responseKey: string): SftRecord[] {
   const out: SftRecord[] = [];
   for (const file of files) {

@@ -23,10 +23,13 @@ export interface Requirements {
   cuda: boolean;
 }
 
-/** What the Python side of each backend imports; GPU backends also need CUDA. */
+/**
+ * What each backend needs from the project venv; GPU backends also need CUDA. veRL runs from its own venv
+ * (.venv-verl), checked by the veRL backend's doctor (src/backends/verl/index.ts).
+ */
 const BACKEND_PACKAGES: Record<RunConfig["backend"]["type"], string[]> = {
   hf: ["torch", "transformers", "pyzmq", "msgpack"],
-  verl: ["verl", "ray", "vllm", "torch", "transformers", "pyzmq", "msgpack"],
+  verl: [],
   openrlhf: ["openrlhf", "ray", "vllm", "torch", "transformers"],
 };
 
@@ -36,7 +39,7 @@ export function requirementsFor(config: RunConfig): Requirements {
   return {
     packages: BACKEND_PACKAGES[type],
     sandbox: config.tools.enabled && config.tools.isolation === "bwrap",
-    cuda: type !== "hf" || config.backend.hf.device === "cuda",
+    cuda: type === "openrlhf" || (type === "hf" && config.backend.hf.device === "cuda"),
   };
 }
 

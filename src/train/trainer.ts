@@ -213,4 +213,3 @@ async function dropOverlongPrompts(
   }
   return out;
 }
-

@@ -1,7 +1,12 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Argv } from "yargs";
-import { ConfigError, loadConfig, printConfig } from "../../config/index.js";
+import { configErrorFor, getBackend } from "../../backends/index.js";
+import { checkIssues, runVerlCheck } from "../../backends/verl/check.js";
+import { formatShell, formatYaml } from "../../backends/verl/compile.js";
+import { verlPython } from "../../backends/verl/python.js";
+import { BACKENDS, ConfigError, loadConfig, printConfig } from "../../config/index.js";
+import { UserError } from "../../util/errors.js";
 import { defineCommand } from "../command.js";
 
 const withSet = <T>(y: Argv<T>) =>
@@ -60,11 +65,64 @@ const printCommand = defineCommand({
   },
 });
 
+const compileCommand = defineCommand({
+  command: "compile <file>",
+  describe:
+    "Print the exact launch command of a run on an external framework (veRL: main_ppo + Hydra overrides)",
+  builder: (y) =>
+    withSet(y)
+      .positional("file", { type: "string", demandOption: true, describe: "YAML run config" })
+      .option("backend", {
+        choices: BACKENDS.filter((b) => b !== "hf"),
+        describe: "compile for this backend (default: the config's backend.type)",
+      })
+      .option("check", {
+        type: "boolean",
+        default: false,
+        describe:
+          "also check the overrides against the framework itself (its config, validation and registries)",
+      })
+      .option("format", { choices: ["shell", "yaml"] as const, default: "shell" as const })
+      .option("out", {
+        type: "string",
+        describe: "run directory the command reads and writes (default runs/<name>)",
+      })
+      .example(
+        "$0 config compile configs/still3/table1/kl-cosine.yaml --check",
+        "the veRL command, checked by veRL",
+      ),
+  run: async ({ file, set, backend: chosen, check, format, out }) => {
+    const loaded = loadConfig(file, { set });
+    const config =
+      chosen === undefined
+        ? loaded.config
+        : { ...loaded.config, backend: { ...loaded.config.backend, type: chosen } };
+    const backend = getBackend(config.backend.type);
+    if (backend.compile === undefined) {
+      throw new UserError(
+        `backend.type ${config.backend.type} runs in-process: there is no launch command to compile`,
+      );
+    }
+    const refused = backend.refusals(config);
+    if (refused.length > 0) throw configErrorFor(refused, loaded.sources);
+    const runDir = out ?? config.run_dir ?? path.join("runs", config.name);
+    const launch = backend.compile(config, runDir);
+    if (check) {
+      const issues = checkIssues(await runVerlCheck(config, launch), launch);
+      if (issues.length > 0) throw configErrorFor(issues, loaded.sources);
+    }
+    const python = check ? verlPython(config) : "python";
+    process.stdout.write(format === "yaml" ? formatYaml(launch) : formatShell(launch, python));
+    if (check) process.stderr.write(`ok: veRL accepts the launch of ${file}\n`);
+    return 0;
+  },
+});
+
 export const configCommand = defineCommand({
   command: "config",
-  describe: "Validate run configs, or print one fully resolved",
+  describe: "Validate run configs, print one fully resolved, or compile one to a framework's launch command",
   builder: (y) => y.example("$0 config validate configs/", "check every preset"),
-  subcommands: [validateCommand, printCommand],
+  subcommands: [validateCommand, printCommand, compileCommand],
 });
 
 /** A directory stands for the YAML files under it, in a stable order. */

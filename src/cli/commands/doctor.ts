@@ -1,3 +1,4 @@
+import { getBackend } from "../../backends/index.js";
 import { loadConfig } from "../../config/index.js";
 import { formatDoctor, requirementsFor, runDoctor } from "../../doctor/doctor.js";
 import { defineCommand } from "../command.js";
@@ -13,6 +14,10 @@ export const doctorCommand = defineCommand({
   run: async (args) => {
     const config = args.config === undefined ? undefined : loadConfig(args.config).config;
     const report = await runDoctor(config && requirementsFor(config), config?.python);
+    // A framework backend's own environment (e.g. .venv-verl) comes after the project's.
+    if (config !== undefined && config.backend.type === "verl") {
+      report.checks.push(...(await getBackend(config.backend.type).doctor(config)));
+    }
     process.stdout.write(`${formatDoctor(report)}\n`);
     return report.checks.every((c) => c.ok) ? 0 : 1;
   },

@@ -1,9 +1,9 @@
 import path from "node:path";
+import { configErrorFor, getBackend } from "../../backends/index.js";
 import { loadConfig } from "../../config/index.js";
 import { writeReport } from "../../report/report.js";
 import { listCheckpoints } from "../../train/checkpoint.js";
 import { autoProgress } from "../../train/progress.js";
-import { train } from "../../train/trainer.js";
 import { UserError } from "../../util/errors.js";
 import { defineCommand } from "../command.js";
 
@@ -13,7 +13,7 @@ const EXIT_INTERRUPTED = 130;
 export const trainCommand = defineCommand({
   command: "train [config]",
   describe:
-    "Train with the built-in HF engine (driver mode): SFT cold start, then RL; writes metrics and a report",
+    "Train on the config's backend (hf: the built-in driver loop; verl: a veRL job); writes metrics and a report",
   builder: (y) =>
     y
       .positional("config", { type: "string", describe: "YAML run config (optional with --resume)" })
@@ -49,7 +49,10 @@ export const trainCommand = defineCommand({
       configFile = args.config;
       runDir = "";
     }
-    const { config } = loadConfig(configFile, { set: args.set });
+    const { config, sources } = loadConfig(configFile, { set: args.set });
+    const backend = getBackend(config.backend.type);
+    const refused = backend.refusals(config);
+    if (refused.length > 0) throw configErrorFor(refused, sources);
     if (args.resume === undefined) runDir = args.out ?? config.run_dir ?? path.join("runs", config.name);
     const resumeFrom = args.resume === undefined ? config.checkpoint.resume_from : undefined;
     const resume =
@@ -64,13 +67,22 @@ export const trainCommand = defineCommand({
         process.exit(EXIT_INTERRUPTED);
       }
       progress.log(
-        "\ninterrupt: finishing the current step, then saving a checkpoint (Ctrl-C again to quit now)",
+        config.backend.type === "hf"
+          ? "\ninterrupt: finishing the current step, then saving a checkpoint (Ctrl-C again to quit now)"
+          : `\ninterrupt: stopping the ${config.backend.type} job (Ctrl-C again to quit now)`,
       );
       controller.abort();
     };
     process.on("SIGINT", onSigint);
     try {
-      const result = await train({ config, runDir, resume, resumeFrom, progress, signal: controller.signal });
+      const result = await backend.run({
+        config,
+        runDir,
+        resume,
+        ...(resumeFrom !== undefined && { resumeFrom }),
+        progress,
+        signal: controller.signal,
+      });
       const report = await writeReport([runDir], path.join(runDir, "report.html"));
       const acc = (v: number | undefined) => (v === undefined ? "n/a" : v.toFixed(3));
       process.stderr.write(

@@ -1,0 +1,106 @@
+import { randomBytes } from "node:crypto";
+import { execa } from "execa";
+
+/**
+ * A command run as a Ray job (`ray job submit` to a cluster's job server), with its logs streamed and a
+ * clean stop on abort. Shared by the framework backends (veRL, OpenRLHF) and `still eval`: the caller says
+ * what to run and with which environment; this module knows the Ray CLI.
+ */
+
+export interface RayJobOptions {
+  /** The `ray` CLI (the framework venv's `bin/ray`, so its version matches the cluster's). */
+  ray: string;
+  /** Job server, e.g. http://head:8265. */
+  address: string;
+  /** argv of the job's command on the cluster (Ray quotes each word: use `bash -c` for shell syntax). */
+  entrypoint: string[];
+  /** Ray runtime_env (working_dir, env_vars, …); the caller merges its env_vars in. */
+  runtimeEnv: Record<string, unknown>;
+  /** Called for every log line of the job, as it arrives. */
+  onLine: (line: string) => void;
+  /** Aborting stops the job (`ray job stop`) and waits for it to end. */
+  signal?: AbortSignal;
+  /** Environment of the `ray` CLI itself. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export type RayJobStatus = "SUCCEEDED" | "FAILED" | "STOPPED" | "UNKNOWN";
+
+export interface RayJobResult {
+  submissionId: string;
+  status: RayJobStatus;
+  /** Ray's reason line for a failed job, when it gives one. */
+  message: string;
+}
+
+export class RayJobError extends Error {
+  override name = "RayJobError";
+}
+
+/** Submit, follow the logs to the end, return the final status. Never leaves the job running on abort. */
+export async function runRayJob(opts: RayJobOptions): Promise<RayJobResult> {
+  const submissionId = `still-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+  const base = ["--address", opts.address];
+  const cli = (args: string[], extra: Record<string, unknown> = {}) =>
+    execa(opts.ray, args, { env: opts.env, reject: false, ...extra });
+
+  const submitted = await cli([
+    "job",
+    "submit",
+    ...base,
+    "--submission-id",
+    submissionId,
+    "--runtime-env-json",
+    JSON.stringify(opts.runtimeEnv),
+    "--no-wait",
+    "--",
+    ...opts.entrypoint,
+  ]);
+  if (submitted.exitCode !== 0) {
+    throw new RayJobError(
+      `ray job submit to ${opts.address} failed (exit ${submitted.exitCode}):\n${tail(`${submitted.stdout}\n${submitted.stderr}`)}`,
+    );
+  }
+
+  let stopping: Promise<unknown> | undefined;
+  const stop = () => {
+    stopping ??= cli(["job", "stop", ...base, submissionId]);
+  };
+  if (opts.signal?.aborted) stop();
+  opts.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    const logs = execa(opts.ray, ["job", "logs", ...base, "--follow", submissionId], {
+      env: opts.env,
+      reject: false,
+      all: true,
+      buffer: false,
+    });
+    for await (const line of logs.iterable({ from: "all" })) opts.onLine(String(line));
+    await logs;
+    await stopping;
+    const status = await cli(["job", "status", ...base, submissionId]);
+    for (const line of `${status.stdout}\n${status.stderr}`.split("\n"))
+      if (line.trim() !== "") opts.onLine(line);
+    return { submissionId, ...parseJobStatus(`${status.stdout}\n${status.stderr}`) };
+  } finally {
+    opts.signal?.removeEventListener("abort", stop);
+  }
+}
+
+/**
+ * The final status in `ray job status` output ("Status for job 'ID': FAILED", or "Job 'ID' failed" in some
+ * versions), and its "Status message" line. The CLI colours its output even into a pipe.
+ */
+export function parseJobStatus(raw: string): { status: RayJobStatus; message: string } {
+  const text = raw.replace(/\x1b\[[0-9;]*m/g, "");
+  const word =
+    /Status for job '[^']*': (\w+)/.exec(text)?.[1] ??
+    /Job '[^']*' (succeeded|failed|was stopped|stopped)/i.exec(text)?.[1]?.replace("was ", "");
+  const upper = word?.toUpperCase() ?? "";
+  const status = (["SUCCEEDED", "FAILED", "STOPPED"].includes(upper) ? upper : "UNKNOWN") as RayJobStatus;
+  return { status, message: /Status message: ([^\n]*)/.exec(text)?.[1]?.trim() ?? "" };
+}
+
+function tail(text: string, n = 20): string {
+  return text.trim().split("\n").slice(-n).join("\n");
+}
