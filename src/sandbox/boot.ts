@@ -1,6 +1,6 @@
 /**
- * The program the sandboxed interpreter starts with (`python -I -S -B -c BOOT SITE...`, see bootArgv). The pool starts sandboxes
- * ahead of demand, so everything about the execution arrives on stdin when it is handed over: a header line
+ * The program the sandboxed interpreter starts with (`python -I -S -B -c BOOT SITE...`, see bootArgv). The pool
+ * starts sandboxes ahead of demand, so everything about the execution arrives on stdin when it is handed over: a header line
  * (bootHeader) and then the cells' UTF-8 bytes. The program applies the rlimits from inside the new user
  * namespace (RLIMIT_NPROC is counted per user namespace and uid since Linux 5.14, so each
  * sandbox gets its own process budget instead of sharing one across the host uid), extends sys.path with the
