@@ -41,6 +41,14 @@ const KINDS: Record<string, [string, string, boolean][]> = {
     ["BD", "B", false],
     ["BD", "B, D, E", false],
   ],
+  "unicode math": [
+    ["x^{2}+y^{2}=4", "x²+y²=4", true],
+    ["7\\frac{1}{2}", "7½", true],
+    ["(-\\infty, \\infty)", "x ∈ ℝ", true],
+    ["\\frac{\\pi}{3} + k\\pi", "\\frac{\\pi}{3} + k\\pi, k ∈ ℤ", true],
+    ["x^{2}+y^{2}=4", "x²+y³=4", false],
+    ["(-\\infty, \\infty)", "x ∈ ℤ", false],
+  ],
   "systems written as cases": [
     ["(2, -1)", "\\begin{cases} x = 2 \\\\ y = -1 \\end{cases}", true],
     ["(2, -1)", "\\left\\{\\begin{array}{l} x=2 \\\\ y=-1 \\end{array}\\right.", true],
