@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../util/errors.js";
+import { isParquet, readParquet } from "./parquet.js";
 import { isSynthetic, syntheticRecords } from "./synthetic.js";
 
 /** A question with its ground truth, as the trainer and evaluation use it. */
@@ -47,11 +48,41 @@ function readJsonl(file: string): Record<string, unknown>[] {
   return rows;
 }
 
-function field(row: Record<string, unknown>, key: string, where: string): string {
-  const v = row[key];
+/** Rows of a JSONL or Parquet file (by extension). */
+export function readRows(file: string): Record<string, unknown>[] {
+  return isParquet(file) ? readParquet(file) : readJsonl(file);
+}
+
+/**
+ * A row's field as text. A dotted key reaches into structs (veRL's `reward_model.ground_truth`); a list of
+ * chat messages (veRL's `prompt`) gives the content of its last user message.
+ */
+export function field(row: Record<string, unknown>, key: string, where: string): string {
+  const v = lookup(row, key);
   if (typeof v === "string") return v;
   if (typeof v === "number") return String(v);
+  const message = Array.isArray(v) ? v.findLast((m) => isMessage(m) && m.role === "user") : undefined;
+  if (message !== undefined) return message.content;
   throw new UserError(`${where}: missing string field "${key}"`);
+}
+
+function lookup(row: Record<string, unknown>, key: string): unknown {
+  if (key in row) return row[key];
+  let v: unknown = row;
+  for (const part of key.split(".")) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+function isMessage(m: unknown): m is { role: string; content: string } {
+  return (
+    m !== null &&
+    typeof m === "object" &&
+    typeof (m as { role?: unknown }).role === "string" &&
+    typeof (m as { content?: unknown }).content === "string"
+  );
 }
 
 function checkSynthetic<T>(source: string, records: QaRecord[] | SftRecord[], kind: "qa" | "sft"): T[] {
@@ -64,7 +95,7 @@ function checkSynthetic<T>(source: string, records: QaRecord[] | SftRecord[], ki
   return records as T[];
 }
 
-/** Questions from JSONL files and synthetic sources, in the order given. */
+/** Questions from JSONL and Parquet files and synthetic sources, in the order given. */
 export function loadQa(files: readonly string[], keys: QaKeys): QaRecord[] {
   const out: QaRecord[] = [];
   for (const file of files) {
@@ -72,7 +103,7 @@ export function loadQa(files: readonly string[], keys: QaKeys): QaRecord[] {
       out.push(...checkSynthetic<QaRecord>(file, wrap(file), "qa"));
       continue;
     }
-    readJsonl(file).forEach((row, i) => {
+    readRows(file).forEach((row, i) => {
       const where = `${file}:${i + 1}`;
       const { [keys.promptKey]: _q, [keys.answerKey]: _a, [keys.sourceKey]: src, ...extra } = row;
       out.push({
@@ -86,7 +117,7 @@ export function loadQa(files: readonly string[], keys: QaKeys): QaRecord[] {
   return out;
 }
 
-/** SFT pairs from JSONL files and synthetic sources. */
+/** SFT pairs from JSONL and Parquet files and synthetic sources. */
 export function loadSft(files: readonly string[], promptKey: string, responseKey: string): SftRecord[] {
   const out: SftRecord[] = [];
   for (const file of files) {
@@ -94,7 +125,7 @@ export function loadSft(files: readonly string[], promptKey: string, responseKey
       out.push(...checkSynthetic<SftRecord>(file, wrap(file), "sft"));
       continue;
     }
-    readJsonl(file).forEach((row, i) => {
+    readRows(file).forEach((row, i) => {
       const where = `${file}:${i + 1}`;
       out.push({ prompt: field(row, promptKey, where), response: field(row, responseKey, where) });
     });
