@@ -41,12 +41,27 @@ describe("majAtK, against hand-worked votes", () => {
   const cases: [string, Outcome[], number, number][] = [
     ["majority correct", [o("A", true), o("B", false), o("A", true)], 3, 1],
     ["majority wrong", [o("B", false), o("A", true), o("B", false)], 3, 0],
-    ["tie goes to the answer seen first (wrong)", [o("B", false), o("A", true), o("B", false), o("A", true)], 4, 0],
-    ["tie goes to the answer seen first (right)", [o("A", true), o("B", false), o("B", false), o("A", true)], 4, 1],
+    [
+      "tie goes to the answer seen first (wrong)",
+      [o("B", false), o("A", true), o("B", false), o("A", true)],
+      4,
+      0,
+    ],
+    [
+      "tie goes to the answer seen first (right)",
+      [o("A", true), o("B", false), o("B", false), o("A", true)],
+      4,
+      1,
+    ],
     ["only the first k samples vote", [o("B", false), o("A", true), o("A", true)], 1, 0],
     ["no answer in the first k", [o(null, false), o(null, false), o("A", true)], 2, 0],
     ["answers without a vote are skipped", [o(null, false), o(null, false), o("A", true)], 3, 1],
-    ["whitespace does not split a vote", [o("x = 2", true), o("x=2", true), o("3", false), o("3", false)], 4, 1],
+    [
+      "whitespace does not split a vote",
+      [o("x = 2", true), o("x=2", true), o("3", false), o("3", false)],
+      4,
+      1,
+    ],
   ];
   it.each(cases)("%s", (_name, outcomes, k, expected) => {
     expect(majAtK(outcomes, k)).toBe(expected);
