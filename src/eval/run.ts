@@ -116,7 +116,12 @@ function readDone(file: string): Map<string, EvalRow> {
   return done;
 }
 
-function checkSettings(outDir: string, settings: Record<string, unknown>): void {
+/**
+ * Claims `outDir` for an evaluation with these settings, or refuses when it holds one with other settings (its
+ * rows would mix). Cheap: call it before starting a model.
+ */
+export function checkSettings(outDir: string, settings: Record<string, unknown>): void {
+  mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, SETTINGS_FILE);
   const text = `${JSON.stringify(settings, null, 2)}\n`;
   if (existsSync(file) && readFileSync(file, "utf8") !== text) {
@@ -125,6 +130,12 @@ function checkSettings(outDir: string, settings: Record<string, unknown>): void 
     );
   }
   writeFileSync(file, text);
+}
+
+function writeRowsAtomically(file: string, rows: readonly EvalRow[]): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  renameSync(tmp, file);
 }
 
 async function pool<T>(
@@ -156,9 +167,10 @@ export async function runEval(o: EvalRunOptions): Promise<EvalRunResult> {
   );
   // Keep only this evaluation's rows, one per key, so the file never grows stale duplicates.
   const kept = [...done].filter(([k]) => wanted.has(k));
-  const tmp = `${samplesFile}.tmp`;
-  writeFileSync(tmp, kept.map(([, r]) => `${JSON.stringify(r)}\n`).join(""));
-  renameSync(tmp, samplesFile);
+  writeRowsAtomically(
+    samplesFile,
+    kept.map(([, r]) => r),
+  );
   const rows = new Map(kept);
 
   const isDone = (k: string) => rows.get(k) !== undefined && rows.get(k)!.finish !== "error";
@@ -196,6 +208,8 @@ export async function runEval(o: EvalRunOptions): Promise<EvalRunResult> {
     const n = b.decoding.greedy ? 1 : b.decoding.n;
     return problems.flatMap((p) => [...Array(n).keys()].map((s) => rows.get(keyOf(b.name, p.index, s))!));
   });
+  // One row per (problem, sample) in benchmark order: rows appended to replace failed ones are folded in.
+  writeRowsAtomically(samplesFile, ordered);
   const summaries = summarize(ordered, o.ks);
   writeFileSync(
     path.join(o.outDir, SUMMARY_FILE),

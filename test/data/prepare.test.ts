@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadQa } from "../../src/data/dataset.js";
 import { readParquet } from "../../src/data/parquet.js";
 import { buildTinyModel } from "../../src/engines/tiny.js";
+import { TINY_PRESETS } from "../../src/engines/tiny-presets.js";
 import { runCli } from "../helpers/cli.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "still-prepare-"));
@@ -240,3 +241,56 @@ describe.skipIf(!existsSync(verlPython))(
     }, 180_000);
   },
 );
+
+describe("still data prepare: difficulty filter by pass rate (HF engine, tiny model)", () => {
+  it("drops the questions sampled answers always or never solve, as the pass-rate evaluation's rows say", async () => {
+    const model = await buildTinyModel(path.join(dir, "difficulty-model"), {
+      ...TINY_PRESETS["qwen2-micro"],
+      seed: 11,
+    });
+    const runConfig = path.join(dir, "difficulty-run.yaml");
+    writeFileSync(
+      runConfig,
+      [
+        "name: difficulty",
+        `model: { path: ${model} }`,
+        "backend: { hf: { device: cpu, threads: 1 } }",
+        "eval: { sampling: { temperature: 1.0, top_p: 1.0, max_tokens: 48 } }",
+        "",
+      ].join("\n"),
+    );
+    // Single-digit answers: the random model's last number sometimes matches, so pass rates vary.
+    const input = path.join(dir, "digits.jsonl");
+    writeFileSync(
+      input,
+      Array.from({ length: 8 }, (_, i) =>
+        JSON.stringify({ id: `d${i}`, problem: `What is ${i} plus one?`, answer: String(i + 1) }),
+      ).join("\n"),
+    );
+    const cfg = path.join(dir, "difficulty.yaml");
+    writeFileSync(
+      cfg,
+      `filters: []\ndecontaminate: false\ndifficulty: { config: ${runConfig}, samples: 4 }\nformat: still\n`,
+    );
+    const out = path.join(dir, "difficulty.jsonl");
+    const r = await runCli(["data", "prepare", cfg, "--input", input, "--output", out]);
+    expect(r.code).toBe(0);
+    const evalRows = readFileSync(path.join(`${out}.difficulty`, "eval", "samples.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { problem: number; correct: boolean });
+    expect(evalRows).toHaveLength(8 * 4);
+    const rate = (p: number) => evalRows.filter((x) => x.problem === p && x.correct).length / 4;
+    const expectedKept = [...Array(8).keys()].filter((p) => rate(p) > 0 && rate(p) < 1).map((p) => `d${p}`);
+    const kept = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).id);
+    expect(kept).toEqual(expectedKept);
+    const report = JSON.parse(readFileSync(`${out}.report.json`, "utf8"));
+    const step = report.steps.find((s: { step: string }) => s.step === "difficulty");
+    expect(step.removed).toBe(8 - expectedKept.length);
+    expect(step.removed).toBeGreaterThan(0);
+  }, 300_000);
+});

@@ -2,7 +2,7 @@ import path from "node:path";
 import { loadConfig } from "../../config/index.js";
 import { benchmarksFor, startGenerator, verifyOptionsFor } from "../../eval/from-config.js";
 import { progressBar } from "../../eval/progress.js";
-import { runEval, SAMPLES_FILE, SUMMARY_FILE } from "../../eval/run.js";
+import { checkSettings, runEval, SAMPLES_FILE, SUMMARY_FILE } from "../../eval/run.js";
 import { formatSummary } from "../../eval/summary.js";
 import { defineCommand } from "../command.js";
 
@@ -62,6 +62,21 @@ export const evalCommand = defineCommand({
     );
     const outDir = args.out ?? path.join("runs", "eval", config.name);
     const log = (line: string) => process.stderr.write(`${line}\n`);
+    const settings = {
+      model: args.model ?? (args.endpoint === undefined ? config.model.path : null),
+      endpoint: args.endpoint ?? null,
+      api: args.endpoint === undefined ? null : args.api,
+      prompt: config.prompt,
+      benchmarks: benchmarks.map((b) => ({
+        name: b.name,
+        file: b.file,
+        decoding: b.decoding,
+        tools: b.tools,
+      })),
+      limit: args.limit ?? null,
+      seed: config.seed,
+    };
+    checkSettings(outDir, settings);
     const generator = await startGenerator(config, {
       model: args.model,
       endpoint: args.endpoint,
