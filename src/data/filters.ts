@@ -9,16 +9,15 @@ export type FilterName = "multiple_choice" | "proof" | "multi_part" | "open_ende
 
 export type QuestionFilter = (question: string, answer: string) => string | null;
 
-const CHOICE_MARK = String.raw`(?:\(\s*[A-E]\s*\)|\\textbf\{\s*\(?[A-E]\)?\s*\}|(?:^|\n)\s*[A-E][.):]\s)`;
+/** (A) not right after a letter or command (`f(A)`, `\ln(A)` are not options), \textbf{(A)}, or a line "A." */
+const CHOICE_MARK =
+  /(?<![A-Za-z\\_^])\(\s*([A-E])\s*\)|\\textbf\{\s*\(?([A-E])\)?\s*\}|(?:^|\n)\s*([A-E])[.):]\s/g;
 
-/** Options labelled (A)…(E), \textbf{(A)}, or "A." lines — at least two distinct labels — or a bare letter answer. */
+/** Options labelled (A), (B)… , \textbf{(A)}, or "A." lines — at least A and B — or a bare letter answer. */
 export const multipleChoice: QuestionFilter = (question, answer) => {
   const labels = new Set<string>();
-  for (const m of question.matchAll(new RegExp(CHOICE_MARK, "g"))) {
-    const letter = /[A-E]/.exec(m[0])?.[0];
-    if (letter !== undefined) labels.add(letter);
-  }
-  if (labels.size >= 2) return `options ${[...labels].sort().join(", ")}`;
+  for (const m of question.matchAll(CHOICE_MARK)) labels.add((m[1] ?? m[2] ?? m[3])!);
+  if (labels.has("A") && labels.has("B")) return `options ${[...labels].sort().join(", ")}`;
   if (/^\s*(?:\\text(?:bf)?\{)?\s*\(?[A-E]\)?\s*\}?\s*$/.test(answer))
     return `letter answer "${answer.trim()}"`;
   return null;
@@ -50,9 +49,8 @@ export const multiPart: QuestionFilter = (question, answer) => {
 
 /** Concept or open-ended: the question asks to explain/describe/discuss, or the answer is prose, not math. */
 export const openEnded: QuestionFilter = (question, answer) => {
-  const m = /^\s*(explain|describe|discuss|why\b|define|compare|what do you think|in your own words)/i.exec(
-    question,
-  );
+  // Not "define": "Define the sequence a_n by … Find a_10" is ordinary competition phrasing.
+  const m = /^\s*(explain|describe|discuss|why\b|what do you think|in your own words)/i.exec(question);
   if (m !== null) return `asks "${m[1]}"`;
   const words = answer.match(/[A-Za-z]{2,}/g) ?? [];
   const mathy = /[0-9$\\^_=+\-*/<>()[\]{}]/.test(answer);
