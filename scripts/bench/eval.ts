@@ -11,9 +11,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { readRows } from "../../src/data/dataset.js";
-import { type EvalRow, gradeRow, summarize } from "../../src/eval/summary.js";
+import { type EvalRow, gradeRow, gradeRows, summarize } from "../../src/eval/summary.js";
 import { pythonEnv, resolvePython } from "../../src/pyenv/python.js";
 import { mulberry32 } from "../../src/util/rng.js";
+import { VerifierPool } from "../../src/verify/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SAMPLES = 8;
@@ -89,10 +90,38 @@ function gradeFile(): { seconds: number; rows: EvalRow[] } {
   return { seconds: (performance.now() - t0) / 1000, rows };
 }
 
+/** The same with the verifier's batch API on `threads` workers (keywords counted meanwhile on this thread). */
+async function gradeFilePooled(pool: VerifierPool): Promise<{ seconds: number; rows: EvalRow[] }> {
+  const t0 = performance.now();
+  const rows = await gradeRows(
+    (readRows(file) as unknown as Input[]).map((r) => ({
+      key: {
+        benchmark: r.benchmark,
+        problem: r.problem,
+        id: String(r.problem),
+        sample: r.sample,
+        gold: r.gold,
+      },
+      gen: { response: r.response, finish: "stop" as const, tokens: null },
+    })),
+    { fallback: true },
+    pool,
+  );
+  summarize(rows, KS);
+  return { seconds: (performance.now() - t0) / 1000, rows };
+}
+
+const best = <T extends { seconds: number }>(xs: T[]) => xs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 // Best of three passes: on a shared machine load only slows a pass down.
 const passes = [gradeFile(), gradeFile(), gradeFile()];
-const ours = passes.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+const ours = best(passes);
 const oursSummary = summarize(ours.rows, KS)[0]!;
+const threads = availableParallelism();
+const pool = new VerifierPool({ threads });
+const pooledPasses = [await gradeFilePooled(pool), await gradeFilePooled(pool), await gradeFilePooled(pool)];
+await pool.close();
+const pooled = best(pooledPasses);
+const pooledSame = pooled.rows.every((r, i) => JSON.stringify(r) === JSON.stringify(ours.rows[i]));
 
 const py = resolvePython();
 const { stdout } = await execa(
@@ -112,10 +141,13 @@ console.log(
 console.log(
   `machine: ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} cores, node ${process.version}\n`,
 );
-console.log("| grader (1 thread, end to end) | seconds | responses/s | pass@1 | pass@8 | maj@8 |");
+console.log("| grader (end to end) | seconds | responses/s | pass@1 | pass@8 | maj@8 |");
 console.log("|---|---:|---:|---:|---:|---:|");
 console.log(
   `| still-rl (readRows + verify + keywords + summary) | ${ours.seconds.toFixed(2)} | ${(n / ours.seconds).toFixed(0)} | ${pct(oursSummary.accuracy)} | ${pct(oursSummary.pass_at_k["pass@8"])} | ${pct(oursSummary.maj_at_k["maj@8"])} |`,
+);
+console.log(
+  `| still-rl, verifier on ${threads} worker threads (gradeRows) | ${pooled.seconds.toFixed(2)} | ${(n / pooled.seconds).toFixed(0)} | same rows: ${pooledSame} | | |`,
 );
 console.log(
   `| Math-Verify (Python, same file) | ${mv.seconds.toFixed(2)} | ${(n / mv.seconds).toFixed(0)} | ${pct(mv.summary["pass@1"])} | ${pct(mv.summary["pass@8"])} | ${pct(mv.summary["maj@8"])} |`,

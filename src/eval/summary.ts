@@ -4,7 +4,7 @@
  * reasoning-keyword ratios.
  */
 import { compileKeywords, keywordRatios, REASONING_CATEGORIES } from "../rewards/keywords.js";
-import { type VerifyOptions, verify } from "../verify/index.js";
+import { type VerifierPool, type VerifyOptions, type VerifyResult, verify } from "../verify/index.js";
 import { majAtK, meanOver, meanPass1, type Outcome, passAtK } from "./metrics.js";
 
 /** What generation produced for one (problem, sample). */
@@ -64,11 +64,23 @@ export interface BenchmarkSummary {
 
 const keywordMatcher = compileKeywords(REASONING_CATEGORIES);
 
-/** Grade one response with the verifier's public entry point and count its reasoning keywords. */
+export interface RowKey {
+  benchmark: string;
+  problem: number;
+  id: string;
+  sample: number;
+  gold: string;
+}
+
+/**
+ * Grade one response with the verifier's public entry point (or take the verdict already computed for it)
+ * and count its reasoning keywords.
+ */
 export function gradeRow(
-  key: { benchmark: string; problem: number; id: string; sample: number; gold: string },
+  key: RowKey,
   gen: Generated,
   options: VerifyOptions,
+  verdict?: VerifyResult,
 ): EvalRow {
   const counts = keywordMatcher.count(gen.response);
   const keywords = Object.fromEntries(keywordMatcher.names.map((n, i) => [n, (counts[i] ?? 0) > 0 ? 1 : 0]));
@@ -78,9 +90,35 @@ export function gradeRow(
     ...(gen.toolCalls === undefined ? {} : { tool_calls: gen.toolCalls }),
   };
   if (gen.finish === "error") return { ...base, extracted: null, correct: false, reason: "error", ...extra };
-  const v = verify(key.gold, gen.response, options);
+  const v = verdict ?? verify(key.gold, gen.response, options);
   return { ...base, extracted: v.extracted, correct: v.correct, reason: v.reason, ...extra };
 }
+
+/**
+ * Grade many responses: the verifier's batch API on worker threads while this thread counts keywords, so
+ * grading uses every core. Same rows as gradeRow one by one.
+ */
+export async function gradeRows(
+  items: readonly { key: RowKey; gen: Generated }[],
+  options: VerifyOptions,
+  pool: VerifierPool,
+): Promise<EvalRow[]> {
+  const graded = items.filter((it) => it.gen.finish !== "error");
+  const pending = pool.verifyMany(
+    graded.map((it) => ({ gold: it.key.gold, response: it.gen.response, options })),
+  );
+  const withoutVerdict = items.map((it) => gradeRow(it.key, it.gen, options, NO_VERDICT));
+  const verdicts = await pending;
+  let next = 0;
+  return withoutVerdict.map((row, i) => {
+    if (items[i]!.gen.finish === "error") return row;
+    const v = verdicts[next++]!;
+    return { ...row, extracted: v.extracted, correct: v.correct, reason: v.reason };
+  });
+}
+
+/** Placeholder verdict while the pool verifies (replaced before the rows are returned). */
+const NO_VERDICT: VerifyResult = { correct: false, extracted: null, reason: "pending" };
 
 /** Summaries per benchmark, in order of first appearance; `ks` are the k of pass@k and maj@k (eval.k). */
 export function summarize(rows: readonly EvalRow[], ks: readonly number[]): BenchmarkSummary[] {

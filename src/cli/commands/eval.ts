@@ -97,18 +97,7 @@ export const evalCommand = defineCommand({
         seed: config.seed,
         verify: verifyOptionsFor(config),
         limit: args.limit,
-        settings: {
-          generator: generator.describe,
-          prompt: config.prompt,
-          benchmarks: benchmarks.map((b) => ({
-            name: b.name,
-            file: b.file,
-            decoding: b.decoding,
-            tools: b.tools,
-          })),
-          limit: args.limit ?? null,
-          seed: config.seed,
-        },
+        settings,
         progress: progressBar(process.stderr),
       });
       process.stdout.write(`${formatSummary(result.summaries)}\n`);
