@@ -1,3 +1,7 @@
+import { writeFileSync } from "node:fs";
+import { OUTPUT_FORMATS } from "../../data/formats.js";
+import { formatPrepareReport, prepareData } from "../../data/prepare.js";
+import { prepareOptions, readPrepareConfig } from "../../data/prepare-config.js";
 import { hasCodeBlock, injectToolCall, STILL_CODE_PREFIXES, STILL_KEYWORDS } from "../../tools/synthesis.js";
 import { UserError } from "../../util/errors.js";
 import { readJsonl, writeJsonl } from "../../util/jsonl.js";
@@ -83,9 +87,54 @@ const filterToolsCommand = defineCommand({
   },
 });
 
+const prepareCommand = defineCommand({
+  command: "prepare [config]",
+  describe:
+    "Curate an RL training set: the report's filters (multiple choice, proofs, multi-part, open-ended, " +
+    "unparseable answers), exact and near-duplicate removal, benchmark decontamination, optional difficulty " +
+    "filter; writes veRL Parquet, OpenRLHF JSONL or still-rl JSONL and a report of every removal",
+  builder: (y) =>
+    y
+      .positional("config", { type: "string", describe: "YAML with the options below (flags override it)" })
+      .option("input", {
+        type: "string",
+        array: true,
+        describe: "JSONL, Parquet or a Hugging Face datasets folder",
+      })
+      .option("output", { type: "string", describe: "output file (.parquet: Parquet, else JSONL)" })
+      .option("format", { choices: OUTPUT_FORMATS, describe: "row shape (default verl)" })
+      .option("split", { type: "string", describe: "split of a datasets folder (default train)" })
+      .option("prompt-key", { type: "string", describe: "question field (default problem)" })
+      .option("answer-key", { type: "string", describe: "answer field (default answer)" })
+      .option("source-key", { type: "string", describe: "data source field (default data_source)" })
+      .option("report", { type: "string", describe: "report JSON (default OUTPUT.report.json)" })
+      .example("$0 data prepare --input raw.jsonl --output train.parquet", "veRL Parquet with every filter")
+      .example("$0 data prepare configs/data/prepare.yaml", "options from a file"),
+  run: async (args) => {
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const config = readPrepareConfig(args.config, {
+      input: args.input,
+      output: args.output,
+      format: args.format,
+      split: args.split,
+      prompt_key: args.promptKey,
+      answer_key: args.answerKey,
+      source_key: args.sourceKey,
+    });
+    const report = await prepareData(prepareOptions(config, log));
+    const reportFile = args.report ?? `${report.output}.report.json`;
+    writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${formatPrepareReport(report)}\nreport: ${reportFile}\n`);
+    return 0;
+  },
+});
+
 export const dataCommand = defineCommand({
   command: "data",
-  describe: "Data preparation: tool-data synthesis for SFT (report §4.4)",
-  builder: (y) => y.example("$0 data inject-tools --input cots.jsonl --output requests.jsonl", "cut CoTs"),
-  subcommands: [injectToolsCommand, filterToolsCommand],
+  describe: "Data preparation: curated RL training sets; tool-data synthesis for SFT (report §4.4)",
+  builder: (y) =>
+    y
+      .example("$0 data prepare --input raw.jsonl --output train.parquet", "curate")
+      .example("$0 data inject-tools --input cots.jsonl --output requests.jsonl", "cut CoTs"),
+  subcommands: [prepareCommand, injectToolsCommand, filterToolsCommand],
 });
