@@ -1,18 +1,19 @@
 /**
  * `still data prepare` on a crafted file with rows for every filter, duplicates and benchmark copies: each
  * step's removals are asserted by id; the outputs in each format read back (veRL Parquet by veRL's own
- * RLHFDataset when `.venv-verl` exists; `npm run setup:verl`); a datasets folder is an input.
+ * RLHFDataset `npm run setup:verl`); a datasets folder is an input.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadQa } from "../../src/data/dataset.js";
 import { readParquet } from "../../src/data/parquet.js";
 import { buildTinyModel } from "../../src/engines/tiny.js";
 import { TINY_PRESETS } from "../../src/engines/tiny-presets.js";
 import { runCli } from "../helpers/cli.js";
+import { requireVenv } from "../helpers/venv.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "still-prepare-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -209,38 +210,36 @@ describe("still data prepare", () => {
 
 const verlPython = path.resolve(".venv-verl", "bin", "python");
 
-describe.skipIf(!existsSync(verlPython))(
-  "veRL reads the prepared Parquet (.venv-verl from npm run setup:verl)",
-  () => {
-    it("RLHFDataset yields the kept questions with their ground truths", async () => {
-      const input = path.join(dir, "raw2.jsonl");
-      writeInput(input);
-      const out = path.join(dir, "for-verl.parquet");
-      expect((await runCli(["data", "prepare", "--input", input, "--output", out])).code).toBe(0);
-      const tokenizer = await buildTinyModel(path.join(dir, "tiny"));
-      const items = path.join(dir, "items.jsonl");
-      await execa(
-        verlPython,
-        [
-          path.join(import.meta.dirname, "verl_rlhf_dataset.py"),
-          tokenizer,
-          out,
-          path.join(dir, "verl-cache"),
-          items,
-        ],
-        { env: { HF_HUB_OFFLINE: "1", HF_DATASETS_CACHE: path.join(dir, "hf-cache") } },
-      );
-      const got = readFileSync(items, "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l));
-      const kept = ROWS.filter((r) => r[3] === null);
-      expect(got.map((g) => g.raw_prompt[0].content)).toEqual(kept.map((r) => r[1]));
-      expect(got.map((g) => g.reward_model.ground_truth)).toEqual(kept.map((r) => r[2]));
-      expect(got.map((g) => g.index)).toEqual(kept.map((_, i) => i));
-    }, 180_000);
-  },
-);
+describe("veRL reads the prepared Parquet (.venv-verl from npm run setup:verl)", () => {
+  beforeAll(() => requireVenv(verlPython, "setup:verl"));
+  it("RLHFDataset yields the kept questions with their ground truths", async () => {
+    const input = path.join(dir, "raw2.jsonl");
+    writeInput(input);
+    const out = path.join(dir, "for-verl.parquet");
+    expect((await runCli(["data", "prepare", "--input", input, "--output", out])).code).toBe(0);
+    const tokenizer = await buildTinyModel(path.join(dir, "tiny"));
+    const items = path.join(dir, "items.jsonl");
+    await execa(
+      verlPython,
+      [
+        path.join(import.meta.dirname, "verl_rlhf_dataset.py"),
+        tokenizer,
+        out,
+        path.join(dir, "verl-cache"),
+        items,
+      ],
+      { env: { HF_HUB_OFFLINE: "1", HF_DATASETS_CACHE: path.join(dir, "hf-cache") } },
+    );
+    const got = readFileSync(items, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const kept = ROWS.filter((r) => r[3] === null);
+    expect(got.map((g) => g.raw_prompt[0].content)).toEqual(kept.map((r) => r[1]));
+    expect(got.map((g) => g.reward_model.ground_truth)).toEqual(kept.map((r) => r[2]));
+    expect(got.map((g) => g.index)).toEqual(kept.map((_, i) => i));
+  }, 180_000);
+});
 
 describe("still data prepare: difficulty filter by pass rate (HF engine, tiny model)", () => {
   it("drops the questions sampled answers always or never solve, as the pass-rate evaluation's rows say", async () => {
