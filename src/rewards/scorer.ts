@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { UserError } from "../util/errors.js";
 import { type BuiltinSample, type BuiltinScore, responseText } from "./analyze.js";
 import { applyGroupStrategies, type GroupOutcome } from "./group.js";
 import { compileKeywords } from "./keywords.js";
@@ -38,6 +39,13 @@ export class RewardScorer {
   ) {}
 
   static async start(plan: RewardPlan, opts: ScorerOptions = {}): Promise<RewardScorer> {
+    for (const key of ["threads", "userThreads"] as const) {
+      const n = opts[key];
+      // Zero workers would answer every sample with an error while the service looks healthy.
+      if (n !== undefined && !(Number.isInteger(n) && n >= 1)) {
+        throw new UserError(`reward scorer: ${key} must be a whole number >= 1, got ${n}`);
+      }
+    }
     compileKeywords(plan.keywordSets); // bad keywords fail here, not in every worker
     const cores = availableParallelism();
     const builtins = await WorkerPool.start<BuiltinSample>({

@@ -4,6 +4,7 @@ import { UserError } from "../../util/errors.js";
 import { mulberry32 } from "../../util/rng.js";
 import { verify } from "../../verify/index.js";
 import { defineCommand } from "../command.js";
+import { numberOption } from "../numbers.js";
 
 type JsonRecord = Record<string, unknown>;
 
@@ -58,7 +59,10 @@ const injectToolsCommand = defineCommand({
         describe: "sentence(s) to announce the code (default: STILL's 14)",
       })
       .option("keyword", { type: "string", array: true, describe: "split words (default: STILL's 6)" })
-      .option("seed", { type: "number", default: 0 })
+      .option("seed", {
+        ...numberOption("seed", { integer: true, min: 0, max: 2 ** 32 - 1, describe: "random seed" }),
+        default: 0,
+      })
       .example(
         "$0 data inject-tools --input cots.jsonl --output requests.jsonl",
         "adds `continuation` to each record",

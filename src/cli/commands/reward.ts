@@ -4,6 +4,7 @@ import { planFromConfig } from "../../rewards/plan.js";
 import { testRewards } from "../../rewards/reward-test.js";
 import { serveRewards } from "../../rewards/service.js";
 import { defineCommand } from "../command.js";
+import { numberOption } from "../numbers.js";
 
 const withConfig = <T>(y: Argv<T>) =>
   y
@@ -43,7 +44,15 @@ const serveCommand = defineCommand({
   builder: (y) =>
     withConfig(y)
       .option("host", { type: "string", default: "127.0.0.1", describe: "HTTP address to bind" })
-      .option("port", { type: "number", default: 5000, describe: "HTTP port (0: any free port)" })
+      .option("port", {
+        ...numberOption("port", {
+          integer: true,
+          min: 0,
+          max: 65535,
+          describe: "HTTP port (0: any free port)",
+        }),
+        default: 5000,
+      })
       .option("zmq", {
         type: "string",
         describe: "Also bind a ZeroMQ ROUTER for batched `score` requests, e.g. tcp://127.0.0.1:5555",
@@ -53,8 +62,19 @@ const serveCommand = defineCommand({
         describe:
           "With --zmq: write the environment reward workers need (endpoint; CURVE keys off loopback) to this file",
       })
-      .option("threads", { type: "number", describe: "Threads for verification and built-in rewards" })
-      .option("max-body-mb", { type: "number", default: 64, describe: "Largest accepted HTTP body" })
+      .option(
+        "threads",
+        numberOption("threads", {
+          integer: true,
+          min: 1,
+          max: 1024,
+          describe: "Threads for verification and built-in rewards",
+        }),
+      )
+      .option("max-body-mb", {
+        ...numberOption("max-body-mb", { min: 0.001, max: 4096, describe: "Largest accepted HTTP body" }),
+        default: 64,
+      })
       .example(
         "$0 reward serve --config my.yaml --port 5000",
         "then: openrlhf ... --reward.remote_url http://127.0.0.1:5000/get_reward",
