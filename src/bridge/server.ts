@@ -12,6 +12,7 @@ import path from "node:path";
 import { onExit } from "signal-exit";
 import * as zmq from "zeromq";
 import type { z } from "zod";
+import { timerDelay } from "../util/timers.js";
 import { authRequired, type CurveKeyPair, curveKeyPair, type PeerCredentials, zapHandler } from "./auth.js";
 import { decodePayload, decodePlain, encodePayload, encodePlain } from "./codec.js";
 import {
@@ -286,7 +287,7 @@ export class Bridge implements PeerHost {
             "closed",
           ),
         );
-      }, timeoutMs);
+      }, timerDelay(timeoutMs));
       this.waiters.add(waiter);
     });
   }
@@ -701,7 +702,7 @@ export class Bridge implements PeerHost {
     const timer = setTimeout(
       () =>
         ac.abort(new DeadlineError(`${env.type} from ${peer.name}: deadline of ${env.deadline} ms passed`)),
-      env.deadline,
+      timerDelay(env.deadline),
     );
     peer.incoming.set(env.id, ac);
     const done = () => {

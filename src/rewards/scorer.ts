@@ -1,9 +1,10 @@
 import { availableParallelism } from "node:os";
 import { UserError } from "../util/errors.js";
+import { timerDelay } from "../util/timers.js";
 import { type BuiltinSample, type BuiltinScore, responseText } from "./analyze.js";
 import { applyGroupStrategies, type GroupOutcome } from "./group.js";
 import { compileKeywords } from "./keywords.js";
-import type { RewardPlan } from "./plan.js";
+import type { BuiltinComponent, RewardPlan } from "./plan.js";
 import { WorkerPool } from "./pool.js";
 import type { RewardResult, RewardSample, Verdict } from "./types.js";
 import { UserRewardRunner } from "./user-rewards.js";
@@ -24,7 +25,31 @@ export interface ScorerOptions {
   threads?: number;
   /** Threads for user rewards (default: up to 2). */
   userThreads?: number;
+  /** How long loading the user reward files may take (default 30 s). */
+  userLoadTimeoutMs?: number;
 }
+
+/** Component flag of a sample whose reward or a component was NaN or infinite (the sample gets the fallback). */
+export const NONFINITE_FLAG = "nonfinite";
+
+/** Components every sample carries whatever the plan, and the flags the scorer sets. */
+const FIXED_COMPONENTS = [
+  "acc",
+  "answered",
+  "length_tokens",
+  "length_estimated",
+  "timeout",
+  "error",
+  NONFINITE_FLAG,
+];
+/** Every built-in kind, reserved even when a plan does not use it, so that adding one never changes a name. */
+const BUILTIN_KINDS: BuiltinComponent["kind"][] = [
+  "correctness",
+  "format",
+  "length",
+  "reasoning_action",
+  "tool_use",
+];
 
 export interface ScoreOptions {
   /** Deadline of the whole batch: samples not done by then get the fallback score and `timeout`. */
@@ -64,6 +89,13 @@ export class RewardScorer {
         user = await UserRewardRunner.start(plan.user, {
           threads: opts.userThreads ?? Math.min(2, cores),
           deadlineMs: plan.deadlineMs,
+          reservedNames: new Set([
+            ...BUILTIN_KINDS,
+            ...plan.builtins.map((b) => b.name),
+            ...FIXED_COMPONENTS,
+            ...plan.categories,
+          ]),
+          ...(opts.userLoadTimeoutMs !== undefined && { loadTimeoutMs: opts.userLoadTimeoutMs }),
         });
       } catch (err) {
         await builtins.close();
@@ -88,13 +120,14 @@ export class RewardScorer {
    * workers read without a copy); user rewards always see it decoded.
    */
   async score(samples: (RewardSample | BuiltinSample)[], opts: ScoreOptions = {}): Promise<ScoredSample[]> {
+    const deadlineMs = opts.deadlineMs === undefined ? undefined : timerDelay(opts.deadlineMs);
     const [builtin, user] = await Promise.all([
-      this.builtins.run(samples, opts.deadlineMs),
+      this.builtins.run(samples, deadlineMs),
       this.user?.score(
         samples.map((s) =>
           typeof s.response === "string" ? (s as RewardSample) : { ...s, response: responseText(s.response) },
         ),
-        opts.deadlineMs,
+        deadlineMs,
       ),
     ]);
     const plan = this.plan;
@@ -123,7 +156,10 @@ export class RewardScorer {
         total += plan.user[k]!.weight * u.reward;
       });
       const reward = failed ? plan.fallbackScore : s.gateOpen ? total : 0;
-      return { reward, components, verdict: s.verdict, lengthTokens: s.lengthTokens };
+      return finite(
+        { reward, components, verdict: s.verdict, lengthTokens: s.lengthTokens },
+        plan.fallbackScore,
+      );
     });
     this.applyGroups(samples, scored);
     return scored;
@@ -150,4 +186,23 @@ export class RewardScorer {
   async close(): Promise<void> {
     await Promise.all([this.builtins.close(), this.user?.close()]);
   }
+}
+
+/**
+ * NaN and infinities have no JSON form (they would reach OpenRLHF as null) and poison a trainer's mean: a
+ * non-finite component is dropped and flagged `<name>.nonfinite`, and a sample with one, or with a non-finite
+ * total, gets the fallback score and the `nonfinite` flag, like a reward that failed.
+ */
+function finite(scored: ScoredSample, fallback: number): ScoredSample {
+  let bad = !Number.isFinite(scored.reward);
+  for (const [k, v] of Object.entries(scored.components)) {
+    if (Number.isFinite(v)) continue;
+    delete scored.components[k];
+    scored.components[`${k}.${NONFINITE_FLAG}`] = 1;
+    bad = true;
+  }
+  if (!bad) return scored;
+  scored.components[NONFINITE_FLAG] = 1;
+  scored.reward = fallback;
+  return scored;
 }

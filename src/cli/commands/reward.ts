@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
 import { loadConfig } from "../../config/index.js";
+import { TOKEN_ENV } from "../../rewards/http.js";
 import { planFromConfig } from "../../rewards/plan.js";
 import { testRewards } from "../../rewards/reward-test.js";
 import { serveRewards } from "../../rewards/service.js";
+import { UserError } from "../../util/errors.js";
 import { defineCommand } from "../command.js";
 import { numberOption } from "../numbers.js";
 
@@ -43,7 +46,15 @@ const serveCommand = defineCommand({
   describe: "Serve the config's rewards to trainers: OpenRLHF's HTTP contract and ZeroMQ batches",
   builder: (y) =>
     withConfig(y)
-      .option("host", { type: "string", default: "127.0.0.1", describe: "HTTP address to bind" })
+      .option("host", {
+        type: "string",
+        default: "127.0.0.1",
+        describe: `HTTP address to bind; off loopback, requests need the bearer token (${TOKEN_ENV} or --token-file)`,
+      })
+      .option("token-file", {
+        type: "string",
+        describe: `File holding the HTTP bearer token (default: $${TOKEN_ENV}); clients send Authorization: Bearer <token>`,
+      })
       .option("port", {
         ...numberOption("port", {
           integer: true,
@@ -79,10 +90,16 @@ const serveCommand = defineCommand({
         "$0 reward serve --config my.yaml --port 5000",
         "then: openrlhf ... --reward.remote_url http://127.0.0.1:5000/get_reward",
       ),
-  run: async ({ config, set, host, port, zmq, peerEnv, threads, maxBodyMb }) => {
+  run: async ({ config, set, host, port, zmq, peerEnv, threads, maxBodyMb, tokenFile }) => {
     const plan = planFromConfig(loadConfig(config, { set }).config);
+    const token = bearerToken(tokenFile);
     const service = await serveRewards(plan, {
-      http: { host, port, maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024) },
+      http: {
+        host,
+        port,
+        maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024),
+        ...(token !== undefined && { token }),
+      },
       ...(zmq !== undefined && {
         zmq: { endpoint: zmq, ...(peerEnv !== undefined && { peerEnvFile: peerEnv }) },
       }),
@@ -93,6 +110,16 @@ const serveCommand = defineCommand({
     return 0;
   },
 });
+
+/** The HTTP bearer token: from --token-file, else the environment (never the command line, which `ps` shows). */
+function bearerToken(tokenFile: string | undefined): string | undefined {
+  if (tokenFile === undefined) return process.env[TOKEN_ENV] || undefined;
+  try {
+    return readFileSync(tokenFile, "utf8").trim();
+  } catch (err) {
+    throw new UserError(`--token-file ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
 
 export const rewardCommand = defineCommand({
   command: "reward",

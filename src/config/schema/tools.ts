@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { positiveInt } from "./common.js";
+import { durationMs, positiveInt } from "./common.js";
 
 /**
  * Delimiter dialects of tool-integrated reasoning (report §4.4): `still` writes ```python … ``` and gets
@@ -10,7 +10,7 @@ export const TOOL_DIALECTS = ["still", "still_harness", "qwen", "retool"] as con
 
 export const sandboxSchema = z.strictObject({
   /** Wall-clock limit per call; the process group is killed after it. */
-  timeout_ms: positiveInt().default(10_000),
+  timeout_ms: durationMs().default(10_000),
   cpu_seconds: positiveInt().default(5),
   memory_mb: positiveInt().default(1024),
   max_processes: positiveInt().default(64),
