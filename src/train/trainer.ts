@@ -11,7 +11,13 @@ import { SandboxPool, sandboxOptionsFromConfig } from "../sandbox/index.js";
 import { toolOptionsFromConfig } from "../tools/from-config.js";
 import { UserError } from "../util/errors.js";
 import { deriveSeed } from "../util/rng.js";
-import { listCheckpoints, readTrainerState, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import {
+  newestIntactCheckpoint,
+  readTrainerState,
+  saveCheckpoint,
+  type TrainerState,
+  verifyCheckpoint,
+} from "./checkpoint.js";
 import { type EvalSampling, evaluate, rewardSample } from "./evaluate.js";
 import { type MetricsLine, MetricsWriter, readMetrics } from "./metrics.js";
 import { resolveModel } from "./model.js";
@@ -92,8 +98,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (!existsSync(path.join(resumeFrom, "trainer.json"))) {
       throw new UserError(`checkpoint.resume_from: ${resumeFrom} is not a checkpoint (no trainer.json)`);
     }
+    const problem = await verifyCheckpoint(resumeFrom);
+    if (problem !== undefined) {
+      throw new UserError(`checkpoint.resume_from: ${resumeFrom} is damaged: ${problem}`);
+    }
   } else if (opts.resume) {
-    resumeFrom = listCheckpoints(runDir).at(-1) ?? null;
+    resumeFrom = (await newestIntactCheckpoint(runDir, (line) => progress.log(line))) ?? null;
     if (resumeFrom === null)
       throw new UserError(`--resume ${runDir}: no checkpoint in ${runDir}/checkpoints`);
   }
