@@ -1,8 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: YAML text with ${ENV} references
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { loadConfig, printConfig } from "../../src/config/index.js";
+import { buildReport } from "../../src/report/report.js";
 import { runCli as run } from "../helpers/cli.js";
 
 /** Issue 13, items 11 and 13 (CLI side): every user error exits 1 with one clear line, never a stack. */
@@ -47,6 +50,13 @@ describe("verify input and output errors", () => {
     expectOneLineUserError(r, /cannot write \/dev\/full: ENOSPC/);
   });
 
+  it("data inject-tools --output DIR is one line, exit 1", async () => {
+    const input = path.join(dir, "cots.jsonl");
+    writeFileSync(input, `${JSON.stringify({ response: "Let me think. Wait, 1+1=2." })}\n`);
+    const r = await run(["data", "inject-tools", "--input", input, "--output", dir]);
+    expectOneLineUserError(r, /cannot write .*EISDIR/);
+  });
+
   it("--output into a missing directory is one line, exit 1", async () => {
     const r = await run([
       "verify",
@@ -72,5 +82,21 @@ describe("the still executable", () => {
     const r = await execa("bash", ["-c", script], { reject: false });
     expect(r.stderr).not.toMatch(/EPIPE|\n\s+at |internal error/);
     expect(r.stderr).toMatch(/status 0$/);
+  });
+});
+
+describe("report.html never holds an expanded secret", () => {
+  it("the run's config.yaml (printConfig) keeps ${VAR}, so the report shows the reference", async () => {
+    const secret = "hf_report_SECRET_0123456789";
+    const run = path.join(dir, "run-with-secret");
+    mkdirSync(run, { recursive: true });
+    const yaml = path.join(dir, "secret.yaml");
+    writeFileSync(yaml, "name: secret\nmodel:\n  path: /models/${MODEL_TOKEN}\n");
+    const { config } = loadConfig(yaml, { env: { MODEL_TOKEN: secret } });
+    writeFileSync(path.join(run, "config.yaml"), printConfig(config));
+    writeFileSync(path.join(run, "metrics.jsonl"), `${JSON.stringify({ step: 0, "eval/accuracy": 0.5 })}\n`);
+    const html = await buildReport([run]);
+    expect(html).toContain("${MODEL_TOKEN}");
+    expect(html).not.toContain(secret);
   });
 });

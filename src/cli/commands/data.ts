@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { hasCodeBlock, injectToolCall, STILL_CODE_PREFIXES, STILL_KEYWORDS } from "../../tools/synthesis.js";
 import { UserError } from "../../util/errors.js";
+import { writeOutputFile } from "../../util/io.js";
 import { mulberry32 } from "../../util/rng.js";
 import { verify } from "../../verify/index.js";
 import { defineCommand } from "../command.js";
@@ -40,7 +41,7 @@ function field(record: JsonRecord, key: string, where: string): string {
 }
 
 function writeJsonl(file: string, records: JsonRecord[]): void {
-  writeFileSync(file, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  writeOutputFile(file, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
 }
 
 const injectToolsCommand = defineCommand({

@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { UserError } from "../../util/errors.js";
+import { ioReason } from "../../util/io.js";
 import { VerifierPool } from "../../verify/pool.js";
 import type { VerifyOptions } from "../../verify/types.js";
 import { verify } from "../../verify/verify.js";
@@ -108,19 +109,8 @@ async function writeLines(file: string, lines: string[]): Promise<void> {
   try {
     await pipeline(Readable.from(lines), createWriteStream(file));
   } catch (err) {
-    throw new UserError(`cannot write ${file}: ${ioReason(err as Error)}`);
+    throw new UserError(`cannot write ${file}: ${ioReason(err)}`);
   }
-}
-
-function ioReason(err: Error): string {
-  const e = err as NodeJS.ErrnoException;
-  const why: Record<string, string> = {
-    ENOSPC: "no space left on the device",
-    EISDIR: "it is a directory",
-    EACCES: "permission denied",
-    ENOENT: "no such file or directory",
-  };
-  return e.code === undefined ? e.message : `${e.code} (${why[e.code] ?? e.message})`;
 }
 
 /** Reads and checks every line before grading any, so a bad line fails fast and names itself. */
@@ -129,7 +119,7 @@ async function readRows(file: string): Promise<Row[]> {
   try {
     kind = statSync(file);
   } catch (err) {
-    throw new UserError(`cannot read ${file}: ${ioReason(err as Error)}`);
+    throw new UserError(`cannot read ${file}: ${ioReason(err)}`);
   }
   // A pipe (`--input /dev/stdin`) is fine; a directory or a device is not a JSONL file.
   if (!kind.isFile() && !kind.isFIFO()) {
@@ -141,7 +131,7 @@ async function readRows(file: string): Promise<Row[]> {
     return await parseRows(file);
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`cannot read ${file}: ${ioReason(err as Error)}`);
+    throw new UserError(`cannot read ${file}: ${ioReason(err)}`);
   }
 }
 
