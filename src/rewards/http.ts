@@ -244,8 +244,7 @@ export async function startHttpRewardServer(
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (res.headersSent) return;
-      if (res.destroyed) return;
+      if (res.headersSent || res.destroyed) return;
       if (err instanceof HttpError) {
         if (err.status === 401) res.setHeader("www-authenticate", "Bearer");
         send(res, err.status, { error: err.message }, err.status === 413 || err.status === 401);

@@ -85,7 +85,11 @@ export async function serveRewards(plan: RewardPlan, opts: ServeOptions = {}): P
   });
   const onSignal = (sig: NodeJS.Signals) => {
     log(`reward service: ${sig}, finishing in-flight requests`);
-    void stop();
+    // A signal handler has no caller to reject to: a failed close is logged, and the service still ends.
+    stop().catch((err: unknown) => {
+      log(`reward service: error while stopping: ${err instanceof Error ? err.message : String(err)}`);
+      resolveStopped();
+    });
   };
   const stop = () => {
     stopping ??= (async () => {

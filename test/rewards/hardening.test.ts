@@ -45,14 +45,21 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 
 describe("non-finite rewards and components (item 11)", () => {
   it("get the fallback and a flag, and never reach OpenRLHF as null", async () => {
-    const p = plan({ components: [{ name: "correctness" }, custom("nonfinite.ts", 10)], fallback_score: -0.5 });
+    const p = plan({
+      components: [{ name: "correctness" }, custom("nonfinite.ts", 10)],
+      fallback_score: -0.5,
+    });
     const scorer = await RewardScorer.start(p, { threads: 1, userThreads: 1 });
     try {
       const [ok, nan, overflow] = await scorer.score([sample(0), sample(1), sample(2)]);
       expect(ok!.reward).toBe(1 + 10 * 0.25);
       expect(ok!.components.nonfinite).toBeUndefined();
       expect(nan!.reward).toBe(-0.5);
-      expect(nan!.components).toMatchObject({ nonfinite: 1, "wild.nan.nonfinite": 1, "wild.inf.nonfinite": 1 });
+      expect(nan!.components).toMatchObject({
+        nonfinite: 1,
+        "wild.nan.nonfinite": 1,
+        "wild.inf.nonfinite": 1,
+      });
       expect(overflow!.reward).toBe(-0.5);
       expect(overflow!.components.nonfinite).toBe(1);
       for (const s of [ok, nan, overflow])
@@ -75,7 +82,9 @@ describe("non-finite rewards and components (item 11)", () => {
   });
 
   it("a user reward named like a built-in component is a clear error", async () => {
-    const err = await rejection(RewardScorer.start(plan({ components: [custom("named-acc.ts")] }), { threads: 1 }));
+    const err = await rejection(
+      RewardScorer.start(plan({ components: [custom("named-acc.ts")] }), { threads: 1 }),
+    );
     expect(err).toBeInstanceOf(UserError);
     expect(err.message).toMatch(/named "acc", like a built-in component/);
   });
@@ -92,15 +101,19 @@ describe("user rewards that fail while loading (item 10)", () => {
   it.each([
     ["load-spins.ts", "spins"],
     ["load-waits.ts", "waits"],
-  ])("%s (%s) fails the start within the load timeout, naming the file", async (file) => {
-    const started = Date.now();
-    const err = await rejection(
-      RewardScorer.start(plan({ components: [custom(file)] }), { threads: 1, userLoadTimeoutMs: 4000 }),
-    );
-    expect(err).toBeInstanceOf(UserError);
-    expect(err.message).toMatch(new RegExp(`${file} did not finish loading within 4 s`));
-    expect(Date.now() - started).toBeLessThan(15_000);
-  }, 30_000);
+  ])(
+    "%s (%s) fails the start within the load timeout, naming the file",
+    async (file) => {
+      const started = Date.now();
+      const err = await rejection(
+        RewardScorer.start(plan({ components: [custom(file)] }), { threads: 1, userLoadTimeoutMs: 4000 }),
+      );
+      expect(err).toBeInstanceOf(UserError);
+      expect(err.message).toMatch(new RegExp(`${file} did not finish loading within 4 s`));
+      expect(Date.now() - started).toBeLessThan(15_000);
+    },
+    30_000,
+  );
 
   it("one that throws exits 1 with one line under both `reward serve` and `reward test`", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "still-load-"));
@@ -169,7 +182,18 @@ describe("HTTP off loopback needs a bearer token (item 7)", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "still-auth-"));
     const config = path.join(dir, "run.yaml");
     writeFileSync(config, "model: { path: m }\nrewards:\n  components:\n    - { name: correctness }\n");
-    const r = await runCli(["reward", "serve", "--config", config, "--host", "0.0.0.0", "--port", "0", "--threads", "1"]);
+    const r = await runCli([
+      "reward",
+      "serve",
+      "--config",
+      config,
+      "--host",
+      "0.0.0.0",
+      "--port",
+      "0",
+      "--threads",
+      "1",
+    ]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/Authorization: Bearer/);
@@ -180,12 +204,16 @@ describe("shutdown and deadlines (items 8, 9)", () => {
   const p = plan({ components: [{ name: "correctness" }] });
 
   it("stop() completes while a client is stalled mid-body", async () => {
-    const service = await serveRewards(p, { http: { port: 0, closeGraceMs: 300 }, threads: 1, signals: false });
+    const service = await serveRewards(p, {
+      http: { port: 0, closeGraceMs: 300 },
+      threads: 1,
+      signals: false,
+    });
     const { port } = new URL(service.http!.url);
     const socket = connect(Number(port), "127.0.0.1");
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
     socket.on("error", () => {});
-    socket.write("POST /get_reward HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"query\":");
+    socket.write('POST /get_reward HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"query":');
     await expect.poll(() => service.http!.inFlight).toBe(1);
     const started = Date.now();
     await service.stop();
