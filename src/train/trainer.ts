@@ -10,6 +10,7 @@ import { RewardScorer, type ScoredSample } from "../rewards/scorer.js";
 import { SandboxPool, sandboxOptionsFromConfig } from "../sandbox/index.js";
 import { toolOptionsFromConfig } from "../tools/from-config.js";
 import { UserError } from "../util/errors.js";
+import { ioReason, writeOutputFile } from "../util/io.js";
 import { deriveSeed } from "../util/rng.js";
 import {
   newestIntactCheckpoint,
@@ -83,7 +84,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const unsupported = unsupportedKnobs(config);
   if (unsupported.length > 0)
     throw new UserError(`this run cannot be trained here:\n  ${unsupported.join("\n  ")}`);
-  mkdirSync(runDir, { recursive: true });
+  // Node's recursive mkdir never returns under /proc (it retries forever): refuse pseudo-filesystems up front.
+  if (/^\/(proc|sys)(\/|$)/.test(path.resolve(runDir))) {
+    throw new UserError(`cannot create the run directory ${runDir}: it is under /proc or /sys`);
+  }
+  try {
+    mkdirSync(runDir, { recursive: true });
+  } catch (err) {
+    throw new UserError(`cannot create the run directory ${runDir}: ${ioReason(err)}`);
+  }
 
   let state: TrainerState = {
     format: 1,
@@ -112,7 +121,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } else {
     state = readTrainerState(resumeFrom);
   }
-  writeFileSync(path.join(runDir, "config.yaml"), printConfig(config));
+  writeOutputFile(path.join(runDir, "config.yaml"), printConfig(config));
 
   const render = (q: string) => renderPrompt(config.prompt, q);
   const train = loadQa(config.data.train_files, {

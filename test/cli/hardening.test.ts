@@ -35,8 +35,24 @@ describe("numeric options are validated", () => {
       ["data", "inject-tools", "--input", oneLine, "--output", "x", "--seed", "x"],
       /--seed: expected an integer/,
     ],
+    [
+      ["sandbox", "run", "--code", "print(1)", "--timeout", "3000000"],
+      /--timeout must be a positive number of seconds up to 2147483/,
+    ],
   ])("%j", async (argv, fragment) => {
     expectOneLineUserError(await run(argv as string[]), fragment);
+  });
+});
+
+describe("run directories", () => {
+  it("train --out where no directory can be made is one line, exit 1", async () => {
+    const r = await run(["train", config, "--out", path.join(oneLine, "run")]);
+    expectOneLineUserError(r, /cannot create the run directory .*one\.jsonl\/run: ENOTDIR/);
+    const proc = await run(["train", config, "--out", "/proc/still-no-such-run"]);
+    expectOneLineUserError(
+      proc,
+      /cannot create the run directory \/proc\/still-no-such-run: it is under \/proc/,
+    );
   });
 });
 
