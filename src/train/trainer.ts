@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { printConfig, type RunConfig } from "../config/index.js";
 import { loadQa, loadSft, type QaRecord, type SftRecord } from "../data/dataset.js";
