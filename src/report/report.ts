@@ -69,6 +69,9 @@ function rank(metric: string): [number, string] {
   return [ORDER.length + (group < 0 ? 4 : group), metric];
 }
 
+/** Metrics the summary table shows instead of a chart (a running total is a straight line). */
+const SUMMARY_ONLY = new Set(["time/elapsed_s"]);
+
 /** Every numeric metric's points over all runs, metrics in reading order (eval accuracy first). */
 export function metricSeries(runs: RunData[]): Map<string, Point[]> {
   const series = new Map<string, Point[]>();
@@ -77,8 +80,8 @@ export function metricSeries(runs: RunData[]): Map<string, Point[]> {
       const step = line.step;
       if (typeof step !== "number") continue;
       for (const [key, value] of Object.entries(line)) {
-        if (key === "step" || key === "stage" || typeof value !== "number" || !Number.isFinite(value))
-          continue;
+        if (key === "step" || key === "stage" || SUMMARY_ONLY.has(key)) continue;
+        if (typeof value !== "number" || !Number.isFinite(value)) continue;
         const points = series.get(key) ?? [];
         points.push({ run: run.name, step, value });
         series.set(key, points);
@@ -93,21 +96,40 @@ export function metricSeries(runs: RunData[]): Map<string, Point[]> {
   return new Map(keys.map((k) => [k, series.get(k)!]));
 }
 
-export function chartSpec(metric: string, points: Point[]): TopLevelSpec {
+/** A metric whose every run holds one value throughout (a fixed lr, a length budget): a table row, not a chart. */
+export function constantValues(points: Point[]): Map<string, number> | null {
+  const values = new Map<string, number>();
+  for (const p of points) {
+    const seen = values.get(p.run);
+    if (seen !== undefined && seen !== p.value) return null;
+    values.set(p.run, p.value);
+  }
+  return values;
+}
+
+const CHART = { width: 340, height: 180 };
+
+/** Every chart has the same outer size (axis labels fit inside it), so the grid stays even. */
+export function chartSpec(metric: string, points: Point[], compare: boolean): TopLevelSpec {
   const single = new Set(points.map((p) => p.step)).size === 1;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: metric,
-    width: 340,
-    height: 180,
+    ...CHART,
+    autosize: { type: "fit", contains: "padding" },
     data: { values: points },
     mark: { type: "line", point: single || points.length <= 40, strokeWidth: 1.6 },
     encoding: {
-      x: { field: "step", type: "quantitative", title: metric.startsWith("sft/") ? "SFT step" : "step" },
+      x: {
+        field: "step",
+        type: "quantitative",
+        title: metric.startsWith("sft/") ? "SFT step" : "step",
+        axis: { format: "~d", tickMinStep: 1 },
+      },
       y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
-      color: { field: "run", type: "nominal", title: "run" },
+      ...(compare ? { color: { field: "run", type: "nominal", title: "run" } } : {}),
     },
-    config: { font: "Helvetica, Arial, sans-serif" },
+    config: { font: "Helvetica, Arial, sans-serif", legend: { orient: "bottom" } },
   } as TopLevelSpec;
 }
 
@@ -136,8 +158,40 @@ function summaryRow(run: RunData): string {
   const last = evals.at(-1);
   const steps = rl.reduce((a, m) => Math.max(a, Number(m.step)), 0);
   const sftSteps = run.metrics.filter((m) => m.stage === "sft").length;
-  const wall = rl.reduce((a, m) => a + (typeof m["time/step_s"] === "number" ? m["time/step_s"] : 0), 0);
-  return `<tr><td>${escapeHtml(run.name)}</td><td>${escapeHtml(run.dir)}</td><td>${sftSteps}</td><td>${steps}</td><td>${fmt(first?.["eval/accuracy"])}</td><td>${fmt(last?.["eval/accuracy"])}</td><td>${wall.toFixed(0)}</td></tr>`;
+  const wall = wallTime(run);
+  return `<tr><td>${escapeHtml(run.name)}</td><td>${escapeHtml(run.dir)}</td><td>${sftSteps}</td><td>${steps}</td><td>${fmt(first?.["eval/accuracy"])}</td><td>${fmt(last?.["eval/accuracy"])}</td><td>${wall === null ? "" : wall.toFixed(0)}</td></tr>`;
+}
+
+/**
+ * The run's wall time as the console reports it: SFT, RL and evaluation, across resumes — the last
+ * `time/elapsed_s`. Runs written before that field existed have none (not a sum of step times, which
+ * leaves evaluation out).
+ */
+export function wallTime(run: RunData): number | null {
+  for (let i = run.metrics.length - 1; i >= 0; i--) {
+    const v = run.metrics[i]!["time/elapsed_s"];
+    if (typeof v === "number") return v;
+  }
+  return null;
+}
+
+function constantsTable(rows: [string, Map<string, number>][], runs: RunData[]): string {
+  if (rows.length === 0) return "";
+  const head = runs.map((r) => `<th>${escapeHtml(r.name)}</th>`).join("");
+  const body = rows
+    .map(
+      ([metric, values]) =>
+        `<tr><td>${escapeHtml(metric)}</td>${runs.map((r) => `<td>${fmtConstant(values.get(r.name))}</td>`).join("")}</tr>`,
+    )
+    .join("\n");
+  return `<h3>Unchanged during the run</h3>
+<table class="constants"><thead><tr><th>metric</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** Shortest exact form: 16, 0.001, 2e-6 — never 16.000000. */
+function fmtConstant(v: number | undefined): string {
+  if (v === undefined) return "";
+  return Math.abs(v) !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6) ? v.toExponential() : String(v);
 }
 
 function samplesTable(rows: Record<string, unknown>[], columns: string[]): string {
@@ -182,21 +236,26 @@ table.samples pre{margin:0;white-space:pre-wrap;max-width:420px}pre.config{font-
 export async function buildReport(dirs: string[]): Promise<string> {
   if (dirs.length === 0) throw new UserError("name at least one run directory");
   const runs = uniqueNames(dirs.map(readRun));
+  const compare = runs.length > 1;
   const charts: string[] = [];
+  const constants: [string, Map<string, number>][] = [];
   for (const [metric, points] of metricSeries(runs)) {
-    charts.push(`<div class="chart">${await renderSvg(chartSpec(metric, points))}</div>`);
+    const fixed = constantValues(points);
+    if (fixed !== null && new Set(points.map((p) => p.step)).size > 1) constants.push([metric, fixed]);
+    else charts.push(`<div class="chart">${await renderSvg(chartSpec(metric, points, compare))}</div>`);
   }
   const title = `still-rl report: ${runs.map((r) => r.name).join(", ")}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<table><thead><tr><th>run</th><th>directory</th><th>SFT steps</th><th>RL steps</th><th>eval accuracy at step 0</th><th>final eval accuracy</th><th>RL wall time (s)</th></tr></thead>
+<table><thead><tr><th>run</th><th>directory</th><th>SFT steps</th><th>RL steps</th><th>eval accuracy at step 0</th><th>final eval accuracy</th><th>wall time (s)</th></tr></thead>
 <tbody>${runs.map(summaryRow).join("\n")}</tbody></table>
 <h2>Metrics</h2>
 <div class="charts">
 ${charts.join("\n")}
 </div>
+${constantsTable(constants, runs)}
 ${runs.map(runSection).join("\n")}
 </body></html>
 `;

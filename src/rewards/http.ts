@@ -5,6 +5,7 @@ import { isLoopbackHost } from "../bridge/auth.js";
 import { UserError } from "../util/errors.js";
 import { timerDelay } from "../util/timers.js";
 import type { RewardScorer, ScoredSample } from "./scorer.js";
+import type { TokenCounter } from "./tokens.js";
 import type { RewardSample } from "./types.js";
 
 /**
@@ -34,6 +35,11 @@ export interface HttpServerOptions {
    * then are closed (default 2 s). Requests being scored finish within their deadline.
    */
   closeGraceMs?: number;
+  /**
+   * The run's tokenizer: responses then carry their token count and a truncation flag (no end-of-sequence
+   * token at the end). Without it the count is an estimate from characters and nothing counts as truncated.
+   */
+  tokens?: TokenCounter;
 }
 
 /** Environment variable `still reward serve` reads the bearer token from. */
@@ -68,7 +74,7 @@ export interface OpenRlhfRequest {
 }
 
 /** Validate an OpenRLHF request body and turn it into samples. */
-export function samplesFromOpenRlhf(body: unknown): RewardSample[] {
+export function samplesFromOpenRlhf(body: unknown, tokens?: TokenCounter): RewardSample[] {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new HttpError(400, "expected a JSON object with query, prompts and labels");
   }
@@ -101,11 +107,14 @@ export function samplesFromOpenRlhf(body: unknown): RewardSample[] {
   }
   return query.map((q, i) => {
     const prompt = prompts?.[i] ?? "";
+    const response = prompt !== "" && q.startsWith(prompt) ? q.slice(prompt.length) : q;
     return {
       prompt,
-      response: prompt !== "" && q.startsWith(prompt) ? q.slice(prompt.length) : q,
+      response,
       groundTruth: labels[i]!,
-      truncated: false,
+      // OpenRLHF decodes with special tokens kept: a response that stopped on its own ends with EOS.
+      truncated: tokens?.eos != null && !response.endsWith(tokens.eos),
+      ...(tokens !== undefined && { responseTokens: tokens.count(response) }),
       extra: {},
     };
   });
@@ -229,7 +238,7 @@ export async function startHttpRewardServer(
       } catch (err) {
         throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
       }
-      const samples = samplesFromOpenRlhf(body);
+      const samples = samplesFromOpenRlhf(body, opts.tokens);
       scoring.add(req.socket);
       try {
         const scored = await scorer.score(samples, { deadlineMs });

@@ -1,4 +1,5 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { Tracker } from "../trackers/index.js";
 
 /**
  * `DIR/metrics.jsonl`: one flat JSON object per line. RL lines carry `step` (eval-only lines too, e.g. step 0
@@ -20,6 +21,7 @@ export const TRAIN_METRICS = [
   "train/grad_norm",
   "train/lr",
   "time/step_s",
+  "time/elapsed_s",
 ] as const;
 
 export function readMetrics(file: string): MetricsLine[] {
@@ -30,11 +32,25 @@ export function readMetrics(file: string): MetricsLine[] {
     .map((l) => JSON.parse(l) as MetricsLine);
 }
 
+/** Appends lines to metrics.jsonl and hands each to the run's experiment trackers under the same names. */
 export class MetricsWriter {
-  constructor(readonly file: string) {}
+  constructor(
+    readonly file: string,
+    private readonly trackers: readonly Tracker[] = [],
+  ) {}
 
   append(line: MetricsLine): void {
     appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+    if (this.trackers.length === 0) return;
+    const { step, stage, ...rest } = line;
+    const numbers = Object.fromEntries(
+      Object.entries(rest).filter((e): e is [string, number] => typeof e[1] === "number"),
+    );
+    for (const t of this.trackers) t.log(stage === "sft" ? "sft" : "rl", step, numbers);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.trackers.map((t) => t.close()));
   }
 
   /** Drops the lines a resumed run will write again (those after its checkpoint). */

@@ -21,11 +21,6 @@ export function unsupportedKnobs(c: RunConfig): string[] {
       "model.chat_template: the driver loop renders prompts from prompt.template, not a chat template",
     );
   }
-  for (const logger of c.logging.loggers) {
-    if (logger === "tensorboard" || logger === "wandb") {
-      out.push(`logging.loggers: ${logger} is not available (metrics go to metrics.jsonl and the console)`);
-    }
-  }
   if (c.sft?.mask_tool_outputs)
     out.push("sft.mask_tool_outputs: SFT on tool transcripts is not in the driver loop yet");
   if (c.sft !== undefined && c.sft.eval_fraction > 0)

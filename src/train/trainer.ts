@@ -9,6 +9,7 @@ import { planFromConfig } from "../rewards/plan.js";
 import { RewardScorer, type ScoredSample } from "../rewards/scorer.js";
 import { SandboxPool, sandboxOptionsFromConfig } from "../sandbox/index.js";
 import { toolOptionsFromConfig } from "../tools/from-config.js";
+import { openTrackers } from "../trackers/index.js";
 import { UserError } from "../util/errors.js";
 import { ioReason, writeOutputFile } from "../util/io.js";
 import { deriveSeed } from "../util/rng.js";
@@ -147,7 +148,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     ? loadSft(config.sft.train_files, config.sft.prompt_key, config.sft.response_key)
     : [];
 
-  const metrics = new MetricsWriter(path.join(runDir, "metrics.jsonl"));
+  const metrics = new MetricsWriter(
+    path.join(runDir, "metrics.jsonl"),
+    openTrackers(config, runDir, (line) => progress.log(line)),
+  );
   if (resumeFrom !== null) {
     const s = state;
     metrics.truncate((l) =>
@@ -211,6 +215,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const totalSteps = fitting.length === 0 ? 0 : totalRlSteps(config.algorithm, fitting.length);
     return await loop.run({ train: fitting, heldOut, benchmarks, sft: sftData, totalSteps });
   } finally {
+    await metrics.close();
     progress.close();
     sandbox?.close();
     await scorer.close();
@@ -335,6 +340,7 @@ class Loop {
       if (last || (evalEvery !== null && step % evalEvery === 0)) {
         Object.assign(line, await this.evaluateOnly(step, data));
       }
+      line["time/elapsed_s"] = this.elapsed();
       this.metrics.append(line);
       this.progress.step({
         stage: "rl",

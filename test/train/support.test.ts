@@ -12,6 +12,10 @@ describe("unsupportedKnobs", () => {
     const hf = { backend: { hf: { gradient_checkpointing: true } } };
     expect(unsupportedKnobs(runConfigSchema.parse({ ...base, ...hf }))).toEqual([]);
   });
+  it("accepts experiment trackers", () => {
+    const logging = { logging: { loggers: ["console", "jsonl", "tensorboard", "wandb"] } };
+    expect(unsupportedKnobs(runConfigSchema.parse({ ...base, ...logging }))).toEqual([]);
+  });
   it("accepts tool-integrated runs", () => {
     const tools = { tools: { enabled: true, stateful: true, dialect: "qwen" } };
     expect(unsupportedKnobs(runConfigSchema.parse({ ...base, ...tools }))).toEqual([]);
@@ -21,7 +25,6 @@ describe("unsupportedKnobs", () => {
     [{ algorithm: { kl: { mode: "fixed", coef: 0.001, placement: "reward" } } }, "algorithm.kl.placement"],
     [{ sft: { train_files: ["x.jsonl"], mask_tool_outputs: true } }, "sft.mask_tool_outputs"],
     [{ model: { path: "tiny:qwen2", chat_template: "{{ x }}" } }, "model.chat_template"],
-    [{ logging: { loggers: ["console", "wandb"] } }, "logging.loggers: wandb"],
     [{ sft: { train_files: ["x.jsonl"], eval_fraction: 0.1 } }, "sft.eval_fraction"],
   ])("names %o", (extra, path) => {
     const out = unsupportedKnobs(runConfigSchema.parse({ ...base, ...extra }));

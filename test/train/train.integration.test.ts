@@ -58,7 +58,7 @@ function config(): RunConfig {
 }
 
 const withoutTime = (lines: MetricsLine[]) =>
-  lines.map((l) => Object.fromEntries(Object.entries(l).filter(([k]) => k !== "time/step_s")));
+  lines.map((l) => Object.fromEntries(Object.entries(l).filter(([k]) => !k.startsWith("time/"))));
 
 const rows = (file: string) =>
   readFileSync(file, "utf8")

@@ -5,6 +5,7 @@ import { TOKEN_ENV } from "../../rewards/http.js";
 import { planFromConfig } from "../../rewards/plan.js";
 import { testRewards } from "../../rewards/reward-test.js";
 import { serveRewards } from "../../rewards/service.js";
+import { loadTokenCounter, resolveTokenizerDir, type TokenCounter } from "../../rewards/tokens.js";
 import { UserError } from "../../util/errors.js";
 import { defineCommand } from "../command.js";
 import { numberOption } from "../numbers.js";
@@ -86,19 +87,27 @@ const serveCommand = defineCommand({
         ...numberOption("max-body-mb", { min: 0.001, max: 4096, describe: "Largest accepted HTTP body" }),
         default: 64,
       })
+      .option("tokenizer", {
+        type: "string",
+        describe:
+          "Tokenizer directory (or cached hub id) for HTTP requests, which carry text only: exact response token counts and truncation (default: the config's model when available)",
+      })
       .example(
         "$0 reward serve --config my.yaml --port 5000",
         "then: openrlhf ... --reward.remote_url http://127.0.0.1:5000/get_reward",
       ),
-  run: async ({ config, set, host, port, zmq, peerEnv, threads, maxBodyMb, tokenFile }) => {
-    const plan = planFromConfig(loadConfig(config, { set }).config);
+  run: async ({ config, set, host, port, zmq, peerEnv, threads, maxBodyMb, tokenFile, tokenizer }) => {
+    const run = loadConfig(config, { set }).config;
+    const plan = planFromConfig(run);
     const token = bearerToken(tokenFile);
+    const tokens = httpTokenCounter(tokenizer, run.model.tokenizer ?? run.model.path);
     const service = await serveRewards(plan, {
       http: {
         host,
         port,
         maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024),
         ...(token !== undefined && { token }),
+        ...(tokens && { tokens }),
       },
       ...(zmq !== undefined && {
         zmq: { endpoint: zmq, ...(peerEnv !== undefined && { peerEnvFile: peerEnv }) },
@@ -106,6 +115,11 @@ const serveCommand = defineCommand({
       ...(threads !== undefined && { threads }),
       log: (line) => process.stderr.write(`${line}\n`),
     });
+    process.stderr.write(
+      tokens
+        ? `reward service: HTTP token counts from ${tokens.source}\n`
+        : "reward service: no tokenizer found for the config's model: HTTP response lengths are estimated from characters and nothing counts as truncated (pass --tokenizer DIR)\n",
+    );
     await service.stopped;
     return 0;
   },
@@ -119,6 +133,12 @@ function bearerToken(tokenFile: string | undefined): string | undefined {
   } catch (err) {
     throw new UserError(`--token-file ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+}
+
+/** An explicit --tokenizer must load; the config's model is used when its tokenizer is on this machine. */
+function httpTokenCounter(explicit: string | undefined, fromConfig: string): TokenCounter | undefined {
+  if (explicit !== undefined) return loadTokenCounter(explicit);
+  return resolveTokenizerDir(fromConfig) === null ? undefined : loadTokenCounter(fromConfig);
 }
 
 export const rewardCommand = defineCommand({

@@ -1,0 +1,1 @@
+"""Experiment-tracker sinks that the TS side feeds with the run's metrics."""

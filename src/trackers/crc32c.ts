@@ -1,0 +1,23 @@
+/** CRC-32C (Castagnoli), the checksum of TFRecord framing. */
+
+const TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32c(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** TFRecord stores checksums rotated and offset so that a CRC of data holding CRCs stays well-distributed. */
+export function maskedCrc32c(bytes: Uint8Array): number {
+  const c = crc32c(bytes);
+  return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
+}
