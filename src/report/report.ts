@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { UserError } from "../util/errors.js";
+import { writeOutputFile } from "../util/io.js";
 import { readJsonl } from "../util/jsonl.js";
 import { evalSection, readEval } from "./eval-section.js";
 
@@ -271,6 +272,6 @@ ${runs.map(runSection).join("\n")}
 
 /** Writes the report for `dirs` to `out` and returns `out`. */
 export async function writeReport(dirs: string[], out: string): Promise<string> {
-  writeFileSync(out, await buildReport(dirs));
+  writeOutputFile(out, await buildReport(dirs));
   return out;
 }

@@ -4,10 +4,12 @@ import { formatPrepareReport, prepareData } from "../../data/prepare.js";
 import { prepareOptions, readPrepareConfig } from "../../data/prepare-config.js";
 import { hasCodeBlock, injectToolCall, STILL_CODE_PREFIXES, STILL_KEYWORDS } from "../../tools/synthesis.js";
 import { UserError } from "../../util/errors.js";
-import { readJsonl, writeJsonl } from "../../util/jsonl.js";
+import { writeOutputFile } from "../../util/io.js";
+import { readJsonl, toJsonl } from "../../util/jsonl.js";
 import { mulberry32 } from "../../util/rng.js";
 import { verify } from "../../verify/index.js";
 import { defineCommand } from "../command.js";
+import { numberOption } from "../numbers.js";
 
 type JsonRecord = Record<string, unknown>;
 
@@ -37,7 +39,10 @@ const injectToolsCommand = defineCommand({
         describe: "sentence(s) to announce the code (default: STILL's 14)",
       })
       .option("keyword", { type: "string", array: true, describe: "split words (default: STILL's 6)" })
-      .option("seed", { type: "number", default: 0 })
+      .option("seed", {
+        ...numberOption("seed", { integer: true, min: 0, max: 2 ** 32 - 1, describe: "random seed" }),
+        default: 0,
+      })
       .example(
         "$0 data inject-tools --input cots.jsonl --output requests.jsonl",
         "adds `continuation` to each record",
@@ -57,7 +62,7 @@ const injectToolsCommand = defineCommand({
       const continuation = injectToolCall(field(record, args.responseKey, `${args.input}:${i + 1}`), options);
       if (continuation !== null) out.push({ ...record, continuation });
     });
-    writeJsonl(args.output, out);
+    writeOutputFile(args.output, toJsonl(out));
     process.stderr.write(`${out.length} of ${records.length} records cut (the rest have under 5 pieces)\n`);
     return 0;
   },
@@ -81,7 +86,7 @@ const filterToolsCommand = defineCommand({
       const gold = field(record, args.answerKey, where);
       return hasCodeBlock(response) && verify(gold, response).correct;
     });
-    writeJsonl(args.output, kept);
+    writeOutputFile(args.output, toJsonl(kept));
     process.stderr.write(`kept ${kept.length} of ${records.length}\n`);
     return 0;
   },
