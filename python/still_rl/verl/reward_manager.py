@@ -71,17 +71,18 @@ class StillRewardManager(RewardManagerBase):
         self.round_trips = 0
 
     def _sample(self, data: DataProto) -> dict[str, Any]:
-        item = data[-1:][0]  # multi-sequence outputs: veRL scores the last one
-        response_ids = item.batch["responses"]
-        valid = int(item.batch["attention_mask"][-response_ids.shape[-1] :].sum())
+        # Columns, not ``data[-1:][0]``: building a DataProtoItem costs about 1 ms per sample. The last row:
+        # for multi-sequence outputs veRL scores the last one.
+        response_ids = data.batch["responses"][-1]
+        valid = int(data.batch["attention_mask"][-1][-response_ids.shape[-1] :].sum())
         ids = response_ids[:valid].tolist()
-        nt = item.non_tensor_batch
+        nt = data.non_tensor_batch
         return {
-            "text": self.tokenizer.decode(ids, skip_special_tokens=True),
+            "ids": ids,
             "tokens": valid,
             "truncated": valid >= self.budget and (not ids or ids[-1] not in self.eos),
-            "ground_truth": nt["reward_model"]["ground_truth"],
-            "data_source": str(nt.get("data_source", "")),
+            "ground_truth": nt["reward_model"][-1]["ground_truth"],
+            "data_source": str(nt["data_source"][-1]) if "data_source" in nt else "",
         }
 
     async def run_single(self, data: DataProto) -> dict:
@@ -99,8 +100,12 @@ class StillRewardManager(RewardManagerBase):
         self.round_trips += 1
         try:
             client = await asyncio.wait_for(asyncio.shield(self._connect()), self.timeout)
+            # One batch decode per batch, off the event loop (veRL's managers decode each sample on its own).
+            texts = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: self.tokenizer.batch_decode([s["ids"] for s in samples], skip_special_tokens=True)
+            )
             future = client.submit(
-                [s["text"] for s in samples],
+                texts,
                 [s["ground_truth"] for s in samples],
                 response_tokens=[s["tokens"] for s in samples],
                 truncated=[s["truncated"] for s in samples],
