@@ -8,7 +8,7 @@ step's metrics (``still.metrics``).
 What a running veRL job cannot take: a new response budget (vLLM and the agent loop are sized at launch) and
 a reference reset (the reference loads from ``model.path`` at launch). For those the directive of the step
 before names the reason; after that step the trainer saves a checkpoint, tells TS (``still.relaunch``) and
-stops, and the launcher relaunches from the checkpoint (src/backends/verl/directives.ts, DIRECTIVE_PATHS).
+stops, and the launcher relaunches from the checkpoint (src/backends/verl/directives.ts).
 """
 
 from __future__ import annotations
