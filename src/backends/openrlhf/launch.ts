@@ -122,9 +122,12 @@ export function convertOpenrlhfData(config: RunConfig, file: string): number {
 }
 
 const TAIL_LINES = 300;
-/** How often a running segment's checkpoint folder is looked at, and how long a finished one must sit still. */
-const POLL_MS = 2_000;
-const SETTLE_MS = 10_000;
+/**
+ * How often a running segment's checkpoint folder is looked at, and how long after the last file appeared the
+ * job is stopped (a step takes minutes on a GPU, so the next cannot finish in between).
+ */
+const POLL_MS = 1_000;
+const SETTLE_MS = 2_000;
 
 export async function runOpenrlhf(opts: BackendRunOptions): Promise<TrainResult> {
   const { config, runDir, progress, signal } = opts;
@@ -142,12 +145,13 @@ export async function runOpenrlhf(opts: BackendRunOptions): Promise<TrainResult>
 
   const remote = config.cluster.type === "ray";
   const host = remote ? routableHost() : "127.0.0.1";
-  let env: Record<string, string> = {};
+  // STILL_RUN_DIR marks every process of the run (and reaches the Ray job's), so none is left unaccounted for.
+  let env: Record<string, string> = { STILL_RUN_DIR: path.resolve(runDir) };
   let rewardUrl = "agent";
   let close: () => Promise<void>;
   if (config.tools.enabled) {
     const services = await startVerlServices({ config, runDir: path.resolve(runDir), host });
-    env = services.env;
+    env = { ...env, ...services.env };
     close = () => services.close();
   } else {
     const model = config.model.tokenizer ?? config.model.path;
@@ -226,16 +230,18 @@ export async function runOpenrlhf(opts: BackendRunOptions): Promise<TrainResult>
 }
 
 /**
- * Stops the segment once OpenRLHF has written both checkpoints of its last step: the HF snapshot (the next
- * policy and reference) and the DeepSpeed state whose `latest` names that step (what --ckpt.load_enable reads).
+ * Stops the segment once OpenRLHF has written both checkpoints of its last step (ppo_actor.save_checkpoint):
+ * the DeepSpeed state whose `latest` names that step (what --ckpt.load_enable reads), then the HF snapshot
+ * (the next policy and reference), whose tokenizer files strategy.save_model writes last.
  */
 function watchSnapshot(ckptDir: string, step: number, stop: AbortController) {
   let seen: number | undefined;
   let reached = false;
   const latest = path.join(ckptDir, "_actor", "latest");
   const timer = setInterval(() => {
-    const hf = existsSync(path.join(hfSnapshot(ckptDir, step), "config.json"));
-    const ds = existsSync(latest) && readFileSync(latest, "utf8").trim() === `global_step${step}`;
+    const hf = existsSync(path.join(hfSnapshot(ckptDir, step), "tokenizer_config.json"));
+    const tag = existsSync(latest) ? /global_step(\d+)/.exec(readFileSync(latest, "utf8")) : null;
+    const ds = tag !== null && Number(tag[1]) >= step;
     if (!hf || !ds) return;
     seen ??= Date.now();
     if (Date.now() - seen >= SETTLE_MS) {
