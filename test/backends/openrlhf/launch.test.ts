@@ -221,7 +221,13 @@ describe("reference reset sequence with a stand-in for train_ppo_ray (a real one
       config,
       runDir,
       resume: false,
-      progress: { ...sink, log: (l) => (sink.log(l), l.includes("step 1") && ac.abort()) },
+      progress: {
+        ...sink,
+        log: (l) => {
+          sink.log(l);
+          if (l.includes("step 1")) ac.abort();
+        },
+      },
       signal: ac.signal,
     });
     const result = await running;
