@@ -10,6 +10,7 @@ import { planFromConfig } from "../../rewards/plan.js";
 import { serveRewards } from "../../rewards/service.js";
 import { loadTokenCounter, resolveTokenizerDir } from "../../rewards/tokens.js";
 import type { TrainResult } from "../../train/loop.js";
+import { MetricsWriter } from "../../train/metrics.js";
 import { UserError } from "../../util/errors.js";
 import type { BackendRunOptions } from "../types.js";
 import { routableHost } from "../verl/launch.js";
@@ -17,6 +18,7 @@ import { startVerlServices } from "../verl/services.js";
 import { openrlhfPython } from "./check.js";
 import { compileOpenrlhf, DATA_KEYS, OPENRLHF_MODULE } from "./compile.js";
 import { openrlhfTargets } from "./index.js";
+import { metricsLine, parseStepLine } from "./metrics.js";
 
 /**
  * `still train` on OpenRLHF: the data as OpenRLHF JSONL (the prompt rendered by still-rl, the answer), the
@@ -137,7 +139,9 @@ export async function runOpenrlhf(opts: BackendRunOptions): Promise<TrainResult>
     throw new UserError(`no OpenRLHF environment: ${python} does not exist. Run \`npm run setup:openrlhf\`.`);
   }
   mkdirSync(runDir, { recursive: true });
-  if (!opts.resume) rmSync(path.join(runDir, "openrlhf.log"), { force: true });
+  if (!opts.resume) {
+    for (const f of ["metrics.jsonl", "openrlhf.log"]) rmSync(path.join(runDir, f), { force: true });
+  }
   writeFileSync(path.join(runDir, "config.yaml"), printConfig(config));
   const targets = openrlhfTargets(config, runDir);
   const rows = convertOpenrlhfData(config, targets.trainData);
@@ -169,12 +173,35 @@ export async function runOpenrlhf(opts: BackendRunOptions): Promise<TrainResult>
   }
 
   const logFile = path.join(runDir, "openrlhf.log");
+  const metrics = new MetricsWriter(path.join(runDir, "metrics.jsonl"));
+  const stepStart = Date.now();
+  let lastStep = 0;
   const recent: string[] = [];
   const onLine = (line: string) => {
     appendFileSync(logFile, `${line}\n`);
     recent.push(line);
     if (recent.length > TAIL_LINES) recent.shift();
     progress.log(line);
+    const parsed = parseStepLine(line);
+    if (parsed === null) return;
+    const m = metricsLine(parsed.step, parsed.metrics);
+    metrics.append(m);
+    lastStep = Math.max(lastStep, parsed.step);
+    if (parsed.step % config.logging.every_steps !== 0) return;
+    progress.step({
+      stage: "rl",
+      step: parsed.step,
+      total: config.algorithm.total_steps ?? 0,
+      startStep: 0,
+      elapsedS: (Date.now() - stepStart) / 1000,
+      values: Object.fromEntries(
+        Object.entries({
+          reward: m["train/reward_mean"],
+          acc: m["train/accuracy"],
+          len: m["train/response_length_mean"],
+        }).filter((e): e is [string, number] => typeof e[1] === "number"),
+      ),
+    });
   };
 
   let step = 0;
@@ -213,7 +240,7 @@ export async function runOpenrlhf(opts: BackendRunOptions): Promise<TrainResult>
         continue;
       }
       if (failure !== undefined) throw new OpenrlhfRunError(failureMessage(failure, recent, logFile));
-      step = config.algorithm.total_steps ?? step;
+      step = Math.max(step, lastStep);
       break;
     }
   } finally {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hfSnapshot, runOpenrlhf, segmentAfter, segmentArgv } from "../../../src/backends/openrlhf/launch.js";
+import { metricsLine, parseStepLine } from "../../../src/backends/openrlhf/metrics.js";
 import { packageRoot } from "../../../src/util/paths.js";
 import { runCli } from "../../helpers/cli.js";
 import { fixtures, runConfig, tinyModel } from "./helpers.js";
@@ -131,6 +132,41 @@ describe("relaunch segments (pure)", () => {
   });
 });
 
+describe("OpenRLHF step metrics (pure)", () => {
+  it("reads the trainer's step line into HF-run metric names, keeping OpenRLHF's keys", () => {
+    const line =
+      "(PPOTrainer pid=7) [2026-12-03 10:00:00] ppo_trainer.py:551 ✨ Global step 12: {'policy_loss': -0.0123, 'kl': 0.00042, 'actor_lr': 2e-06, 'rollout/reward_mean': 0.375, 'rollout/truncated_rate': 0.125, 'rollout/response_length_mean': 812.5, 'timing/step_total': 301.2, 'acc': 0.5, 'dynamic_filtering_pass_rate': nan, 'flag': True, 'name': 'x'}";
+    const parsed = parseStepLine(line);
+    expect(parsed).toEqual({
+      step: 12,
+      metrics: {
+        policy_loss: -0.0123,
+        kl: 0.00042,
+        actor_lr: 2e-6,
+        "rollout/reward_mean": 0.375,
+        "rollout/truncated_rate": 0.125,
+        "rollout/response_length_mean": 812.5,
+        "timing/step_total": 301.2,
+        acc: 0.5,
+        flag: 1,
+      },
+    });
+    expect(metricsLine(12, parsed!.metrics)).toMatchObject({
+      step: 12,
+      "train/reward_mean": 0.375,
+      "train/accuracy": 0.5,
+      "train/response_length_mean": 812.5,
+      "train/completion_ratio": 0.875,
+      "train/kl": 0.00042,
+      "train/lr": 2e-6,
+      "time/step_s": 301.2,
+      policy_loss: -0.0123,
+    });
+    expect(parseStepLine("Global step: nothing")).toBeNull();
+    expect(parseStepLine("fake openrlhf: step 3")).toBeNull();
+  });
+});
+
 let model: string;
 let dir: string;
 beforeAll(async () => {
@@ -187,6 +223,16 @@ describe("reference reset sequence with a stand-in for train_ppo_ray (a real one
       /step 2\n(.*\n)*?fake openrlhf: step 3\n(.*\n)*?fake openrlhf: starting at step 2/,
     );
     expect(lines.join("\n")).toMatch(new RegExp(`relaunching after step 2 with ${snapshot}`));
+    const steps = readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    expect(steps.map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    expect(steps[2]).toMatchObject({
+      "train/reward_mean": 0.3,
+      "train/completion_ratio": 0.75,
+      "train/lr": 1e-6,
+    });
     expect(result).toMatchObject({
       step: 4,
       interrupted: false,
