@@ -31,7 +31,7 @@ from verl.utils.config import omega_conf_to_dataclass
 from verl.workers.utils.losses import ppo_loss
 from verl.workers.utils.padding import response_to_nested
 
-from . import bridge
+from still_rl.bridge import shared as bridge
 
 logger = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "no
 import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { runLocalJob, shellQuote } from "../../cluster/local.js";
 import { runRayJob } from "../../cluster/ray.js";
 import { printConfig, type RunConfig } from "../../config/index.js";
 import { MetricsWriter } from "../../train/metrics.js";
@@ -187,10 +188,6 @@ function entrypoint(python: string, launch: CompiledLaunch): string[] {
   return [python, "-m", "still_rl.verl.preflight", "&&", "exec", python, ...launch.argv];
 }
 
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_\-./=:,+@]+$/.test(s) || s === "&&" ? s : `'${s.replace(/'/g, `'"'"'`)}'`;
-}
-
 async function runLocally(
   python: string,
   launch: CompiledLaunch,
@@ -198,51 +195,18 @@ async function runLocally(
   onLine: (line: string) => void,
   signal: AbortSignal,
 ): Promise<Outcome> {
-  const child = execa("bash", ["-c", entrypoint(python, launch).map(shellQuote).join(" ")], {
+  const r = await runLocalJob({
+    command: entrypoint(python, launch).map(shellQuote).join(" "),
     env: verlEnv(env),
-    // Its own process group: a stop reaches veRL and the Ray processes it started, and nothing else.
-    detached: true,
-    reject: false,
-    all: true,
-    buffer: false,
-    stdin: "ignore",
+    onLine,
+    signal,
+    graceMs: STOP_GRACE_MS,
   });
-  const group = child.pid;
-  const kill = (sig: NodeJS.Signals) => {
-    try {
-      if (group !== undefined) process.kill(-group, sig);
-    } catch {
-      // already gone
-    }
+  if (r.exitCode === 0) return { ok: true };
+  return {
+    ok: false,
+    reason: r.signal ? `veRL was killed by ${r.signal}` : `veRL exited with code ${r.exitCode}`,
   };
-  let timers: NodeJS.Timeout[] = [];
-  const stop = () => {
-    kill("SIGINT");
-    timers = [
-      setTimeout(() => kill("SIGTERM"), STOP_GRACE_MS),
-      setTimeout(() => kill("SIGKILL"), 2 * STOP_GRACE_MS),
-    ];
-  };
-  if (signal.aborted) stop();
-  signal.addEventListener("abort", stop, { once: true });
-  // Node exiting for any reason takes the job with it.
-  const onExit = () => kill("SIGKILL");
-  process.once("exit", onExit);
-  try {
-    for await (const line of child.iterable({ from: "all" })) onLine(String(line));
-    const r = await child;
-    // Ray's raylet and GCS outlive a killed driver for a moment: make sure the group is gone.
-    kill("SIGKILL");
-    if (r.exitCode === 0) return { ok: true };
-    return {
-      ok: false,
-      reason: r.signal ? `veRL was killed by ${r.signal}` : `veRL exited with code ${r.exitCode}`,
-    };
-  } finally {
-    for (const t of timers) clearTimeout(t);
-    signal.removeEventListener("abort", stop);
-    process.off("exit", onExit);
-  }
 }
 
 async function runOnRay(
