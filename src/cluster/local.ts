@@ -5,6 +5,9 @@ import { execa } from "execa";
  * line by line. Abort stops the whole group (SIGINT, then SIGTERM and SIGKILL after `graceMs` each); when the
  * command ends, whatever it left in its group (Ray's raylet and GCS outlive a killed driver) is killed too,
  * and so is the group if Node exits. Shared by the framework backends (veRL, OpenRLHF).
+ *
+ * A local job starts a Ray instance of its own (RAY_ADDRESS=local): a bare `ray.init()` would otherwise join
+ * whatever cluster another process started on this host. `cluster.type: ray` is the way to use one.
  */
 
 export interface LocalJobOptions {
@@ -25,7 +28,7 @@ export interface LocalJobResult {
 export async function runLocalJob(opts: LocalJobOptions): Promise<LocalJobResult> {
   const grace = opts.graceMs ?? 20_000;
   const child = execa("bash", ["-c", opts.command], {
-    env: opts.env,
+    env: { ...opts.env, RAY_ADDRESS: "local" },
     detached: true,
     reject: false,
     all: true,
