@@ -79,7 +79,8 @@ export async function runRayJob(opts: RayJobOptions): Promise<RayJobResult> {
     await logs;
     await stopping;
     const status = await cli(["job", "status", ...base, submissionId]);
-    for (const line of `${status.stdout}\n${status.stderr}`.split("\n")) if (line.trim() !== "") opts.onLine(line);
+    for (const line of `${status.stdout}\n${status.stderr}`.split("\n"))
+      if (line.trim() !== "") opts.onLine(line);
     return { submissionId, ...parseJobStatus(`${status.stdout}\n${status.stderr}`) };
   } finally {
     opts.signal?.removeEventListener("abort", stop);

@@ -129,6 +129,7 @@ describe("still train with backend verl (no GPU here)", () => {
     );
     expect(r.stderr).toMatch(/last lines of .*verl\.log/);
     expectConvertedData(runDir);
+    expect(existsSync(path.join(runDir, "hydra", ".hydra", "overrides.yaml"))).toBe(true);
     expect(await gone("STILL_RUN_DIR", path.resolve(runDir), 30_000)).toEqual([]);
   });
 
