@@ -202,7 +202,8 @@ async function runLocally(
   signal: AbortSignal,
 ): Promise<Outcome> {
   const child = execa("bash", ["-c", command.map(shellQuote).join(" ")], {
-    env: verlEnv(env),
+    // A fresh local Ray: never join a cluster another process left running on this machine.
+    env: verlEnv({ ...env, RAY_ADDRESS: "local" }),
     // Its own process group: a stop reaches veRL and the Ray processes it started, and nothing else.
     detached: true,
     reject: false,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -136,6 +136,7 @@ describe("still train with backend verl (no GPU here)", () => {
   describe("through ray job submit", () => {
     const marker = randomUUID();
     let address = "";
+    let gcs = "";
     beforeAll(async () => {
       const ray = path.join(path.dirname(verlPython()), "ray");
       const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -157,6 +158,7 @@ describe("still train with backend verl (no GPU here)", () => {
         { env: { STILL_TEST_RAY_HEAD: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
       );
       address = `http://127.0.0.1:${port + 1}`;
+      gcs = `:${port}`;
     }, 300_000);
     afterAll(async () => {
       // Only this head's processes, by pid: `ray stop` would stop every Ray of the machine.
@@ -168,6 +170,9 @@ describe("still train with backend verl (no GPU here)", () => {
         }
       }
       const left = await gone("STILL_TEST_RAY_HEAD", marker, 20_000);
+      // `ray start` records its head for later ray.init() calls on this machine: forget ours.
+      const current = "/tmp/ray/ray_current_cluster";
+      if (existsSync(current) && readFileSync(current, "utf8").trim().endsWith(gcs)) rmSync(current);
       for (const pid of left) {
         try {
           process.kill(pid, "SIGKILL");
