@@ -4,7 +4,8 @@ per batch.
 veRL calls ``run_single`` once per sample, concurrently (``RewardLoopWorker.compute_score_batch`` starts one
 task per sample; the agent loop calls ``compute_score`` as each rollout ends). Calls that arrive within
 ``LINGER_S`` of each other go to TS as one ``score`` request with what veRL's own managers never pass on:
-the response token count and whether the response hit the budget without EOS.
+the response token count and whether the response hit the budget without EOS. No group ids: a batch here
+need not hold whole groups; the still3 trainer asks TS for the step's advantages over the whole batch.
 
 Every sample returns the same extra keys (``STILL_REWARD_KEYS`` from the TS side, plus ``truncated``,
 ``response_tokens`` and ``still_fallback``): veRL takes the key set from the first sample. A component a
@@ -16,6 +17,7 @@ not answer within ``STILL_REWARD_TIMEOUT_S``, the whole batch gets the fallback 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import os
@@ -25,12 +27,14 @@ from verl import DataProto
 from verl.experimental.reward_loop.reward_manager import register
 from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
+from still_rl.bridge import DeadlineExceeded
 from still_rl.rewards.client import RewardClient
 
 logger = logging.getLogger(__name__)
 
 #: How long the first call of a batch waits for others (the agent loop's per-rollout calls trickle in).
 LINGER_S = 0.005
+_connections = itertools.count(1)
 #: Own keys of the manager, after the plan's.
 OWN_KEYS = ("truncated", "response_tokens", "still_fallback")
 
@@ -60,7 +64,7 @@ class StillRewardManager(RewardManagerBase):
         self.budget = int(config.actor_rollout_ref.rollout.response_length)
         eos = tokenizer.eos_token_id
         self.eos = set(eos if isinstance(eos, list) else [eos])
-        self._client: RewardClient | None = None
+        self._client: asyncio.Future | None = None
         self._pending: list[tuple[dict[str, Any], asyncio.Future]] = []
         self._flush: asyncio.TimerHandle | None = None
         #: Bridge round trips made (one per batch; tests check it).
@@ -78,7 +82,6 @@ class StillRewardManager(RewardManagerBase):
             "truncated": valid >= self.budget and (not ids or ids[-1] not in self.eos),
             "ground_truth": nt["reward_model"]["ground_truth"],
             "data_source": str(nt.get("data_source", "")),
-            "group": str(nt["uid"]) if "uid" in nt else None,
         }
 
     async def run_single(self, data: DataProto) -> dict:
@@ -95,27 +98,34 @@ class StillRewardManager(RewardManagerBase):
         samples = [s for s, _ in batch]
         self.round_trips += 1
         try:
-            if self._client is None:
-                self._client = RewardClient(name=f"verl-reward-{os.getpid()}-{id(self):x}")
-            groups = [s["group"] for s in samples]
-            future = self._client.submit(
+            client = await asyncio.wait_for(asyncio.shield(self._connect()), self.timeout)
+            future = client.submit(
                 [s["text"] for s in samples],
                 [s["ground_truth"] for s in samples],
                 response_tokens=[s["tokens"] for s in samples],
                 truncated=[s["truncated"] for s in samples],
                 data_sources=[s["data_source"] for s in samples],
-                **({"groups": groups} if all(g is not None for g in groups) else {}),
                 timeout=self.timeout,
             )
             reply = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout + 1.0)
             results = self._results(samples, reply)
         except Exception as e:  # noqa: BLE001  a dead or hung service must not stop the step
-            flag = "timeout" if isinstance(e, (asyncio.TimeoutError, TimeoutError)) or "deadline" in str(e) else "error"
+            flag = "timeout" if isinstance(e, (asyncio.TimeoutError, TimeoutError, DeadlineExceeded)) else "error"
             logger.error("still reward manager: %d samples get the fallback %s (%s: %s)", len(samples), self.fallback, flag, e)
             results = [self._fallback(s, flag) for s in samples]
         for (_, fut), result in zip(batch, results):
             if not fut.done():
                 fut.set_result(result)
+
+    def _connect(self) -> asyncio.Future:
+        """The client, connected once per manager off the event loop (the handshake blocks); a failed
+        connection is retried by the next batch."""
+        if self._client is None or (self._client.done() and self._client.exception() is not None):
+            name = f"verl-reward-{os.getpid()}-{id(self):x}-{next(_connections)}"
+            self._client = asyncio.get_running_loop().run_in_executor(
+                None, lambda: RewardClient(name=name, connect_timeout=self.timeout)
+            )
+        return self._client
 
     def _info(self, sample: dict[str, Any]) -> dict[str, float]:
         info = {k: math.nan for k in self.keys}

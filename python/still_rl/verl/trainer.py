@@ -8,7 +8,7 @@ step's metrics (``still.metrics``).
 What a running veRL job cannot take: a new response budget (vLLM and the agent loop are sized at launch) and
 a reference reset (the reference loads from ``model.path`` at launch). For those the directive of the step
 before names the reason; after that step the trainer saves a checkpoint, tells TS (``still.relaunch``) and
-stops, and the launcher relaunches from the checkpoint (src/backends/verl/directives.ts, DIRECTIVE_PATHS).
+stops, and the launcher relaunches from the checkpoint (src/backends/verl/directives.ts).
 """
 
 from __future__ import annotations
@@ -159,7 +159,15 @@ class Still3Trainer(PPOTrainerSync):
         included = torch.as_tensor(np.asarray(reply["included"]).astype(np.int64))
         metrics["still/excluded_ratio"] = float(1.0 - included.double().mean())
         mask = response_mask.to_padded_tensor(0) * included.unsqueeze(-1)
-        if self.config.algorithm.adv_estimator == "gae":
+        adv = np.asarray(reply["advantages"], dtype=np.float64)
+        from_critic = bool(np.isnan(adv).all())
+        if from_critic != (self.config.algorithm.adv_estimator == "gae"):
+            raise ValueError(
+                f"algorithm.adv_estimator={self.config.algorithm.adv_estimator} in veRL, but the run config's "
+                f"advantage_estimator gives {'none (critic)' if from_critic else 'group advantages'} in TS: "
+                "compile both from the same run config"
+            )
+        if from_critic:
             # The critic's GAE runs in veRL; TS's ORM/QS/RS decide only which responses stay in the loss.
             tq.kv_batch_put(
                 keys=batch.keys,
@@ -167,8 +175,7 @@ class Still3Trainer(PPOTrainerSync):
                 fields=TensorDict({"response_mask": response_to_nested(mask, response_mask)}, batch_size=len(batch)),
             )
             return super()._compute_advantage(batch, metrics)
-        adv = torch.as_tensor(np.asarray(reply["advantages"], dtype=np.float32))
-        advantages = adv.unsqueeze(-1) * mask
+        advantages = torch.as_tensor(adv, dtype=torch.float32).unsqueeze(-1) * mask
         out = TensorDict(
             {
                 "advantages": response_to_nested(advantages, response_mask),

@@ -1,0 +1,61 @@
+/**
+ * `npm run bench:verl-reward`: veRL's own reward loop (RewardLoopWorker, in process, veRL's venv) scores the
+ * same DataProto of 1,024 responses of ~8 KB with (a) the naive manager and veRL's math_verify compute_score and
+ * (b) the still manager → the TS reward service (correctness), in the same run. Reports wall time, samples/s and
+ * how many rewards match the known answers.
+ *
+ * Options (env): BENCH_N (1024), BENCH_SIZE (8192).
+ */
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { startVerlServices } from "../../src/backends/verl/services.js";
+import { runConfigSchema } from "../../src/config/index.js";
+import { pythonEnv } from "../../src/pyenv/python.js";
+import { packageRoot } from "../../src/util/paths.js";
+
+const n = Number(process.env.BENCH_N ?? 1024);
+const size = Number(process.env.BENCH_SIZE ?? 8192);
+const python = path.join(packageRoot, ".venv-verl", "bin", "python");
+const model = path.join(mkdtempSync(path.join(os.tmpdir(), "still-bench-verl-")), "tiny");
+await execa(python, ["-m", "still_rl.engines.hf.tiny", "--out", model, "--layers", "1", "--hidden", "32"], {
+  env: pythonEnv(),
+});
+
+const config = runConfigSchema.parse({
+  model: { path: "bench" },
+  backend: { type: "verl" },
+  rewards: { components: [{ name: "correctness" }] },
+});
+const services = await startVerlServices({ config, runDir: path.dirname(model) });
+try {
+  const load0 = os.loadavg()[0]!.toFixed(1);
+  const r = await execa(
+    python,
+    [path.join(import.meta.dirname, "verl_reward.py"), model, String(n), String(size)],
+    {
+      env: pythonEnv(services.env),
+      stderr: "inherit",
+    },
+  );
+  const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, number>;
+  const load1 = os.loadavg()[0]!.toFixed(1);
+  const row = (k: string, s: number, correct: number) =>
+    `| ${k.padEnd(52)} | ${s.toFixed(2).padStart(8)} | ${(out.n! / s).toFixed(0).padStart(10)} | ${`${correct}/${out.n}`.padStart(11)} |`;
+  console.log(
+    `\n${out.n} responses, ${(out.bytes! / out.n! / 1024).toFixed(1)} KB / ${Math.round(out.tokens! / out.n!)} tokens each; ` +
+      `${os.availableParallelism()} cores, load ${load0} -> ${load1}\n`,
+  );
+  console.log(
+    `| ${"veRL RewardLoopWorker.compute_score_batch".padEnd(52)} | ${"wall s".padStart(8)} | ${"samples/s".padStart(10)} | ${"as expected".padStart(11)} |`,
+  );
+  console.log(`|${"-".repeat(54)}|${"-".repeat(10)}|${"-".repeat(12)}|${"-".repeat(13)}|`);
+  console.log(row("(a) naive + veRL math_verify compute_score", out.a_s!, out.a_correct!));
+  console.log(
+    row(`(b) still -> TS reward service (${out.b_round_trips} bridge round trip)`, out.b_s!, out.b_correct!),
+  );
+  console.log(`\n(b) is ${(out.a_s! / out.b_s!).toFixed(1)}x faster than (a) (target: >= 10x)`);
+} finally {
+  await services.close();
+}

@@ -1,0 +1,110 @@
+"""bench:verl-reward, Python side: veRL's RewardLoopWorker scores the same DataProto with (a) the naive manager
+and veRL's math_verify compute_score, and (b) the still manager -> TS reward service. Prints one JSON line.
+
+argv: tiny model dir, n, response size (bytes)."""
+
+import json
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+from hydra import compose, initialize_config_module
+from tensordict import TensorDict
+from transformers import AutoTokenizer
+
+import verl  # noqa: F401  loads the plugin
+from verl import DataProto
+from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
+
+model_dir, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+tok = AutoTokenizer.from_pretrained(model_dir)
+rng = random.Random(0)
+
+STEPS = [
+    "Let me compute {a} * {b} = {c}.",
+    "Wait, I should double-check: {c} - {a} = {d}.",
+    "Alternatively, consider the equation $x^2 - {a}x + {b} = 0$ with roots summing to {a}.",
+    "So far we have $\\frac{{{a}}}{{{b}}}$ as an intermediate ratio.",
+    "Hmm, let me verify this step again carefully.",
+]
+
+
+def response(answer: str) -> str:
+    parts = []
+    while sum(map(len, parts)) < size - 40:
+        a, b = rng.randint(2, 99), rng.randint(2, 99)
+        parts.append(rng.choice(STEPS).format(a=a, b=b, c=a * b, d=a * b - a))
+    return " ".join(parts) + f" Therefore the answer is $\\boxed{{{answer}}}$."
+
+
+truths, texts = [], []
+for i in range(n):
+    gt = str(rng.randint(1, 999)) if i % 3 else f"\\frac{{{rng.randint(1, 9)}}}{{{rng.randint(11, 19)}}}"
+    truths.append(gt)
+    texts.append(response(gt if i % 2 == 0 else "12345"))
+ids = [tok.encode(t, add_special_tokens=False) + [tok.eos_token_id] for t in texts]
+budget = max(map(len, ids))
+pad = tok.pad_token_id
+data = DataProto(
+    batch=TensorDict(
+        {
+            "prompts": torch.full((n, 8), pad),
+            "responses": torch.tensor([x + [pad] * (budget - len(x)) for x in ids]),
+            "attention_mask": torch.tensor([[0] * 8 + [1] * len(x) + [0] * (budget - len(x)) for x in ids]),
+        },
+        batch_size=n,
+    ),
+    non_tensor_batch={
+        "data_source": np.array(["math"] * n, dtype=object),
+        "reward_model": np.array([{"ground_truth": g} for g in truths], dtype=object),
+        "uid": np.array([f"g{i // 8}" for i in range(n)], dtype=object),
+    },
+)
+
+
+def worker(*overrides):
+    with initialize_config_module(config_module="verl.trainer.config", version_base=None):
+        cfg = compose(
+            "ppo_trainer",
+            overrides=[
+                f"actor_rollout_ref.model.path={model_dir}",
+                f"actor_rollout_ref.rollout.response_length={budget}",
+                *overrides,
+            ],
+        )
+    return RewardLoopWorker(cfg)
+
+
+def timed(w):
+    w.loop.run_until_complete(w.compute_score_batch(data[:8]))  # warm-up: pools, connections
+    w.round_trips_before = getattr(w.reward_manager, "round_trips", 0)
+    t = time.perf_counter()
+    out = w.loop.run_until_complete(w.compute_score_batch(data))
+    return time.perf_counter() - t, [float(o["reward_score"]) for o in out], out
+
+
+here = os.path.dirname(os.path.abspath(__file__))
+a_s, a_scores, _ = timed(
+    worker(
+        "reward.reward_manager.name=naive",
+        f"reward.custom_reward_function.path={os.path.join(here, 'verl_math_verify.py')}",
+        "reward.custom_reward_function.name=compute_score",
+    )
+)
+w = worker("reward.reward_manager.name=still")
+b_s, b_scores, b_out = timed(w)
+b_acc = [o["reward_extra_info"]["acc"] for o in b_out]
+expected = [1.0 if i % 2 == 0 else 0.0 for i in range(n)]
+print(json.dumps({
+    "n": n,
+    "bytes": sum(map(len, texts)),
+    "tokens": sum(map(len, ids)),
+    "a_s": a_s,
+    "b_s": b_s,
+    "a_correct": sum(x == y for x, y in zip(a_scores, expected)),
+    "b_correct": sum(x == y for x, y in zip(b_acc, expected)),
+    "b_round_trips": w.reward_manager.round_trips - w.round_trips_before,
+}))
