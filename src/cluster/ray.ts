@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { execa } from "execa";
+import { UserError } from "../util/errors.js";
 
 /**
  * A command run as a Ray job (`ray job submit` to a cluster's job server), with its logs streamed and a
@@ -33,7 +34,8 @@ export interface RayJobResult {
   message: string;
 }
 
-export class RayJobError extends Error {
+/** The cluster refused or could not take the job (unreachable job server, bad runtime env): user-actionable. */
+export class RayJobError extends UserError {
   override name = "RayJobError";
 }
 

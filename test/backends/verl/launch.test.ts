@@ -158,6 +158,12 @@ describe("still train with backend verl (no GPU here)", () => {
         { env: { STILL_TEST_RAY_HEAD: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
       );
       address = `http://127.0.0.1:${port + 1}`;
+      // `ray start` returns before the job server answers on a loaded machine.
+      for (let i = 0; i < 60; i++) {
+        const r = await execa(ray, ["job", "list", "--address", address], { reject: false });
+        if (r.exitCode === 0) break;
+        await new Promise((done) => setTimeout(done, 2000));
+      }
       gcs = `:${port}`;
     }, 300_000);
     afterAll(async () => {
@@ -188,6 +194,7 @@ describe("still train with backend verl (no GPU here)", () => {
       const runDir = path.join(dir, "run-ray");
       const file = writeConfig("ray", `cluster:\n  type: ray\n  address: ${address}\n`);
       const r = await runCli(["train", file, "--out", runDir]);
+      expect(existsSync(path.join(runDir, "verl.log")), r.stderr).toBe(true);
       const log = readFileSync(path.join(runDir, "verl.log"), "utf8");
       expect(log).toMatch(/still-rl preflight: bridge handshake ok \(tcp:\/\/[\d.]+:\d+, CURVE\)/);
       expect(r.code).toBe(1);
