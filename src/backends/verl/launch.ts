@@ -99,8 +99,8 @@ export async function runVerl(opts: BackendRunOptions): Promise<TrainResult> {
       relaunch = undefined;
       recent.length = 0;
       const outcome = remote
-        ? await runOnRay(config, python, launch, services.env, onLine, signal)
-        : await runLocally(python, launch, services.env, onLine, signal);
+        ? await runOnRay(config, python, entrypoint(python, launch, runDir), services.env, onLine, signal)
+        : await runLocally(entrypoint(python, launch, runDir), services.env, onLine, signal);
       if (signal.aborted) {
         interrupted = true;
         break;
@@ -183,20 +183,23 @@ export function routableHost(): string {
 
 type Outcome = { ok: true } | { ok: false; reason: string };
 
-/** The preflight, then veRL, as one shell command (the same line a Ray job runs). */
-function entrypoint(python: string, launch: CompiledLaunch): string[] {
-  return [python, "-m", "still_rl.verl.preflight", "&&", "exec", python, ...launch.argv];
+/**
+ * The preflight, then veRL, as one shell command (the same line a Ray job runs). Hydra's own output folder
+ * goes into the run directory instead of `outputs/` under whatever directory the job starts in.
+ */
+function entrypoint(python: string, launch: CompiledLaunch, runDir: string): string[] {
+  const hydraDir = `hydra.run.dir=${path.resolve(runDir, "hydra")}`;
+  return [python, "-m", "still_rl.verl.preflight", "&&", "exec", python, ...launch.argv, hydraDir];
 }
 
 async function runLocally(
-  python: string,
-  launch: CompiledLaunch,
+  command: string[],
   env: Record<string, string>,
   onLine: (line: string) => void,
   signal: AbortSignal,
 ): Promise<Outcome> {
   const r = await runLocalJob({
-    command: entrypoint(python, launch).map(shellQuote).join(" "),
+    command: command.map(shellQuote).join(" "),
     env: verlEnv(env),
     onLine,
     signal,
@@ -212,7 +215,7 @@ async function runLocally(
 async function runOnRay(
   config: RunConfig,
   python: string,
-  launch: CompiledLaunch,
+  command: string[],
   env: Record<string, string>,
   onLine: (line: string) => void,
   signal: AbortSignal,
@@ -229,7 +232,7 @@ async function runOnRay(
   const result = await runRayJob({
     ray: existsSync(ray) ? ray : "ray",
     address,
-    entrypoint: ["bash", "-c", entrypoint(python, launch).map(shellQuote).join(" ")],
+    entrypoint: ["bash", "-c", command.map(shellQuote).join(" ")],
     runtimeEnv: { ...runtimeEnv, env_vars: envVars },
     onLine,
     signal,
