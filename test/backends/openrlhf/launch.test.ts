@@ -8,6 +8,7 @@ import { hfSnapshot, runOpenrlhf, segmentAfter, segmentArgv } from "../../../src
 import { metricsLine, parseStepLine } from "../../../src/backends/openrlhf/metrics.js";
 import { packageRoot } from "../../../src/util/paths.js";
 import { runCli } from "../../helpers/cli.js";
+import { rayHeadPorts } from "../../helpers/ray.js";
 import { fixtures, runConfig, tinyModel } from "./helpers.js";
 
 /**
@@ -333,7 +334,7 @@ describe("still train with backend openrlhf, real train_ppo_ray (no GPU packages
     const ray = path.join(packageRoot, ".venv-verl", "bin", "ray");
     let address = "";
     beforeAll(async () => {
-      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const ports = rayHeadPorts();
       await execa(
         ray,
         [
@@ -341,17 +342,14 @@ describe("still train with backend openrlhf, real train_ppo_ray (no GPU packages
           "--head",
           "--num-cpus",
           "4",
-          "--port",
-          String(port),
-          "--dashboard-port",
-          String(port + 1),
+          ...ports.args,
           "--include-dashboard",
           "true",
           "--disable-usage-stats",
         ],
         { env: { STILL_TEST_RAY_HEAD: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
       );
-      address = `http://127.0.0.1:${port + 1}`;
+      address = `http://127.0.0.1:${ports.dashboardPort}`;
     }, 300_000);
     afterAll(async () => {
       for (const pid of processesWith("STILL_TEST_RAY_HEAD", marker)) {

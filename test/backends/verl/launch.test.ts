@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readParquet } from "../../../src/data/parquet.js";
 import { runCli } from "../../helpers/cli.js";
+import { rayHeadPorts } from "../../helpers/ray.js";
 import { tinyModel, verlPython } from "./helpers.js";
 
 /**
@@ -139,7 +140,7 @@ describe("still train with backend verl (no GPU here)", () => {
     let gcs = "";
     beforeAll(async () => {
       const ray = path.join(path.dirname(verlPython()), "ray");
-      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const ports = rayHeadPorts();
       await execa(
         ray,
         [
@@ -147,24 +148,21 @@ describe("still train with backend verl (no GPU here)", () => {
           "--head",
           "--num-cpus",
           "16",
-          "--port",
-          String(port),
-          "--dashboard-port",
-          String(port + 1),
+          ...ports.args,
           "--include-dashboard",
           "true",
           "--disable-usage-stats",
         ],
         { env: { STILL_TEST_RAY_HEAD: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
       );
-      address = `http://127.0.0.1:${port + 1}`;
+      address = `http://127.0.0.1:${ports.dashboardPort}`;
       // `ray start` returns before the job server answers on a loaded machine.
       for (let i = 0; i < 60; i++) {
         const r = await execa(ray, ["job", "list", "--address", address], { reject: false });
         if (r.exitCode === 0) break;
         await new Promise((done) => setTimeout(done, 2000));
       }
-      gcs = `:${port}`;
+      gcs = `:${ports.port}`;
     }, 300_000);
     afterAll(async () => {
       // Only this head's processes, by pid: `ray stop` would stop every Ray of the machine.
