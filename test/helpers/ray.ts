@@ -4,7 +4,7 @@
  * comes from one random block, so the heads never collide.
  */
 export function rayHeadPorts(): { port: number; dashboardPort: number; args: string[] } {
-  const base = 20_000 + 20 * Math.floor(Math.random() * 1_000);
+  const base = 20_000 + 200 * Math.floor(Math.random() * 150);
   const port = base;
   const dashboardPort = base + 1;
   const args = [
@@ -18,7 +18,7 @@ export function rayHeadPorts(): { port: number; dashboardPort: number; args: str
     ...["--node-manager-port", String(base + 7)],
     ...["--object-manager-port", String(base + 8)],
     ...["--min-worker-port", String(base + 9)],
-    ...["--max-worker-port", String(base + 19)],
+    ...["--max-worker-port", String(base + 199)],
   ];
   return { port, dashboardPort, args };
 }
