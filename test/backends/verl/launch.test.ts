@@ -156,14 +156,17 @@ describe("still train with backend verl (no GPU here)", () => {
         { env: { STILL_TEST_RAY_HEAD: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
       );
       address = `http://127.0.0.1:${ports.dashboardPort}`;
-      // `ray start` returns before the job server answers on a loaded machine.
-      for (let i = 0; i < 60; i++) {
-        const r = await execa(ray, ["job", "list", "--address", address], { reject: false });
+      gcs = `:${ports.port}`;
+      // `ray start` returns before the job server has an agent to run jobs (minutes on a loaded machine):
+      // wait until a no-op job is taken.
+      for (let i = 0; i < 150; i++) {
+        const r = await execa(ray, ["job", "submit", "--address", address, "--no-wait", "--", "true"], {
+          reject: false,
+        });
         if (r.exitCode === 0) break;
         await new Promise((done) => setTimeout(done, 2000));
       }
-      gcs = `:${ports.port}`;
-    }, 300_000);
+    }, 600_000);
     afterAll(async () => {
       // Only this head's processes, by pid: `ray stop` would stop every Ray of the machine.
       for (const pid of processesWith("STILL_TEST_RAY_HEAD", marker)) {
