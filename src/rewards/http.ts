@@ -197,12 +197,19 @@ export async function startHttpRewardServer(
     );
   }
   const expected = token === undefined ? undefined : createHash("sha256").update(`Bearer ${token}`).digest();
-  const authorized = (req: IncomingMessage): boolean => {
-    if (expected === undefined) return true;
-    const given = createHash("sha256")
-      .update(req.headers.authorization ?? "")
-      .digest();
-    return timingSafeEqual(given, expected);
+  const matches = (authorization: string): boolean =>
+    expected !== undefined && timingSafeEqual(createHash("sha256").update(authorization).digest(), expected);
+  /**
+   * The route a request may use, or null when it is not authorized. OpenRLHF's client sends no header of
+   * ours, so the token may instead be the URL's first path segment (`--reward.remote_url
+   * http://host:port/<token>/get_reward`, which the OpenRLHF launcher compiles).
+   */
+  const authorizedRoute = (req: IncomingMessage): string | null => {
+    const route = (req.url ?? "/").split("?")[0] ?? "/";
+    if (expected === undefined || matches(req.headers.authorization ?? "")) return route;
+    const inPath = /^\/([^/]+)(\/.*)$/.exec(route);
+    if (inPath !== null && matches(`Bearer ${decodeURIComponent(inPath[1]!)}`)) return inPath[2]!;
+    return null;
   };
   const hasCorrectness = scorer.plan.builtins.some((b) => b.kind === "correctness");
   let inFlight = 0;
@@ -213,9 +220,12 @@ export async function startHttpRewardServer(
   const sockets = new Set<Socket>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (!authorized(req))
-      throw new HttpError(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
-    const url = (req.url ?? "/").split("?")[0];
+    const url = authorizedRoute(req);
+    if (url === null)
+      throw new HttpError(
+        401,
+        "missing or wrong bearer token (Authorization: Bearer <token>, or /<token>/get_reward)",
+      );
     if (url === "/health") {
       if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "use GET /health");
       send(res, draining ? 503 : 200, {

@@ -178,6 +178,25 @@ describe("HTTP off loopback needs a bearer token (item 7)", () => {
     }
   });
 
+  it("the token may be the URL's first path segment (OpenRLHF's client sends no headers of ours)", async () => {
+    const scorer = await RewardScorer.start(p, { threads: 1 });
+    const http = await startHttpRewardServer(scorer, { host: "0.0.0.0", port: 0, token: TOKEN });
+    try {
+      const url = `http://127.0.0.1:${new URL(http.url).port}`;
+      const body = JSON.stringify({ query: ["\\boxed{1}"], labels: ["1"] });
+      for (const route of ["/wrong-secret-of-some-length/get_reward", `/${TOKEN}x/get_reward`, `/${TOKEN}`]) {
+        expect((await fetch(`${url}${route}`, { method: "POST", body })).status, route).toBe(401);
+      }
+      const ok = await fetch(`${url}/${TOKEN}/get_reward`, { method: "POST", body });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { rewards: number[] }).rewards).toEqual([1]);
+      expect((await fetch(`${url}/${TOKEN}/health`)).status).toBe(200);
+    } finally {
+      await http.close();
+      await scorer.close();
+    }
+  });
+
   it("the CLI refuses --host 0.0.0.0 without a token with one line", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "still-auth-"));
     const config = path.join(dir, "run.yaml");

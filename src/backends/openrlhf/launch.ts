@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runLocalJob, shellQuote } from "../../cluster/local.js";
@@ -160,14 +161,18 @@ export async function runOpenrlhf(opts: BackendRunOptions): Promise<TrainResult>
   } else {
     const model = config.model.tokenizer ?? config.model.path;
     const tokens = resolveTokenizerDir(model) === null ? undefined : loadTokenCounter(model);
+    // Reachable from the cluster, the service needs a secret; OpenRLHF's client sends no header of ours, so
+    // the secret is the URL's first path segment (a capability URL).
+    const secret = remote ? randomBytes(24).toString("hex") : undefined;
     const service = await serveRewards(planFromConfig(config), {
-      http: { host, port: 0, ...(tokens && { tokens }) },
+      http: { host, port: 0, ...(tokens && { tokens }), ...(secret && { token: secret }) },
       signals: false,
       log: (line) => progress.log(line),
     });
-    rewardUrl = `${service.http!.url}/get_reward`;
+    const base = service.http!.url;
+    rewardUrl = secret ? `${base}/${secret}/get_reward` : `${base}/get_reward`;
     progress.log(
-      `OpenRLHF rewards: ${rewardUrl} (${tokens ? `token counts from ${tokens.source}` : "no tokenizer on this machine: lengths estimated"})`,
+      `OpenRLHF rewards: ${secret ? `${base}/<secret>/get_reward` : rewardUrl} (${tokens ? `token counts from ${tokens.source}` : "no tokenizer on this machine: lengths estimated"})`,
     );
     close = () => service.stop();
   }

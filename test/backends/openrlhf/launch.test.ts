@@ -2,13 +2,12 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hfSnapshot, runOpenrlhf, segmentAfter, segmentArgv } from "../../../src/backends/openrlhf/launch.js";
 import { metricsLine, parseStepLine } from "../../../src/backends/openrlhf/metrics.js";
 import { packageRoot } from "../../../src/util/paths.js";
 import { runCli } from "../../helpers/cli.js";
-import { rayHeadPorts } from "../../helpers/ray.js";
+import { startRayHead } from "../../helpers/ray.js";
 import { fixtures, runConfig, tinyModel } from "./helpers.js";
 
 /**
@@ -334,23 +333,8 @@ describe("still train with backend openrlhf, real train_ppo_ray (no GPU packages
     const ray = path.join(packageRoot, ".venv-verl", "bin", "ray");
     let address = "";
     beforeAll(async () => {
-      const ports = rayHeadPorts();
-      await execa(
-        ray,
-        [
-          "start",
-          "--head",
-          "--num-cpus",
-          "4",
-          ...ports.args,
-          "--include-dashboard",
-          "true",
-          "--disable-usage-stats",
-        ],
-        { env: { STILL_TEST_RAY_HEAD: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
-      );
-      address = `http://127.0.0.1:${ports.dashboardPort}`;
-    }, 300_000);
+      ({ address } = await startRayHead(ray, 4, marker));
+    }, 600_000);
     afterAll(async () => {
       for (const pid of processesWith("STILL_TEST_RAY_HEAD", marker)) {
         try {
@@ -383,7 +367,7 @@ describe("still train with backend openrlhf, real train_ppo_ray (no GPU packages
       expect(r.stderr).toMatch(/Ray job \S+ on http:\/\/127\.0\.0\.1:\d+: FAILED/);
       expect(r.stderr).toMatch(/OpenRLHF needs (ray|vllm)/);
       expect(readFileSync(path.join(runDir, "openrlhf.log"), "utf8")).toMatch(
-        /--reward\.remote_url http:\/\/[\d.]+:\d+\/get_reward|No module named/,
+        /--reward\.remote_url http:\/\/[\d.]+:\d+\/[0-9a-f]{48}\/get_reward|No module named/,
       );
       expect(await gone("STILL_RUN_DIR", path.resolve(runDir), 60_000)).toEqual([]);
     });

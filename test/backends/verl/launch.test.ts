@@ -2,11 +2,10 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readParquet } from "../../../src/data/parquet.js";
 import { runCli } from "../../helpers/cli.js";
-import { rayHeadPorts } from "../../helpers/ray.js";
+import { startRayHead } from "../../helpers/ray.js";
 import { tinyModel, verlPython } from "./helpers.js";
 
 /**
@@ -137,35 +136,10 @@ describe("still train with backend verl (no GPU here)", () => {
   describe("through ray job submit", () => {
     const marker = randomUUID();
     let address = "";
-    let gcs = "";
+    let gcsPort = 0;
     beforeAll(async () => {
       const ray = path.join(path.dirname(verlPython()), "ray");
-      const ports = rayHeadPorts();
-      await execa(
-        ray,
-        [
-          "start",
-          "--head",
-          "--num-cpus",
-          "16",
-          ...ports.args,
-          "--include-dashboard",
-          "true",
-          "--disable-usage-stats",
-        ],
-        { env: { STILL_TEST_RAY_HEAD: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
-      );
-      address = `http://127.0.0.1:${ports.dashboardPort}`;
-      gcs = `:${ports.port}`;
-      // `ray start` returns before the job server has an agent to run jobs (minutes on a loaded machine):
-      // wait until a no-op job is taken.
-      for (let i = 0; i < 150; i++) {
-        const r = await execa(ray, ["job", "submit", "--address", address, "--no-wait", "--", "true"], {
-          reject: false,
-        });
-        if (r.exitCode === 0) break;
-        await new Promise((done) => setTimeout(done, 2000));
-      }
+      ({ address, gcsPort } = await startRayHead(ray, 16, marker));
     }, 600_000);
     afterAll(async () => {
       // Only this head's processes, by pid: `ray stop` would stop every Ray of the machine.
@@ -179,7 +153,8 @@ describe("still train with backend verl (no GPU here)", () => {
       const left = await gone("STILL_TEST_RAY_HEAD", marker, 20_000);
       // `ray start` records its head for later ray.init() calls on this machine: forget ours.
       const current = "/tmp/ray/ray_current_cluster";
-      if (existsSync(current) && readFileSync(current, "utf8").trim().endsWith(gcs)) rmSync(current);
+      if (existsSync(current) && readFileSync(current, "utf8").trim().endsWith(`:${gcsPort}`))
+        rmSync(current);
       for (const pid of left) {
         try {
           process.kill(pid, "SIGKILL");
