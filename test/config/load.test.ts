@@ -15,7 +15,15 @@ describe("defaults", () => {
     expect(config.backend.hf.device).toBe("auto");
     expect(config.algorithm.kl).toEqual({ mode: "none", estimator: "low_var_kl", placement: "loss" });
     expect(config.rewards.components).toEqual([
-      { name: "correctness", weight: 1, variant: "binary", extract: "boxed" },
+      {
+        name: "correctness",
+        weight: 1,
+        variant: "binary",
+        extract: "boxed",
+        boxes: "last",
+        rel_tol: 0,
+        abs_tol: 0,
+      },
     ]);
   });
 
@@ -122,7 +130,15 @@ describe("--set", () => {
     [
       "rewards.components.0.variant=plus_minus",
       (c) => c.rewards.components[0],
-      { name: "correctness", weight: 1, variant: "plus_minus", extract: "boxed" },
+      {
+        name: "correctness",
+        weight: 1,
+        variant: "plus_minus",
+        extract: "boxed",
+        boxes: "last",
+        rel_tol: 0,
+        abs_tol: 0,
+      },
     ],
     ["algorithm.reference_reset_every=null", (c) => c.algorithm.reference_reset_every, null],
   ])("%s", (expr, get, expected) => {

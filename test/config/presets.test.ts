@@ -82,7 +82,15 @@ describe("presets carry the report's settings", () => {
     expect(c.rollout.max_response_length).toBe(29000);
     expect(c.prompt.template).toBe("deepseek_chat");
     expect(c.rewards.components).toEqual([
-      { name: "correctness", weight: 1, variant: "still_1p5b", extract: "boxed" },
+      {
+        name: "correctness",
+        weight: 1,
+        variant: "still_1p5b",
+        extract: "boxed",
+        boxes: "last",
+        rel_tol: 0,
+        abs_tol: 0,
+      },
     ]);
   });
 
