@@ -15,6 +15,7 @@ import { listCheckpoints, readTrainerState, type TrainerState } from "./checkpoi
 import { Loop, type TrainResult } from "./loop.js";
 import { MetricsWriter } from "./metrics.js";
 import { resolveModel } from "./model.js";
+import { runNotices } from "./notices.js";
 import type { ProgressSink } from "./progress.js";
 import { INITIAL_SAMPLER_STATE } from "./sampler.js";
 import { SampleWriter } from "./samples.js";
@@ -185,6 +186,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       );
     }
     const totalSteps = fitting.length === 0 ? 0 : totalRlSteps(config.algorithm, fitting.length);
+    if (resumeFrom === null) {
+      for (const notice of runNotices(config, { questions: fitting.length, totalSteps }))
+        progress.log(notice);
+    }
     return await loop.run({ train: fitting, heldOut, benchmarks, sft: sftData, totalSteps });
   } finally {
     await metrics.close();
