@@ -33,7 +33,7 @@ const injectToolsCommand = defineCommand({
         describe: "sentence(s) to announce the code (default: STILL's 14)",
       })
       .option("keyword", { type: "string", array: true, describe: "split words (default: STILL's 6)" })
-      .option("seed", { type: "number", default: 0 })
+      .option("seed", { type: "number", default: 0, describe: "seed of the random cut points and sentences" })
       .example(
         "$0 data inject-tools --input cots.jsonl --output requests.jsonl",
         "adds `continuation` to each record",
@@ -67,8 +67,12 @@ const filterToolsCommand = defineCommand({
     y
       .option("input", { type: "string", demandOption: true, describe: "JSONL of responses" })
       .option("output", { type: "string", demandOption: true, describe: "JSONL of the kept records" })
-      .option("response-key", { type: "string", default: "response" })
-      .option("answer-key", { type: "string", default: "answer" }),
+      .option("response-key", { type: "string", default: "response", describe: "field with the response" })
+      .option("answer-key", { type: "string", default: "answer", describe: "field with the gold answer" })
+      .example(
+        "$0 data filter-tools --input continued.jsonl --output tool-sft.jsonl",
+        "keep verified responses that use code",
+      ),
   run: (args) => {
     const records = readRecords(args.input);
     const kept = records.filter((record, i) => {

@@ -45,8 +45,16 @@ export const verifyCommand = defineCommand({
         default: DEFAULT_POLICY.bareAnswer,
         describe: "without a box, the whole pred is the answer (answers already extracted)",
       })
-      .option("percent", { choices: ["loose", "strict"] as const, default: DEFAULT_POLICY.percent })
-      .option("degrees", { choices: ["loose", "strict"] as const, default: DEFAULT_POLICY.degrees })
+      .option("percent", {
+        choices: ["loose", "strict"] as const,
+        default: DEFAULT_POLICY.percent,
+        describe: "loose: 50% also matches 50 (and 0.5); strict: only 50% or 0.5",
+      })
+      .option("degrees", {
+        choices: ["loose", "strict"] as const,
+        default: DEFAULT_POLICY.degrees,
+        describe: "loose: 30° also matches 30 (and π/6); strict: only 30° or π/6",
+      })
       .option("rel-tol", { type: "number", default: DEFAULT_POLICY.relTol, describe: "relative tolerance" })
       .option("abs-tol", { type: "number", default: DEFAULT_POLICY.absTol, describe: "absolute tolerance" })
       .option("threads", { type: "number", describe: "worker threads for --input (default: all cores)" })
