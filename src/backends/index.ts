@@ -1,12 +1,17 @@
 import { ConfigError, type ConfigSource, type RunConfig } from "../config/index.js";
 import { UserError } from "../util/errors.js";
 import { hfBackend } from "./hf/index.js";
+import { openrlhfBackend } from "./openrlhf/index.js";
 import type { Backend, PathIssue } from "./types.js";
 import { verlBackend } from "./verl/index.js";
 
 export type { Backend, BackendRunOptions, CompiledArg, CompiledLaunch, PathIssue } from "./types.js";
 
-const BACKENDS: Partial<Record<RunConfig["backend"]["type"], Backend>> = { hf: hfBackend, verl: verlBackend };
+const BACKENDS: Record<RunConfig["backend"]["type"], Backend> = {
+  hf: hfBackend,
+  verl: verlBackend,
+  openrlhf: openrlhfBackend,
+};
 
 /** The backend a run config selects (`backend.type`). */
 export function getBackend(type: RunConfig["backend"]["type"]): Backend {

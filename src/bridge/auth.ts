@@ -31,7 +31,18 @@ export function isLoopbackEndpoint(endpoint: string): boolean {
   if (transport === "ipc" || transport === "inproc") return true;
   if (transport !== "tcp") return false;
   const host = rest.startsWith("[") ? rest.slice(1, rest.indexOf("]")) : rest.slice(0, rest.lastIndexOf(":"));
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return isLoopbackHost(host);
+}
+
+/** True for a host name or address only this host can reach: localhost, 127.0.0.0/8, ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  return (
+    h === "localhost" ||
+    h === "::1" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
+    /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(h)
+  );
 }
 
 /**

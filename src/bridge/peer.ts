@@ -2,6 +2,8 @@
  * One connected peer as the TS side sees it: requests to it (`call`), what is pending on it, and how its
  * session ends. The Bridge (server.ts) owns the socket and routes messages here.
  */
+
+import { timerDelay } from "../util/timers.js";
 import { CancelledError, DeadlineError, PeerLostError } from "./errors.js";
 import type { Hello, Kind } from "./protocol.js";
 
@@ -114,7 +116,7 @@ export class RemotePeer {
           settle();
           this.bridge.send(this, "cancel", id, type, { reason: `deadline of ${timeoutMs} ms passed` });
           reject(new DeadlineError(`${this.name}.${type}: no reply within ${timeoutMs} ms`));
-        }, timeoutMs),
+        }, timerDelay(timeoutMs)),
         unlisten: () => signal?.removeEventListener("abort", onAbort),
       };
       signal?.addEventListener("abort", onAbort, { once: true });

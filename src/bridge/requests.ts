@@ -3,6 +3,7 @@
  * cancellation, and replies routed back to the calls that wait for them (`RemotePeer.pending`).
  */
 import { randomBytes } from "node:crypto";
+import { timerDelay } from "../util/timers.js";
 import { decodePayload } from "./codec.js";
 import { BridgeError, CancelledError, DeadlineError, RemoteError } from "./errors.js";
 import type { RemotePeer } from "./peer.js";
@@ -91,7 +92,7 @@ export class RequestTable {
     const timer = setTimeout(
       () =>
         ac.abort(new DeadlineError(`${env.type} from ${peer.name}: deadline of ${env.deadline} ms passed`)),
-      env.deadline,
+      timerDelay(env.deadline),
     );
     peer.incoming.set(env.id, ac);
     const done = () => {

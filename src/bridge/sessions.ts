@@ -3,6 +3,7 @@
  * versions), peers announced by spawnPeer and the processes behind them, waiting for a peer, heartbeats and
  * the silence after which a peer is lost.
  */
+import { timerDelay } from "../util/timers.js";
 import { decodePlain } from "./codec.js";
 import { BridgeError, PeerLostError, VersionMismatchError } from "./errors.js";
 import { describeExit, type PeerHost, type PeerProcess, RemotePeer, stderrSuffix } from "./peer.js";
@@ -86,7 +87,7 @@ export class Sessions {
             "closed",
           ),
         );
-      }, timeoutMs);
+      }, timerDelay(timeoutMs));
       this.waiters.add(waiter);
     });
   }

@@ -10,6 +10,23 @@ const EXIT_INTERNAL = 2;
 class UsageError extends Error {}
 
 /**
+ * The `still` executable: guard the standard streams, run `main`, set the exit code. A reader that goes away
+ * (`still verify … | head`) ends the process quietly, as a Unix filter does; any other failure to write
+ * (stdout on a full disk) is one line and exit 1, never an uncaught stream error with a stack.
+ */
+export async function runCli(argv: string[]): Promise<void> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(EXIT_OK);
+      if (stream === process.stdout)
+        process.stderr.write(`still: cannot write the output: ${err.code ?? err.message}\n`);
+      process.exit(EXIT_USER);
+    });
+  }
+  process.exitCode = await main(argv);
+}
+
+/**
  * The `still` parser with every command registered; `onCommand` gets the command a command line selects and
  * its parsed arguments (main runs it; tests parse without running anything).
  */
@@ -26,7 +43,9 @@ export function buildCli(
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .fail((msg, err) => {
-      // Throwing stops yargs before it runs a handler with arguments it has just rejected.
+      // Throwing stops yargs before it runs a handler with arguments it has just rejected. yargs wraps what
+      // an option's coerce throws (a bad number) in its own YError: that is a usage error too.
+      if (err?.name === "YError") throw new UsageError(err.message);
       throw err ?? new UsageError(msg);
     });
   // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type

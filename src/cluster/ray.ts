@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { execa } from "execa";
+import { UserError } from "../util/errors.js";
 
 /**
  * A command run as a Ray job (`ray job submit` to a cluster's job server), with its logs streamed and a
@@ -24,6 +25,9 @@ export interface RayJobOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+const SUBMIT_RETRIES = 24;
+const SUBMIT_RETRY_MS = 5_000;
+
 export type RayJobStatus = "SUCCEEDED" | "FAILED" | "STOPPED" | "UNKNOWN";
 
 export interface RayJobResult {
@@ -33,7 +37,8 @@ export interface RayJobResult {
   message: string;
 }
 
-export class RayJobError extends Error {
+/** The cluster refused or could not take the job (unreachable job server, bad runtime env): user-actionable. */
+export class RayJobError extends UserError {
   override name = "RayJobError";
 }
 
@@ -44,18 +49,26 @@ export async function runRayJob(opts: RayJobOptions): Promise<RayJobResult> {
   const cli = (args: string[], extra: Record<string, unknown> = {}) =>
     execa(opts.ray, args, { env: opts.env, reject: false, ...extra });
 
-  const submitted = await cli([
-    "job",
-    "submit",
-    ...base,
-    "--submission-id",
-    submissionId,
-    "--runtime-env-json",
-    JSON.stringify(opts.runtimeEnv),
-    "--no-wait",
-    "--",
-    ...opts.entrypoint,
-  ]);
+  const submit = () =>
+    cli([
+      "job",
+      "submit",
+      ...base,
+      "--submission-id",
+      submissionId,
+      "--runtime-env-json",
+      JSON.stringify(opts.runtimeEnv),
+      "--no-wait",
+      "--",
+      ...opts.entrypoint,
+    ]);
+  // A head that just started answers "No available agent to submit job, please try again later" for a while.
+  let submitted = await submit();
+  for (let i = 0; i < SUBMIT_RETRIES && submitted.exitCode !== 0; i++) {
+    if (!/try again later/.test(`${submitted.stdout}\n${submitted.stderr}`)) break;
+    await new Promise((r) => setTimeout(r, SUBMIT_RETRY_MS));
+    submitted = await submit();
+  }
   if (submitted.exitCode !== 0) {
     throw new RayJobError(
       `ray job submit to ${opts.address} failed (exit ${submitted.exitCode}):\n${tail(`${submitted.stdout}\n${submitted.stderr}`)}`,

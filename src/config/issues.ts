@@ -33,7 +33,7 @@ export function formatIssue(issue: ConfigIssue): string {
   if (issue.source.kind === "set") {
     const setPath = issue.source.expr.slice(0, Math.max(0, issue.source.expr.indexOf("=")));
     const showPath = issue.path !== "" && issue.path !== normalizeDotted(setPath);
-    return `--set ${issue.source.expr}: ${showPath ? `${issue.path}: ` : ""}${issue.message}`;
+    return `--set ${truncateShown(issue.source.expr, 200)}: ${showPath ? `${issue.path}: ` : ""}${issue.message}`;
   }
   const where = `${displayPath(issue.source.file)}:${issue.source.line}`;
   return issue.path === "" ? `${where}: ${issue.message}` : `${where} ${issue.path}: ${issue.message}`;
@@ -55,11 +55,25 @@ function normalizeDotted(dotted: string): string {
   return dotted.replace(/\.(\d+)(?=\.|$)/g, "[$1]");
 }
 
+/** A value that came from an environment variable: errors show the reference, never the value. */
+export class EnvReference {
+  constructor(readonly text: string) {}
+}
+
+/** Longest value an error echoes: enough to recognise a typo, too short to dump a file or a token. */
+const MAX_SHOWN = 60;
+
+/** `text` cut to MAX_SHOWN characters, saying how much was left out. */
+export function truncateShown(text: string, max = MAX_SHOWN): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 /** How a value reads in "got …". */
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof EnvReference) return `${truncateShown(value.text)} (from the environment)`;
+  if (typeof value === "string") return truncateShown(JSON.stringify(value));
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   return String(value);

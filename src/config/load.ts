@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
-import { parse as parseYamlValue, stringify } from "yaml";
+import { Document, parse as parseYamlValue, Scalar } from "yaml";
 import type { z } from "zod";
 import {
   ConfigError,
@@ -9,12 +9,13 @@ import {
   closestKey,
   describeValue,
   displayPath,
+  EnvReference,
   formatPath,
   type PathSegment,
 } from "./issues.js";
 import { type RunConfig, runConfigSchema } from "./schema/index.js";
 import { acceptsNull, expectsString, validKeysAt } from "./schema-path.js";
-import { parseYaml } from "./yaml-source.js";
+import { type EnvTemplate, FORBIDDEN_KEYS, parseYaml } from "./yaml-source.js";
 
 export interface LoadOptions {
   /** `a.b=c` overrides applied after the files, in order; values are YAML (`[a, b]` is a list). */
@@ -27,6 +28,8 @@ export interface LoadedConfig {
   config: RunConfig;
   /** Where each dotted path of the merged YAML was written (the last file or --set that wrote it). */
   sources: Map<string, ConfigSource>;
+  /** Dotted paths whose value came from an environment variable, with the `${VAR}` text written there. */
+  templates: Map<string, EnvTemplate>;
 }
 
 type Plain = Record<string, unknown>;
@@ -34,7 +37,17 @@ type Plain = Record<string, unknown>;
 interface Layer {
   value: Plain;
   sources: Map<string, ConfigSource>;
+  templates: Map<string, EnvTemplate>;
 }
+
+/** A config file is a few KiB; anything far larger is a mistake (or an attack on the parser). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Pseudo-filesystems whose "files" are process state (environment, memory), never configs. */
+const REFUSED_ROOTS = ["/proc", "/sys", "/dev"];
+
+/** `${VAR}` text per config loaded here, so that printing a config never writes a secret's value. */
+const configTemplates = new WeakMap<object, Map<string, EnvTemplate>>();
 
 /**
  * Load a run config: read the YAML, resolve `extends` (paths relative to the file; a list merges in order),
@@ -44,7 +57,8 @@ interface Layer {
 export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
   const issues: ConfigIssue[] = [];
   const abs = path.resolve(file);
-  const layer = readLayer(abs, [], options.env ?? process.env, issues, undefined);
+  const read: Reader = { env: options.env ?? process.env, issues, seen: new Map() };
+  const layer = readLayer(abs, [], read, undefined);
   // A missing or broken file in the extends chain: the schema's verdict on the rest would only add noise.
   if (layer === undefined) throw new ConfigError(issues);
   issues.push(...applyOverrides(layer, options.set ?? []));
@@ -57,12 +71,25 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfi
     }
   }
   if (issues.length > 0 || !parsed.success) throw new ConfigError(sortIssues(issues));
-  return { config: parsed.data, sources: layer.sources };
+  configTemplates.set(parsed.data, layer.templates);
+  return { config: parsed.data, sources: layer.sources, templates: layer.templates };
 }
 
-/** The fully resolved config (defaults filled in) as YAML that validates on its own. */
+/**
+ * The fully resolved config (defaults filled in) as YAML that validates on its own. A value that came from
+ * an environment variable is written as the `${VAR}` reference, not its value: this text goes into run
+ * directories and reports, and loading it again reads the variable again.
+ */
 export function printConfig(config: RunConfig): string {
-  return stringify(config, { lineWidth: 0 });
+  const doc = new Document(config);
+  for (const [dotted, template] of configTemplates.get(config) ?? []) {
+    const at = parseDottedPath(dotted);
+    if (at === undefined || !doc.hasIn(at)) continue;
+    const node = new Scalar(template.text);
+    node.type = template.plain ? Scalar.PLAIN : Scalar.QUOTE_DOUBLE;
+    doc.setIn(at, node);
+  }
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** `loadConfig` then `printConfig`. */
@@ -70,14 +97,21 @@ export function resolveConfigText(file: string, options: LoadOptions = {}): stri
   return printConfig(loadConfig(file, options).config);
 }
 
+interface Reader {
+  env: NodeJS.ProcessEnv;
+  issues: ConfigIssue[];
+  /** Every file read so far: a diamond of extends reads (and merges) each file once. */
+  seen: Map<string, Layer | undefined>;
+}
+
 /** Read one file and everything it extends; undefined when a file of the chain cannot be used. */
 function readLayer(
   file: string,
   stack: string[],
-  env: NodeJS.ProcessEnv,
-  issues: ConfigIssue[],
+  read: Reader,
   from: { source: ConfigSource; path: string } | undefined,
 ): Layer | undefined {
+  const { issues } = read;
   const where: ConfigSource = from?.source ?? { kind: "file", file, line: 1 };
   const at = from?.path ?? "";
   if (stack.includes(file)) {
@@ -85,11 +119,59 @@ function readLayer(
     issues.push({ source: where, path: at, message: `cyclic extends: ${cycle}` });
     return undefined;
   }
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    issues.push({ source: where, path: at, message: `file not found: ${displayPath(file)}` });
+  if (read.seen.has(file)) return read.seen.get(file);
+  const layer = readNewLayer(file, stack, read, where, at);
+  read.seen.set(file, layer);
+  return layer;
+}
+
+/** The text of a config file; refuses what is not a regular file of a sane size (never echoing its content). */
+function readConfigText(
+  file: string,
+  where: ConfigSource,
+  at: string,
+  issues: ConfigIssue[],
+): string | undefined {
+  const refuse = (message: string) => {
+    issues.push({ source: where, path: at, message });
     return undefined;
+  };
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    return refuse(`file not found: ${displayPath(file)}`);
   }
-  const parsed = parseYaml(readFileSync(file, "utf8"), file, env);
+  if (REFUSED_ROOTS.some((root) => real === root || real.startsWith(`${root}/`))) {
+    return refuse(
+      `${displayPath(file)} is not a config file (${real} is under ${real.split("/").slice(0, 2).join("/")})`,
+    );
+  }
+  const stat = statSync(real);
+  if (!stat.isFile()) return refuse(`${displayPath(file)} is not a regular file`);
+  if (stat.size > MAX_CONFIG_BYTES) {
+    return refuse(
+      `${displayPath(file)} is ${stat.size} bytes; a config file may be at most ${MAX_CONFIG_BYTES}`,
+    );
+  }
+  try {
+    return readFileSync(real, "utf8");
+  } catch (err) {
+    return refuse(`cannot read ${displayPath(file)}: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+}
+
+function readNewLayer(
+  file: string,
+  stack: string[],
+  read: Reader,
+  where: ConfigSource,
+  at: string,
+): Layer | undefined {
+  const { issues } = read;
+  const text = readConfigText(file, where, at, issues);
+  if (text === undefined) return undefined;
+  const parsed = parseYaml(text, file, read.env);
   if (parsed.issues.length > 0 && parsed.value === undefined) {
     issues.push(...parsed.issues);
     return undefined;
@@ -104,8 +186,12 @@ function readLayer(
     return undefined;
   }
   const { extends: parents, ...own } = parsed.value;
-  const self: Layer = { value: own, sources: withoutPath(parsed.sources, "extends") };
-  if (parents === undefined) return mergeLayers({ value: {}, sources: new Map() }, self);
+  const self: Layer = {
+    value: own,
+    sources: withoutPath(parsed.sources, "extends"),
+    templates: withoutPath(parsed.templates, "extends"),
+  };
+  if (parents === undefined) return mergeLayers(emptyLayer(), self);
 
   const extendsSource = parsed.sources.get("extends") as ConfigSource;
   const list = typeof parents === "string" ? [parents] : parents;
@@ -117,12 +203,12 @@ function readLayer(
     });
     return undefined;
   }
-  let merged: Layer = { value: {}, sources: new Map() };
+  let merged = emptyLayer();
   let ok = true;
   (list as string[]).forEach((parent, i) => {
     const at = formatPath(["extends", ...(Array.isArray(parents) ? [i] : [])]);
     const from = { source: parsed.sources.get(at) ?? extendsSource, path: at };
-    const layer = readLayer(path.resolve(path.dirname(file), parent), [...stack, file], env, issues, from);
+    const layer = readLayer(path.resolve(path.dirname(file), parent), [...stack, file], read, from);
     if (layer === undefined) ok = false;
     else merged = mergeLayers(merged, layer);
   });
@@ -135,8 +221,13 @@ function readLayer(
  * later `key: null` removes the inherited value where null is not a value of its own (as in Helm), so a
  * preset can drop e.g. `algorithm.kl.coef` when it switches `kl.mode` to none.
  */
+function emptyLayer(): Layer {
+  return { value: {}, sources: new Map(), templates: new Map() };
+}
+
 function mergeLayers(base: Layer, over: Layer): Layer {
   const sources = new Map(base.sources);
+  const templates = new Map(base.templates);
   const merge = (a: unknown, b: unknown, at: PathSegment[]): unknown => {
     const key = formatPath(at);
     if (isPlain(a) && isPlain(b)) {
@@ -145,6 +236,7 @@ function mergeLayers(base: Layer, over: Layer): Layer {
         if (v === null && !acceptsNull(runConfigSchema, [...at, k], out)) {
           delete out[k];
           replaceSources(sources, formatPath([...at, k]), over.sources);
+          replaceSources(templates, formatPath([...at, k]), over.templates);
         } else {
           out[k] = k in a ? merge(a[k], v, [...at, k]) : take(v, [...at, k]);
         }
@@ -158,14 +250,15 @@ function mergeLayers(base: Layer, over: Layer): Layer {
   const take = (value: unknown, at: PathSegment[]) => {
     const key = formatPath(at);
     replaceSources(sources, key, over.sources);
+    replaceSources(templates, key, over.templates);
     return value;
   };
   const value = merge(base.value, over.value, []) as Plain;
-  return { value, sources };
+  return { value, sources, templates };
 }
 
-/** Drop every source at or under `key` and copy the ones `from` has there. */
-function replaceSources(into: Map<string, ConfigSource>, key: string, from: Map<string, ConfigSource>) {
+/** Drop every entry at or under `key` and copy the ones `from` has there. */
+function replaceSources<T>(into: Map<string, T>, key: string, from: Map<string, T>) {
   for (const k of [...into.keys()]) if (isUnder(k, key)) into.delete(k);
   for (const [k, v] of from) if (isUnder(k, key)) into.set(k, v);
 }
@@ -176,7 +269,7 @@ function isUnder(candidate: string, key: string): boolean {
   );
 }
 
-function withoutPath(sources: Map<string, ConfigSource>, key: string): Map<string, ConfigSource> {
+function withoutPath<T>(sources: Map<string, T>, key: string): Map<string, T> {
   return new Map([...sources].filter(([k]) => !isUnder(k, key) || k === ""));
 }
 
@@ -194,6 +287,7 @@ export function parseDottedPath(dotted: string): PathSegment[] | undefined {
       continue;
     }
     if (!m || (m[1] === undefined && m[2] === "")) return undefined;
+    if (m[1] !== undefined && FORBIDDEN_KEYS.has(m[1])) return undefined;
     if (m[1] !== undefined) segments.push(m[1]);
     for (const idx of m[2]?.matchAll(/\[(\d+)\]/g) ?? []) segments.push(Number(idx[1]));
   }
@@ -228,6 +322,7 @@ function applyOverrides(layer: Layer, exprs: string[]): ConfigIssue[] {
     }
     // A dropped key keeps the --set as its source, so "missing required field" points at the override.
     for (const k of [...layer.sources.keys()]) if (isUnder(k, key)) layer.sources.delete(k);
+    for (const k of [...layer.templates.keys()]) if (isUnder(k, key)) layer.templates.delete(k);
     layer.sources.set(key, source);
   }
   return issues;
@@ -296,7 +391,7 @@ function schemaIssues(zodIssues: z.core.$ZodIssue[], layer: Layer): ConfigIssue[
     out.push({ source: sourceOf(layer.sources, at), path: formatPath(at), message });
   for (const issue of zodIssues) {
     const at = issue.path as PathSegment[];
-    const value = valueAt(layer.value, at);
+    const value = shownValue(layer, at);
     switch (issue.code) {
       case "unrecognized_keys": {
         const valid = validKeysAt(runConfigSchema, at, layer.value);
@@ -397,6 +492,15 @@ function sizeOf(value: unknown, origin: string): string {
   if (origin === "array" && Array.isArray(value)) return `${value.length}`;
   if (origin === "string" && typeof value === "string") return JSON.stringify(value);
   return describeValue(value);
+}
+
+/** The value at `at` as an error may show it: a value from the environment shows as its `${VAR}` text. */
+function shownValue(layer: Layer, at: PathSegment[]): unknown {
+  for (let n = at.length; n >= 0; n--) {
+    const template = layer.templates.get(formatPath(at.slice(0, n)));
+    if (template !== undefined) return new EnvReference(template.text);
+  }
+  return valueAt(layer.value, at);
 }
 
 function valueAt(root: unknown, at: PathSegment[]): unknown {

@@ -10,42 +10,32 @@ import type { RunConfig } from "./schema/index.js";
  * (in the run directory) still points at them. Names with a scheme (`synthetic:max3/train`) are not files.
  */
 
-/** The config files' paths, each resolved by the rule above. */
+/**
+ * The config's file paths, each resolved by the rule above, in place: printConfig knows a loaded config by
+ * identity (it writes values that came from `${VAR}` back as the reference, never the value).
+ */
 export function resolveConfigPaths(loaded: LoadedConfig, cwd: string = process.cwd()): RunConfig {
   const { config, sources } = loaded;
   const at = (segments: PathSegment[], value: string) => resolveFrom(sourceOf(sources, segments), value, cwd);
   const files = (key: "data" | "sft", field: string, list: readonly string[]) =>
     list.map((f, i) => at([key, field, i], f));
-  return {
-    ...config,
-    data: {
-      ...config.data,
-      train_files: files("data", "train_files", config.data.train_files),
-      eval_files: files("data", "eval_files", config.data.eval_files),
-    },
-    ...(config.sft && {
-      sft: { ...config.sft, train_files: files("sft", "train_files", config.sft.train_files) },
-    }),
-    eval: {
-      ...config.eval,
-      benchmarks: config.eval.benchmarks.map((b, i) => ({
-        ...b,
-        file: at(["eval", "benchmarks", i, "file"], b.file),
-      })),
-    },
-    rewards: {
-      ...config.rewards,
-      components: config.rewards.components.map((c, i) =>
-        c.name === "custom" ? { ...c, path: at(["rewards", "components", i, "path"], c.path) } : c,
-      ),
-    },
-  };
+  config.data.train_files = files("data", "train_files", config.data.train_files);
+  config.data.eval_files = files("data", "eval_files", config.data.eval_files);
+  if (config.sft) config.sft.train_files = files("sft", "train_files", config.sft.train_files);
+  config.eval.benchmarks.forEach((b, i) => {
+    b.file = at(["eval", "benchmarks", i, "file"], b.file);
+  });
+  config.rewards.components.forEach((c, i) => {
+    if (c.name === "custom") c.path = at(["rewards", "components", i, "path"], c.path);
+  });
+  return config;
 }
 
 /** Load a run config (see load.ts) with its file paths resolved. */
 export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
   const loaded = loadYaml(file, options);
-  return { config: resolveConfigPaths(loaded), sources: loaded.sources };
+  resolveConfigPaths(loaded);
+  return loaded;
 }
 
 /** `loadConfig` then `printConfig`. */

@@ -1,5 +1,11 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, Scalar } from "yaml";
-import { type ConfigIssue, type ConfigSource, formatPath, type PathSegment } from "./issues.js";
+import {
+  type ConfigIssue,
+  type ConfigSource,
+  formatPath,
+  type PathSegment,
+  truncateShown,
+} from "./issues.js";
 
 /** One YAML file read into plain data, with the line of every dotted path and the problems found on the way. */
 export interface ParsedYaml {
@@ -7,7 +13,21 @@ export interface ParsedYaml {
   /** Dotted path → where it was written ("" is the file itself). */
   sources: Map<string, ConfigSource>;
   issues: ConfigIssue[];
+  /**
+   * Dotted path → the scalar as written, for values that took an environment variable: errors and saved
+   * configs show `${VAR}`, never the value (it may be a token).
+   */
+  templates: Map<string, EnvTemplate>;
 }
+
+export interface EnvTemplate {
+  text: string;
+  /** Written unquoted: a whole `${VAR}` is then re-read as YAML (`n: ${N}` gives a number). */
+  plain: boolean;
+}
+
+/** Keys that would reach an object's prototype when the config is merged or overridden. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 const ENV_REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -17,10 +37,38 @@ const ENV_REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * gives a number.
  */
 export function parseYaml(text: string, file: string, env: NodeJS.ProcessEnv): ParsedYaml {
+  const sources = new Map<string, ConfigSource>([["", { kind: "file", file, line: 1 }]]);
+  const templates = new Map<string, EnvTemplate>();
+  try {
+    return parseChecked(text, file, env, sources, templates);
+  } catch (err) {
+    // Alias bombs (the parser's alias budget) and nesting deep enough to exhaust the stack land here.
+    const why =
+      err instanceof RangeError
+        ? "nested too deeply"
+        : /alias/i.test((err as Error).message)
+          ? "too many alias expansions (a YAML bomb?)"
+          : (err as Error).message.split("\n")[0];
+    return {
+      value: undefined,
+      sources,
+      templates,
+      issues: [{ source: { kind: "file", file, line: 1 }, path: "", message: `invalid YAML: ${why}` }],
+    };
+  }
+}
+
+function parseChecked(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  sources: Map<string, ConfigSource>,
+  templates: Map<string, EnvTemplate>,
+): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const sources = new Map<string, ConfigSource>([["", { kind: "file", file, line: 1 }]]);
   const issues: ConfigIssue[] = [];
+  let forbidden = false;
   const lineOf = (offset: number | undefined) =>
     offset === undefined ? 1 : lineCounter.linePos(offset).line;
 
@@ -33,10 +81,10 @@ export function parseYaml(text: string, file: string, env: NodeJS.ProcessEnv): P
     issues.push({
       source: { kind: "file", file, line },
       path: "",
-      message: `invalid YAML: ${err.message.split("\n")[0]}`,
+      message: `invalid YAML: ${truncateShown(err.message.split("\n")[0] ?? "", 200)}`,
     });
   }
-  if (issues.length > 0) return { value: undefined, sources, issues };
+  if (issues.length > 0) return { value: undefined, sources, templates, issues };
 
   const walk = (node: unknown, path: PathSegment[]) => {
     if (isMap(node)) {
@@ -44,7 +92,13 @@ export function parseYaml(text: string, file: string, env: NodeJS.ProcessEnv): P
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const child = [...path, key];
         const keyNode = pair.key as Node | null;
-        sources.set(formatPath(child), { kind: "file", file, line: lineOf(keyNode?.range?.[0]) });
+        const source: ConfigSource = { kind: "file", file, line: lineOf(keyNode?.range?.[0]) };
+        if (FORBIDDEN_KEYS.has(key)) {
+          issues.push({ source, path: formatPath(path), message: `"${key}" is not allowed as a key` });
+          forbidden = true;
+          continue;
+        }
+        sources.set(formatPath(child), source);
         walk(pair.value, child);
       }
     } else if (isSeq(node)) {
@@ -66,13 +120,17 @@ export function parseYaml(text: string, file: string, env: NodeJS.ProcessEnv): P
     const raw = node.value as string;
     const line = lineOf(node.range?.[0]);
     let whole = false;
+    let fromEnv = false;
     const replaced = raw.replace(
       ENV_REF,
       (match, name: string | undefined, fallback: string | undefined, at) => {
         if (match === "$${") return "${";
         whole = at === 0 && match.length === raw.length;
         const value = env[name as string];
-        if (value !== undefined && !(value === "" && fallback !== undefined)) return value;
+        if (value !== undefined && !(value === "" && fallback !== undefined)) {
+          fromEnv = true;
+          return value;
+        }
         if (fallback !== undefined) return fallback;
         issues.push({
           source: { kind: "file", file, line },
@@ -82,6 +140,7 @@ export function parseYaml(text: string, file: string, env: NodeJS.ProcessEnv): P
         return match;
       },
     );
+    if (fromEnv) templates.set(formatPath(path), { text: raw, plain: node.type === Scalar.PLAIN });
     if (whole && node.type === Scalar.PLAIN) {
       const reread = parseDocument(replaced).toJS();
       node.value = reread !== null && typeof reread === "object" ? replaced : reread;
@@ -91,5 +150,7 @@ export function parseYaml(text: string, file: string, env: NodeJS.ProcessEnv): P
   };
 
   walk(doc.contents, []);
-  return { value: doc.toJS() ?? {}, sources, issues };
+  const value: unknown = doc.toJS() ?? {};
+  // A file with a forbidden key goes no further: its data never reaches a merge.
+  return { value: forbidden ? undefined : value, sources, templates, issues };
 }

@@ -13,9 +13,14 @@ export interface QaKeys {
 }
 
 /** Rows of a JSONL or Parquet file (by extension), each with its line (JSONL) or 1-based row number (Parquet). */
-export function readRows(file: string): JsonlLine<Record<string, unknown>>[] {
+function numberedRows(file: string): JsonlLine<Record<string, unknown>>[] {
   if (isParquet(file)) return readParquet(file).map((value, i) => ({ line: i + 1, value }));
   return readJsonl(file, { objects: true, what: "data file" });
+}
+
+/** Rows of a JSONL or Parquet file (by extension). */
+export function readRows(file: string): Record<string, unknown>[] {
+  return numberedRows(file).map((r) => r.value);
 }
 
 /**
@@ -68,7 +73,7 @@ export function loadQa(files: readonly string[], keys: QaKeys): QaRecord[] {
       out.push(...checkSynthetic<QaRecord>(file, wrap(file), "qa"));
       continue;
     }
-    for (const { line, value: row } of readRows(file)) {
+    for (const { line, value: row } of numberedRows(file)) {
       const where = `${file}:${line}`;
       const { [keys.promptKey]: _q, [keys.answerKey]: _a, [keys.sourceKey]: src, ...extra } = row;
       out.push({
@@ -90,7 +95,7 @@ export function loadSft(files: readonly string[], promptKey: string, responseKey
       out.push(...checkSynthetic<SftRecord>(file, wrap(file), "sft"));
       continue;
     }
-    for (const { line, value: row } of readRows(file)) {
+    for (const { line, value: row } of numberedRows(file)) {
       const where = `${file}:${line}`;
       out.push({ prompt: field(row, promptKey, where), response: field(row, responseKey, where) });
     }

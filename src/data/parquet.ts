@@ -32,6 +32,11 @@ export function readParquet(file: string): Row[] {
   } catch (err) {
     throw new UserError(`${file}: not a readable Parquet file (${String((err as Error).message ?? err)})`);
   }
+  return tableRows(table);
+}
+
+/** The rows of an Arrow table as plain JS values (also for Arrow IPC files, e.g. `datasets` folders). */
+export function tableRows(table: arrow.Table): Row[] {
   const fields = table.schema.fields;
   const columns = fields.map((f) => table.getChild(f.name));
   const rows: Row[] = [];

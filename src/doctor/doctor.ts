@@ -24,13 +24,13 @@ export interface Requirements {
 }
 
 /**
- * What each backend needs from the project venv; GPU backends also need CUDA. veRL runs from its own venv
- * (.venv-verl), checked by the veRL backend's doctor (src/backends/verl/index.ts).
+ * What each backend needs from the project venv. veRL runs from its own venv
+ * (.venv-verl) and OpenRLHF from .venv-openrlhf, each checked by its backend's doctor (their index.ts).
  */
 const BACKEND_PACKAGES: Record<RunConfig["backend"]["type"], string[]> = {
   hf: ["torch", "transformers", "pyzmq", "msgpack"],
   verl: [],
-  openrlhf: ["openrlhf", "ray", "vllm", "torch", "transformers"],
+  openrlhf: [],
 };
 
 /** Derive what a run needs from its config. */
@@ -39,7 +39,7 @@ export function requirementsFor(config: RunConfig): Requirements {
   return {
     packages: BACKEND_PACKAGES[type],
     sandbox: config.tools.enabled && config.tools.isolation === "bwrap",
-    cuda: type === "openrlhf" || (type === "hf" && config.backend.hf.device === "cuda"),
+    cuda: type === "hf" && config.backend.hf.device === "cuda",
   };
 }
 

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { UserError } from "../util/errors.js";
+import { writeOutputFile } from "../util/io.js";
 import { readJsonl } from "../util/jsonl.js";
+import { evalSection, readEval } from "./eval-section.js";
 
 /**
  * `report.html` for one or more run directories: a chart per metric over steps with the runs overlaid (as
@@ -232,7 +234,12 @@ table.samples pre{margin:0;white-space:pre-wrap;max-width:420px}pre.config{font-
 
 export async function buildReport(dirs: string[]): Promise<string> {
   if (dirs.length === 0) throw new UserError("name at least one run directory");
-  const runs = uniqueNames(dirs.map(readRun));
+  const evals = dirs.flatMap((d) => readEval(d) ?? []);
+  // A `still eval` output directory is not a run: it only adds an evaluation section.
+  const runDirs = dirs.filter(
+    (d) => existsSync(path.join(d, "metrics.jsonl")) || !existsSync(path.join(d, "summary.json")),
+  );
+  const runs = uniqueNames(runDirs.map(readRun));
   const compare = runs.length > 1;
   const charts: string[] = [];
   const constants: [string, Map<string, number>][] = [];
@@ -241,18 +248,23 @@ export async function buildReport(dirs: string[]): Promise<string> {
     if (fixed !== null && new Set(points.map((p) => p.step)).size > 1) constants.push([metric, fixed]);
     else charts.push(`<div class="chart">${await renderSvg(chartSpec(metric, points, compare))}</div>`);
   }
-  const title = `still-rl report: ${runs.map((r) => r.name).join(", ")}`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<table><thead><tr><th>run</th><th>directory</th><th>SFT steps</th><th>RL steps</th><th>eval accuracy at step 0</th><th>final eval accuracy</th><th>wall time (s)</th></tr></thead>
+  const title = `still-rl report: ${[...runs.map((r) => r.name), ...evals.map((e) => e.dir)].join(", ")}`;
+  const runPart =
+    runs.length === 0
+      ? ""
+      : `<table><thead><tr><th>run</th><th>directory</th><th>SFT steps</th><th>RL steps</th><th>eval accuracy at step 0</th><th>final eval accuracy</th><th>wall time (s)</th></tr></thead>
 <tbody>${runs.map(summaryRow).join("\n")}</tbody></table>
 <h2>Metrics</h2>
 <div class="charts">
 ${charts.join("\n")}
 </div>
-${constantsTable(constants, runs)}
+${constantsTable(constants, runs)}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+${runPart}
+${evals.map(evalSection).join("\n")}
 ${runs.map(runSection).join("\n")}
 </body></html>
 `;
@@ -260,6 +272,6 @@ ${runs.map(runSection).join("\n")}
 
 /** Writes the report for `dirs` to `out` and returns `out`. */
 export async function writeReport(dirs: string[], out: string): Promise<string> {
-  writeFileSync(out, await buildReport(dirs));
+  writeOutputFile(out, await buildReport(dirs));
   return out;
 }

@@ -1,5 +1,5 @@
 import { verify } from "../verify/index.js";
-import type { ScoreContext } from "./builtin.js";
+import type { AnswerFormat, Grading, ScoreContext } from "./builtin.js";
 import type { KeywordMatcher } from "./keywords.js";
 import type { RewardPlan } from "./plan.js";
 import { BUILTIN_BY_NAME } from "./registry.js";
@@ -42,7 +42,7 @@ const BOX_CONTEXT = 4096;
  * markers are ASCII, so byte and character searches agree; a cut inside a multi-byte character only garbles
  * text thousands of characters before the answer).
  */
-export function answerTail(response: string | Uint8Array, format: RewardPlan["answerFormat"]): string {
+export function answerTail(response: string | Uint8Array, format: AnswerFormat): string {
   const text =
     typeof response === "string"
       ? response
@@ -74,9 +74,10 @@ export function responseText(response: string | Uint8Array): string {
 
 export function judge(
   sample: Pick<BuiltinSample, "groundTruth" | "response">,
-  format: RewardPlan["answerFormat"],
+  grading: Grading | AnswerFormat,
 ) {
-  const r = verify(sample.groundTruth, answerTail(sample.response, format), { format });
+  const g = typeof grading === "string" ? { format: grading } : grading;
+  const r = verify(sample.groundTruth, answerTail(sample.response, g.format), g);
   const verdict: Verdict = r.extracted === null ? "unanswered" : r.correct ? "correct" : "wrong";
   return { verdict, extracted: r.extracted };
 }
@@ -86,7 +87,7 @@ export function scoreBuiltins(
   plan: RewardPlan,
   keywords: KeywordMatcher,
 ): BuiltinScore {
-  const { verdict } = judge(sample, plan.answerFormat);
+  const { verdict } = judge(sample, plan.grading);
   const raw = sample.response;
   const counts = typeof raw === "string" ? keywords.count(raw) : keywords.countBytes(raw);
   let decoded: string | undefined;

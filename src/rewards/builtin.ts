@@ -11,6 +11,14 @@ import type { Components, Verdict } from "./types.js";
 /** Where the final answer is read: the last \boxed{} or the last <answer> tag. */
 export type AnswerFormat = "boxed" | "answer-tag";
 
+/** How a reward that reads the answer grades it: the verifier's options (src/verify/policy.ts has the defaults). */
+export interface Grading {
+  format: AnswerFormat;
+  boxes: "last" | "list";
+  relTol: number;
+  absTol: number;
+}
+
 /** What planning a component may ask of the run config. */
 export interface PlanContext {
   /** The component's name in logs (its config name, suffixed `_2`, `_3` when repeated). */
@@ -22,7 +30,7 @@ export interface PlanContext {
   /** Count these keywords in the one keyword pass; the returned set name is what `keywordCount` takes. */
   keywordSet(words: readonly string[]): string;
   /** Where correctness reads the answer (the first component that says wins; boxed otherwise). */
-  readAnswer(format: AnswerFormat): void;
+  readAnswer(grading: Grading): void;
 }
 
 /** One sample, analysed once for every built-in component. */

@@ -29,9 +29,19 @@ export const correctness = defineBuiltinReward({
     variant: z.enum(CORRECTNESS_VARIANTS).default("binary"),
     /** Where the final answer is read: the last \boxed{} or the <answer> tag (R1-Zero-style prompts). */
     extract: z.enum(["boxed", "answer_tag"]).default("boxed"),
+    /** last: the last box is the answer; list: it and the boxes adjacent to it (multi-answer questions). */
+    boxes: z.enum(["last", "list"]).default("last"),
+    /** Numeric tolerance, off by default (docs/grading.md): |a−b| ≤ max(rel_tol·max(|a|,|b|), abs_tol). */
+    rel_tol: z.number().nonnegative().default(0),
+    abs_tol: z.number().nonnegative().default(0),
   },
   plan: (c, ctx) => {
-    ctx.readAnswer(c.extract === "answer_tag" ? "answer-tag" : "boxed");
+    ctx.readAnswer({
+      format: c.extract === "answer_tag" ? "answer-tag" : "boxed",
+      boxes: c.boxes,
+      relTol: c.rel_tol,
+      absTol: c.abs_tol,
+    });
     return { variant: c.variant };
   },
   score: (p, s) => correctnessReward(s.verdict, p.variant),

@@ -1,5 +1,9 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import { isLoopbackHost } from "../bridge/auth.js";
+import { UserError } from "../util/errors.js";
+import { timerDelay } from "../util/timers.js";
 import type { RewardScorer, ScoredSample } from "./scorer.js";
 import type { TokenCounter } from "./tokens.js";
 import type { RewardSample } from "./types.js";
@@ -11,6 +15,9 @@ import type { RewardSample } from "./types.js";
  * its prompt prefix removed. `scores` (OpenRLHF's dynamic-filtering signal, 0–1) is the accuracy when a
  * correctness component exists, else the reward; `extra_logs` holds every component, one value per sample.
  * `GET /health` reports readiness. Bad requests get a 4xx with a JSON `error`, never a crash.
+ *
+ * Off loopback every request must carry `Authorization: Bearer <token>` (as the bridge requires CURVE off
+ * loopback): a bind reachable from other hosts without a token is refused.
  */
 
 export interface HttpServerOptions {
@@ -21,6 +28,13 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** Whole-request deadline, under OpenRLHF's 180 s client timeout so it always gets an answer (default 150 s). */
   requestDeadlineMs?: number;
+  /** Bearer token every request must present; required when `host` is not a loopback address. */
+  token?: string;
+  /**
+   * On close, connections not being scored (a client still sending its body, or stalled) get this long,
+   * then are closed (default 2 s). Requests being scored finish within their deadline.
+   */
+  closeGraceMs?: number;
   /**
    * The run's tokenizer: responses then carry their token count and a truncation flag (no end-of-sequence
    * token at the end). Without it the count is an estimate from characters and nothing counts as truncated.
@@ -28,8 +42,16 @@ export interface HttpServerOptions {
   tokens?: TokenCounter;
 }
 
+/** Environment variable `still reward serve` reads the bearer token from. */
+export const TOKEN_ENV = "STILL_REWARD_TOKEN";
+
+/** Shortest accepted bearer token: long enough that guessing it over the network is hopeless. */
+export const MIN_TOKEN_LENGTH = 16;
+
 export interface HttpRewardServer {
   url: string;
+  /** Whether requests must carry the bearer token. */
+  authenticated: boolean;
   /** Requests being scored now. */
   readonly inFlight: number;
   /** Stop accepting, let in-flight requests finish, then resolve. */
@@ -113,6 +135,10 @@ export function openRlhfReply(scored: ScoredSample[], hasCorrectness: boolean) {
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // A client that goes away (or is cut off at shutdown) mid-body settles the request instead of leaving it open.
+    req.on("close", () => {
+      if (!req.complete) reject(new HttpError(400, "the client closed the connection before the body ended"));
+    });
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) {
       reject(new HttpError(413, `body of ${declared} bytes exceeds the ${limit}-byte limit`));
@@ -150,13 +176,45 @@ export async function startHttpRewardServer(
   opts: HttpServerOptions = {},
 ): Promise<HttpRewardServer> {
   const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
-  const deadlineMs = opts.requestDeadlineMs ?? 150_000;
+  const deadlineMs = timerDelay(opts.requestDeadlineMs ?? 150_000);
+  const host = opts.host ?? "127.0.0.1";
+  const port = opts.port ?? 5000;
+  if (!(Number.isSafeInteger(maxBody) && maxBody > 0)) {
+    throw new UserError(`reward service: the body limit must be a positive number of bytes, got ${maxBody}`);
+  }
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new UserError(`reward service: the HTTP port must be an integer from 0 to 65535, got ${port}`);
+  }
+  const token = opts.token;
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    throw new UserError(`reward service: the bearer token must be at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+  if (token === undefined && !isLoopbackHost(host)) {
+    throw new UserError(
+      `reward service: HTTP on ${host} is reachable from other hosts, so requests must authenticate: ` +
+        `set ${TOKEN_ENV} (or --token-file) to a secret of ${MIN_TOKEN_LENGTH}+ characters; clients send ` +
+        "`Authorization: Bearer <token>`",
+    );
+  }
+  const expected = token === undefined ? undefined : createHash("sha256").update(`Bearer ${token}`).digest();
+  const authorized = (req: IncomingMessage): boolean => {
+    if (expected === undefined) return true;
+    const given = createHash("sha256")
+      .update(req.headers.authorization ?? "")
+      .digest();
+    return timingSafeEqual(given, expected);
+  };
   const hasCorrectness = scorer.plan.builtins.some((b) => b.kind === "correctness");
   let inFlight = 0;
   let draining = false;
-  let drained: (() => void) | undefined;
+
+  /** Sockets whose request is being scored now: shutdown waits for them, not for stalled clients. */
+  const scoring = new Set<Socket>();
+  const sockets = new Set<Socket>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!authorized(req))
+      throw new HttpError(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
     const url = (req.url ?? "/").split("?")[0];
     if (url === "/health") {
       if (req.method !== "GET" && req.method !== "HEAD") throw new HttpError(405, "use GET /health");
@@ -181,30 +239,42 @@ export async function startHttpRewardServer(
         throw new HttpError(400, `malformed JSON: ${(err as Error).message}`);
       }
       const samples = samplesFromOpenRlhf(body, opts.tokens);
-      const scored = await scorer.score(samples, { deadlineMs });
-      send(res, 200, openRlhfReply(scored, hasCorrectness));
+      scoring.add(req.socket);
+      try {
+        const scored = await scorer.score(samples, { deadlineMs });
+        send(res, 200, openRlhfReply(scored, hasCorrectness));
+      } finally {
+        scoring.delete(req.socket);
+      }
     } finally {
       inFlight--;
-      if (draining && inFlight === 0) drained?.();
     }
   };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (res.headersSent) return;
-      if (err instanceof HttpError) send(res, err.status, { error: err.message }, err.status === 413);
-      else send(res, 500, { error: `internal error: ${err instanceof Error ? err.message : String(err)}` });
+      if (res.headersSent || res.destroyed) return;
+      if (err instanceof HttpError) {
+        if (err.status === 401) res.setHeader("www-authenticate", "Bearer");
+        send(res, err.status, { error: err.message }, err.status === 413 || err.status === 401);
+      } else send(res, 500, { error: `internal error: ${err instanceof Error ? err.message : String(err)}` });
     });
   });
-  server.requestTimeout = deadlineMs + 30_000;
+  server.requestTimeout = timerDelay(deadlineMs + 30_000);
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port ?? 5000, opts.host ?? "127.0.0.1", () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
-  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const shownHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const graceMs = opts.closeGraceMs ?? 2_000;
   return {
-    url: `http://${host}:${addr.port}`,
+    url: `http://${shownHost}:${addr.port}`,
+    authenticated: token !== undefined,
     get inFlight() {
       return inFlight;
     },
@@ -212,12 +282,17 @@ export async function startHttpRewardServer(
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
       // Replies just sent leave keep-alive connections idle: close them once the bytes are out.
       const sweep = setInterval(() => server.closeIdleConnections(), 20);
-      const force = setTimeout(() => server.closeAllConnections(), 5_000);
+      // A client still sending its body (or stalled mid-request) would only get a 503: cut it off after the
+      // grace. Requests being scored end by their deadline; past it, nothing is worth waiting for.
+      const cut = setTimeout(() => {
+        for (const s of sockets) if (!scoring.has(s)) s.destroy();
+      }, timerDelay(graceMs));
+      const force = setTimeout(() => server.closeAllConnections(), timerDelay(graceMs + deadlineMs + 5_000));
       await closed;
       clearInterval(sweep);
+      clearTimeout(cut);
       clearTimeout(force);
     },
   };

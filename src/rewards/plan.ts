@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { RunConfig } from "../config/schema/index.js";
 import { getDialect } from "../tools/dialect.js";
-import type { AnswerFormat, PlanContext } from "./builtin.js";
+import type { Grading, PlanContext } from "./builtin.js";
 import type { GroupOptions } from "./group.js";
 import { type KeywordSets, REASONING_CATEGORIES } from "./keywords.js";
 import { BUILTIN_BY_NAME } from "./registry.js";
@@ -26,7 +26,8 @@ export interface RewardPlan {
   /** User rewards, each with its weight; their names come from the files. */
   user: (UserRewardSpec & { weight: number })[];
   /** Where the final answer is read (the first correctness component's `extract`; boxed otherwise). */
-  answerFormat: AnswerFormat;
+  /** How answers are graded (the first reward that reads the answer sets it). */
+  grading: Grading;
   /** Keyword sets counted in one pass: one per RRA component plus the keyword-ratio categories. */
   keywordSets: KeywordSets;
   /** Names of the keyword-ratio categories inside `keywordSets`. */
@@ -48,7 +49,7 @@ export function planFromConfig(config: RunConfig, baseDir: string = process.cwd(
     used.set(base, n);
     return n === 1 ? base : `${base}_${n}`;
   };
-  let answerFormat: AnswerFormat | undefined;
+  let grading: Grading | undefined;
   for (const c of r.components) {
     if (c.name === "custom") {
       user.push({
@@ -68,8 +69,8 @@ export function planFromConfig(config: RunConfig, baseDir: string = process.cwd(
         keywordSets[name] = words;
         return name;
       },
-      readAnswer: (format) => {
-        answerFormat ??= format;
+      readAnswer: (g) => {
+        grading ??= g;
       },
     };
     const params = BUILTIN_BY_NAME.get(c.name)!.plan(c, ctx);
@@ -82,7 +83,7 @@ export function planFromConfig(config: RunConfig, baseDir: string = process.cwd(
   return {
     builtins,
     user,
-    answerFormat: answerFormat ?? "boxed",
+    grading: grading ?? { format: "boxed", boxes: "last", relTol: 0, absTol: 0 },
     keywordSets,
     categories,
     group: {

@@ -1,9 +1,12 @@
 import { availableParallelism } from "node:os";
+import { UserError } from "../util/errors.js";
+import { timerDelay } from "../util/timers.js";
 import { WorkerPool } from "../workers/pool.js";
 import { type BuiltinSample, type BuiltinScore, responseText } from "./analyze.js";
 import { applyGroupStrategies, type GroupOutcome } from "./group.js";
 import { compileKeywords } from "./keywords.js";
 import type { RewardPlan } from "./plan.js";
+import { BUILTIN_BY_NAME } from "./registry.js";
 import type { RewardResult, RewardSample, Verdict } from "./types.js";
 import { UserRewardRunner } from "./user-rewards.js";
 
@@ -23,7 +26,23 @@ export interface ScorerOptions {
   threads?: number;
   /** Threads for user rewards (default: up to 2). */
   userThreads?: number;
+  /** How long loading the user reward files may take (default 30 s). */
+  userLoadTimeoutMs?: number;
 }
+
+/** Component flag of a sample whose reward or a component was NaN or infinite (the sample gets the fallback). */
+export const NONFINITE_FLAG = "nonfinite";
+
+/** Components every sample carries whatever the plan, and the flags the scorer sets. */
+const FIXED_COMPONENTS = [
+  "acc",
+  "answered",
+  "length_tokens",
+  "length_estimated",
+  "timeout",
+  "error",
+  NONFINITE_FLAG,
+];
 
 export interface ScoreOptions {
   /** Deadline of the whole batch: samples not done by then get the fallback score and `timeout`. */
@@ -38,6 +57,13 @@ export class RewardScorer {
   ) {}
 
   static async start(plan: RewardPlan, opts: ScorerOptions = {}): Promise<RewardScorer> {
+    for (const key of ["threads", "userThreads"] as const) {
+      const n = opts[key];
+      // Zero workers would answer every sample with an error while the service looks healthy.
+      if (n !== undefined && !(Number.isInteger(n) && n >= 1)) {
+        throw new UserError(`reward scorer: ${key} must be a whole number >= 1, got ${n}`);
+      }
+    }
     compileKeywords(plan.keywordSets); // bad keywords fail here, not in every worker
     const cores = availableParallelism();
     const builtins = await WorkerPool.start<BuiltinSample>({
@@ -57,6 +83,14 @@ export class RewardScorer {
         user = await UserRewardRunner.start(plan.user, {
           threads: opts.userThreads ?? Math.min(2, cores),
           deadlineMs: plan.deadlineMs,
+          reservedNames: new Set([
+            // Every built-in, reserved even when a plan does not use it, so that adding one never changes a name.
+            ...BUILTIN_BY_NAME.keys(),
+            ...plan.builtins.map((b) => b.name),
+            ...FIXED_COMPONENTS,
+            ...plan.categories,
+          ]),
+          ...(opts.userLoadTimeoutMs !== undefined && { loadTimeoutMs: opts.userLoadTimeoutMs }),
         });
       } catch (err) {
         await builtins.close();
@@ -81,13 +115,14 @@ export class RewardScorer {
    * workers read without a copy); user rewards always see it decoded.
    */
   async score(samples: (RewardSample | BuiltinSample)[], opts: ScoreOptions = {}): Promise<ScoredSample[]> {
+    const deadlineMs = opts.deadlineMs === undefined ? undefined : timerDelay(opts.deadlineMs);
     const [builtin, user] = await Promise.all([
-      this.builtins.run(samples, opts.deadlineMs),
+      this.builtins.run(samples, deadlineMs),
       this.user?.score(
         samples.map((s) =>
           typeof s.response === "string" ? (s as RewardSample) : { ...s, response: responseText(s.response) },
         ),
-        opts.deadlineMs,
+        deadlineMs,
       ),
     ]);
     const plan = this.plan;
@@ -116,7 +151,10 @@ export class RewardScorer {
         total += plan.user[k]!.weight * u.reward;
       });
       const reward = failed ? plan.fallbackScore : s.gateOpen ? total : 0;
-      return { reward, components, verdict: s.verdict, lengthTokens: s.lengthTokens };
+      return finite(
+        { reward, components, verdict: s.verdict, lengthTokens: s.lengthTokens },
+        plan.fallbackScore,
+      );
     });
     this.applyGroups(samples, scored);
     return scored;
@@ -143,4 +181,23 @@ export class RewardScorer {
   async close(): Promise<void> {
     await Promise.all([this.builtins.close(), this.user?.close()]);
   }
+}
+
+/**
+ * NaN and infinities have no JSON form (they would reach OpenRLHF as null) and poison a trainer's mean: a
+ * non-finite component is dropped and flagged `<name>.nonfinite`, and a sample with one, or with a non-finite
+ * total, gets the fallback score and the `nonfinite` flag, like a reward that failed.
+ */
+function finite(scored: ScoredSample, fallback: number): ScoredSample {
+  let bad = !Number.isFinite(scored.reward);
+  for (const [k, v] of Object.entries(scored.components)) {
+    if (Number.isFinite(v)) continue;
+    delete scored.components[k];
+    scored.components[`${k}.${NONFINITE_FLAG}`] = 1;
+    bad = true;
+  }
+  if (!bad) return scored;
+  scored.components[NONFINITE_FLAG] = 1;
+  scored.reward = fallback;
+  return scored;
 }

@@ -1,5 +1,5 @@
-import { writeFileSync } from "node:fs";
 import { Bridge } from "../bridge/server.js";
+import { writeSecretFile } from "../util/secret-file.js";
 import { type HttpRewardServer, type HttpServerOptions, startHttpRewardServer } from "./http.js";
 import type { RewardPlan } from "./plan.js";
 import { RewardScorer } from "./scorer.js";
@@ -13,7 +13,7 @@ import { scoreHandler } from "./zmq.js";
 export interface ServeOptions {
   http?: HttpServerOptions | false;
   /**
-   * `peerEnvFile`: write there (mode 0600) the environment a reward worker on another host needs: the
+   * `peerEnvFile`: write there (mode 0600, atomically, never through a symlink) the environment a reward worker on another host needs: the
    * endpoint and, on an authenticated bind, the run's CURVE keys.
    */
   zmq?: { endpoint: string; requireAuth?: boolean; peerEnvFile?: string };
@@ -47,6 +47,7 @@ export async function serveRewards(plan: RewardPlan, opts: ServeOptions = {}): P
       log(
         `reward service: HTTP ${http.url}/get_reward (OpenRLHF --reward.remote_url), health ${http.url}/health`,
       );
+      if (http.authenticated) log("reward service: HTTP requests must send Authorization: Bearer <token>");
     }
     if (opts.zmq) {
       bridge = await Bridge.bind({
@@ -67,7 +68,7 @@ export async function serveRewards(plan: RewardPlan, opts: ServeOptions = {}): P
       if (opts.zmq.peerEnvFile !== undefined) {
         const { STILL_BRIDGE_NAME: _perWorker, ...env } = bridge.peerEnv({ role: "reward", name: "" });
         const lines = Object.entries(env).map(([k, v]) => `${k}=${v}\n`);
-        writeFileSync(opts.zmq.peerEnvFile, lines.join(""), { mode: 0o600 });
+        writeSecretFile(opts.zmq.peerEnvFile, lines.join(""));
         log(`reward service: reward workers' environment in ${opts.zmq.peerEnvFile}`);
       }
     }
@@ -84,7 +85,11 @@ export async function serveRewards(plan: RewardPlan, opts: ServeOptions = {}): P
   });
   const onSignal = (sig: NodeJS.Signals) => {
     log(`reward service: ${sig}, finishing in-flight requests`);
-    void stop();
+    // A signal handler has no caller to reject to: a failed close is logged, and the service still ends.
+    stop().catch((err: unknown) => {
+      log(`reward service: error while stopping: ${err instanceof Error ? err.message : String(err)}`);
+      resolveStopped();
+    });
   };
   const stop = () => {
     stopping ??= (async () => {

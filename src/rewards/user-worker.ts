@@ -1,38 +1,14 @@
-import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
+import { timerDelay } from "../util/timers.js";
 import { serveItems } from "../workers/serve.js";
-import { asUserReward, type UserReward, userRewardResult } from "./define.js";
+import { userRewardResult } from "./define.js";
 import type { RewardSample } from "./types.js";
+import { loadUserRewards } from "./user-load.js";
 import type { UserRewardInit, UserRewardOutcome } from "./user-rewards.js";
 
 /** Worker thread running user rewards: loaded with tsx (no build step), each call bounded by the deadline. */
 serveItems(async (raw) => {
   const init = raw as UserRewardInit;
-  const rewards: { reward: UserReward; params: Record<string, unknown> }[] = [];
-  for (const spec of init.rewards) {
-    const where = `${spec.path}${spec.exportName === "default" ? "" : ` (export ${spec.exportName})`}`;
-    let mod: Record<string, unknown>;
-    try {
-      mod = (await tsImport(pathToFileURL(path.resolve(spec.path)).href, import.meta.url)) as Record<
-        string,
-        unknown
-      >;
-    } catch (err) {
-      throw new Error(`cannot load reward ${where}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    let value = mod[spec.exportName];
-    // A file tsx compiled as CommonJS nests the module under `default`.
-    if (value === undefined && spec.exportName !== "default") {
-      value = (mod.default as Record<string, unknown> | undefined)?.[spec.exportName];
-    } else if (spec.exportName === "default" && isModule(value)) {
-      value = (value as Record<string, unknown>).default;
-    }
-    if (typeof value === "function") {
-      value = { name: spec.name ?? path.basename(spec.path).replace(/\.[^.]+$/, ""), score: value };
-    }
-    rewards.push({ reward: asUserReward(value, where), params: spec.params });
-  }
+  const rewards = await loadUserRewards(init.rewards);
 
   const handle = async (item: unknown) => {
     const sample = item as RewardSample;
@@ -61,16 +37,12 @@ serveItems(async (raw) => {
   return { handle, info: rewards.map((r) => r.reward.name) };
 });
 
-function isModule(v: unknown): boolean {
-  return v !== null && typeof v === "object" && "default" in v && !("score" in v);
-}
-
 const TIMEOUT = Symbol("timeout");
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(TIMEOUT), Math.max(0, ms));
+    timer = setTimeout(() => reject(TIMEOUT), timerDelay(ms));
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

@@ -1,6 +1,6 @@
 /**
- * The program the sandboxed interpreter starts with (`python -I -S -B -c BOOT SITE...`, see bootArgv). The pool starts sandboxes
- * ahead of demand, so everything about the execution arrives on stdin when it is handed over: a header line
+ * The program the sandboxed interpreter starts with (`python -I -S -B -c BOOT SITE...`, see bootArgv). The pool
+ * starts sandboxes ahead of demand, so everything about the execution arrives on stdin when it is handed over: a header line
  * (bootHeader) and then the cells' UTF-8 bytes. The program applies the rlimits from inside the new user
  * namespace (RLIMIT_NPROC is counted per user namespace and uid since Linux 5.14, so each
  * sandbox gets its own process budget instead of sharing one across the host uid), extends sys.path with the
@@ -8,8 +8,8 @@
  * namespace: every cell but the last with stdout/stderr sent to /dev/null at the file-descriptor level (stateful
  * replay), the last one normally. Tracebacks show only the snippet's frames.
  *
- * Before anything else it closes every descriptor above stderr that it inherited. Under bwrap it runs as the
- * sandbox's PID 1 and forks: the child runs the snippet, PID 1 reaps orphans and exits with the child's status.
+ * Before anything else it closes every descriptor above stderr that it inherited. Under bwrap it is the
+ * sandbox's PID 1: when it exits, the kernel kills whatever the snippet left running in the namespace.
  *
  * Exit codes: the snippet's own (sys.exit), 1 for an uncaught exception, EXIT_MEMORY for MemoryError, 128+N when
  * signal N ended it.
@@ -30,7 +30,10 @@ def _still_boot():
     # directory handle): none of them may reach the snippet.
     os.closerange(3, 1 << 20)
     if os.getpid() == 1:
-        _still_reap()
+        # The sandbox's PID 1 ignores the signals it has no handler for: without one, the CPU limit would
+        # only end it at the hard limit's SIGKILL.
+        import _signal
+        _signal.signal(_signal.SIGXCPU, lambda *_: os._exit(128 + _signal.SIGXCPU))
     sys.path.extend(sys.argv[1:])
     header = sys.stdin.buffer.readline().split()
     limits = [int(x) for x in header[:5]]
@@ -91,25 +94,6 @@ def _still_boot():
         except BaseException:
             pass
         os._exit(${EXIT_MEMORY} if isinstance(e, MemoryError) else 1)
-def _still_reap():
-    # PID 1 of the sandbox: the snippet runs in a child, so it gets ordinary signal semantics, and this process
-    # reaps every orphan and reports the snippet's status. It is waited for by the process that created the
-    # namespaces, its parent: nothing is left for the host's init to reap.
-    child = os.fork()
-    if child == 0:
-        return
-    null = os.open("/dev/null", os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.close(null)
-    while True:
-        try:
-            pid, status = os.wait()
-        except BaseException:
-            continue  # a signal the snippet sent: this process outlives it
-        if pid == child:
-            code = os.waitstatus_to_exitcode(status)
-            os._exit(code if code >= 0 else 128 - code)
 _still_boot()
 `;
 

@@ -83,9 +83,9 @@ export function checkRuntimePaths(runtime: PythonRuntime): void {
  * bwrap argv (without the program name) running `command` in fresh user/pid/net/ipc/uts(/cgroup) namespaces
  * with an empty read-only root, no capabilities, no way to make further user namespaces, and bwrap's exit
  * status reported on fd 3 (its absence tells a sandbox failure from the snippet's own exit code).
- * `command` is the sandbox's PID 1 (--as-pid-1) and must reap (the boot program does): bwrap's own PID 1 would
- * outlive the bwrap process that spawned it and be left for the host's init to reap, which `still` is when it
- * runs as a container's PID 1.
+ * `command` is the sandbox's PID 1 (--as-pid-1), which bwrap waits for: bwrap's own PID 1 would outlive the
+ * bwrap process that spawned it and be left for the host's init to reap, which `still` is when it runs as a
+ * container's PID 1 (one zombie per execution).
  */
 export function sandboxArgs(plan: SandboxPlan, command: string[]): string[] {
   const args = [

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { printConfig, type RunConfig } from "../config/index.js";
 import { loadQa, loadSft, type QaRecord } from "../data/dataset.js";
@@ -11,7 +11,13 @@ import { SandboxPool, sandboxOptionsFromConfig } from "../sandbox/index.js";
 import { toolOptionsFromConfig } from "../tools/from-config.js";
 import { openTrackers } from "../trackers/index.js";
 import { UserError } from "../util/errors.js";
-import { listCheckpoints, readTrainerState, type TrainerState } from "./checkpoint.js";
+import { ioReason, writeOutputFile } from "../util/io.js";
+import {
+  newestIntactCheckpoint,
+  readTrainerState,
+  type TrainerState,
+  verifyCheckpoint,
+} from "./checkpoint.js";
 import { Loop, type TrainResult } from "./loop.js";
 import { MetricsWriter } from "./metrics.js";
 import { resolveModel } from "./model.js";
@@ -64,7 +70,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const unsupported = unsupportedKnobs(config);
   if (unsupported.length > 0)
     throw new UserError(`this run cannot be trained here:\n  ${unsupported.join("\n  ")}`);
-  mkdirSync(runDir, { recursive: true });
+  // Node's recursive mkdir never returns under /proc (it retries forever): refuse pseudo-filesystems up front.
+  if (/^\/(proc|sys)(\/|$)/.test(path.resolve(runDir))) {
+    throw new UserError(`cannot create the run directory ${runDir}: it is under /proc or /sys`);
+  }
+  try {
+    mkdirSync(runDir, { recursive: true });
+  } catch (err) {
+    throw new UserError(`cannot create the run directory ${runDir}: ${ioReason(err)}`);
+  }
 
   let state: TrainerState = {
     format: 1,
@@ -79,8 +93,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (!existsSync(path.join(resumeFrom, "trainer.json"))) {
       throw new UserError(`checkpoint.resume_from: ${resumeFrom} is not a checkpoint (no trainer.json)`);
     }
+    const problem = await verifyCheckpoint(resumeFrom);
+    if (problem !== undefined) {
+      throw new UserError(`checkpoint.resume_from: ${resumeFrom} is damaged: ${problem}`);
+    }
   } else if (opts.resume) {
-    resumeFrom = listCheckpoints(runDir).at(-1) ?? null;
+    resumeFrom = (await newestIntactCheckpoint(runDir, (line) => progress.log(line))) ?? null;
     if (resumeFrom === null)
       throw new UserError(`--resume ${runDir}: no checkpoint in ${runDir}/checkpoints`);
   }
@@ -89,7 +107,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   } else {
     state = readTrainerState(resumeFrom);
   }
-  writeFileSync(path.join(runDir, "config.yaml"), printConfig(config));
+  writeOutputFile(path.join(runDir, "config.yaml"), printConfig(config));
 
   const render = (q: string) => renderPrompt(config.prompt, q);
   const train = loadQa(config.data.train_files, {

@@ -57,11 +57,34 @@ const MC_PRED = /^\s*(?:\\(?:text|textbf|mathrm|mathbf)\s*\{\s*)?(?:\(\s*([A-E])
 
 /** A multiple-choice gold ("B", "(B)", "\text{(B)}") against an answer that starts with a choice: "(B) 5". */
 function multipleChoice(gold: string[], pred: string[]): Comparison | null {
+  const multi = multiSelect(gold, pred);
+  if (multi) return multi;
   const g = gold.length === 1 ? MC_GOLD.exec(gold[0]!) : null;
   const m = g && pred.length === 1 ? MC_PRED.exec(pred[0]!) : null;
   if (!g || !m) return null;
   const equal = g[1] === (m[1] ?? m[2]);
   return { equal, reason: equal ? "choice" : "mismatch" };
+}
+
+/** Choice letters of a multiple-select answer: "ACD", "A, C, D", "\\text{A and C}"; null for anything else. */
+function choiceLetters(parts: string[]): string | null {
+  const s = parts
+    .join(",")
+    .replace(/\\(?:text|textbf|mathrm|mathbf)\s*\{([^{}]*)\}/g, "$1")
+    .replace(/\b(and)\b|[\s,;()]/g, "");
+  return /^[A-G]{2,7}$/.test(s) && new Set(s).size === s.length ? [...s].sort().join("") : null;
+}
+
+/** A multiple-select gold in letter order ("BD") against the same letters in any form and order. */
+function multiSelect(gold: string[], pred: string[]): Comparison | null {
+  const g =
+    gold.length === 1 && /^\s*(?:\\text\s*\{\s*)?[A-G]{2,7}\s*\}?\s*$/.test(gold[0]!)
+      ? choiceLetters(gold)
+      : null;
+  if (!g || g !== gold[0]!.replace(/\\text|[\s{}]/g, "")) return null;
+  const p = choiceLetters(pred);
+  if (!p) return null;
+  return p === g ? { equal: true, reason: "choice" } : { equal: false, reason: "mismatch" };
 }
 
 /**
@@ -135,7 +158,9 @@ function stripQualifier(s: string): string | null {
   const m = MEMBERSHIP_TAIL.exec(s);
   if (m && m.index > 0 && s.slice(0, m.index).trim()) return s.slice(0, m.index);
   const q = QUALIFIER_PHRASE.exec(s);
-  if (!q || q.index === 0 || !QUALIFIER_DOMAIN.test(q[0])) return null;
+  // A domain ("… is an integer", "∈ ℤ") or a quantifier over a variable ("for all x") qualifies.
+  const quantifier = /^[\s,;(]*(?:\\text\s*\{\s*)?for\s+(?:all|any|every|each)\b/i.test(q?.[0] ?? "");
+  if (!q || q.index === 0 || !(quantifier || QUALIFIER_DOMAIN.test(q[0]))) return null;
   const head = s.slice(0, q.index).trim();
   return head && /[\w}]/.test(head) ? head : null;
 }
@@ -158,11 +183,20 @@ function stripUnit(s: string): string | null {
 
 // Times of day -------------------------------------------------------------------------------------------------
 
+/** "9 PM", "9 \\text{ a.m.}": an hour with a.m./p.m. and no minutes. */
+const HOUR = /^\s*(\d{1,2})\s*(?:\\(?:text|mathrm)\s*\{\s*)?\s*([ap])\.?\s*m\.?\s*\}?\s*$/i;
+
 const TIME =
   /^\s*(?:\\text\s*\{\s*)?(\d{1,2})\s*:\s*(\d{2})(?:\s*:\s*(\d{2}))?\s*\}?\s*(?:\\(?:text|mathrm)\s*\{\s*)?\s*([ap])?(?:\.?\s*m\.?)?\s*\}?\s*$/i;
 
 /** Seconds after midnight of "9:00", "2:30 PM", "14:30:05"; `ampm` when a.m./p.m. was written. */
 function timeOf(s: string): { t: number; ampm: boolean } | null {
+  const hour = HOUR.exec(s);
+  if (hour) {
+    const h = Number(hour[1]);
+    if (h < 1 || h > 12) return null;
+    return { t: ((h % 12) + (hour[2]!.toLowerCase() === "p" ? 12 : 0)) * 3600, ampm: true };
+  }
   const m = TIME.exec(s);
   if (!m) return null;
   // "2:30 m" is not a time: a bare m must come with a or p.

@@ -39,4 +39,5 @@ export const POLICY_SUMMARY = [
   "  that rounds to its printed digits (MATH convention: 0.333 = 1/3); no other tolerance unless",
   "  --rel-tol/--abs-tol (|a-b| <= max(rel*max(|a|,|b|), abs)); a difference floating point cannot",
   "  resolve is 'cannot decide' and grades as wrong",
+  "- every rule, with examples: docs/grading.md",
 ].join("\n");

@@ -85,7 +85,7 @@ describe("relative paths in a config", () => {
       path.join(repo, "data/sft/long-cot-distill-50k.jsonl"),
     ]);
     expect(load("eval/still3-math.yaml").eval.benchmarks[0]!.file).toBe(
-      path.join(repo, "data/eval/math_oai.jsonl"),
+      path.join(repo, "data/benchmarks/math500.jsonl"),
     );
   });
 });

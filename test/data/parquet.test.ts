@@ -3,14 +3,15 @@
  * data loader takes .parquet; what we write is read back by veRL's own RLHFDataset (needs `.venv-verl`, made by
  * `npm run setup:verl`).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadQa } from "../../src/data/dataset.js";
 import { readParquet, writeParquet } from "../../src/data/parquet.js";
 import { buildTinyModel } from "../../src/engines/tiny.js";
+import { requireVenv } from "../helpers/venv.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "still-parquet-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -109,31 +110,29 @@ describe("data loader on Parquet", () => {
 
 const verlPython = path.resolve(".venv-verl", "bin", "python");
 
-describe.skipIf(!existsSync(verlPython))(
-  "veRL reads what we write (.venv-verl from npm run setup:verl)",
-  () => {
-    it("RLHFDataset yields our prompts, ground truths and extra_info", async () => {
-      const tokenizer = await buildTinyModel(path.join(dir, "tiny"));
-      const f = path.join(dir, "for-verl.parquet");
-      writeParquet(f, verlRows);
-      const out = path.join(dir, "verl-items.jsonl");
-      const script = path.join(import.meta.dirname, "verl_rlhf_dataset.py");
-      await execa(verlPython, [script, tokenizer, f, path.join(dir, "verl-cache"), out], {
-        env: { HF_HUB_OFFLINE: "1", HF_DATASETS_CACHE: path.join(dir, "hf-cache") },
-      });
-      const items = readFileSync(out, "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l));
-      expect(items).toEqual(
-        verlRows.map((r) => ({
-          raw_prompt: r.prompt,
-          data_source: r.data_source,
-          reward_model: r.reward_model,
-          extra_info: r.extra_info,
-          index: r.extra_info.index,
-        })),
-      );
-    }, 120_000);
-  },
-);
+describe("veRL reads what we write (.venv-verl from npm run setup:verl)", () => {
+  beforeAll(() => requireVenv(verlPython, "setup:verl"));
+  it("RLHFDataset yields our prompts, ground truths and extra_info", async () => {
+    const tokenizer = await buildTinyModel(path.join(dir, "tiny"));
+    const f = path.join(dir, "for-verl.parquet");
+    writeParquet(f, verlRows);
+    const out = path.join(dir, "verl-items.jsonl");
+    const script = path.join(import.meta.dirname, "verl_rlhf_dataset.py");
+    await execa(verlPython, [script, tokenizer, f, path.join(dir, "verl-cache"), out], {
+      env: { HF_HUB_OFFLINE: "1", HF_DATASETS_CACHE: path.join(dir, "hf-cache") },
+    });
+    const items = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(items).toEqual(
+      verlRows.map((r) => ({
+        raw_prompt: r.prompt,
+        data_source: r.data_source,
+        reward_model: r.reward_model,
+        extra_info: r.extra_info,
+        index: r.extra_info.index,
+      })),
+    );
+  }, 120_000);
+});

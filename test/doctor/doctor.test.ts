@@ -36,9 +36,10 @@ describe("an interpreter that cannot start", () => {
 });
 
 describe("still doctor --config", () => {
-  it("exits 1 and says how to fix what an OpenRLHF run lacks here", async () => {
+  it("exits 1 and says how to fix what an OpenRLHF run lacks here (.venv-openrlhf's GPU packages)", async () => {
     const r = await runCli(["doctor", "--config", "configs/still3/still3-1.5b.yaml"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/FAIL openrlhf\s+not installed\n\s+fix: .*pip install openrlhf/);
-  });
+    expect(r.stdout).toMatch(/ok {3}OpenRLHF openrlhf\s+0\.11\.2\n/);
+    expect(r.stdout).toMatch(/FAIL OpenRLHF vllm\s+not installed\n\s+fix: .*pip install vllm==/);
+  }, 120_000);
 });

@@ -108,7 +108,7 @@ beforeAll(async () => {
   // close() kills the prestarted sandboxes; give the kernel and libuv a moment to reap them.
   for (let i = 0; i < 50 && bwrapChildren() > 0; i++) await new Promise((r) => setTimeout(r, 100));
   bwrapAfterRun = bwrapChildren();
-}, 120_000);
+}, 600_000);
 
 afterAll(async () => {
   await engine?.shutdown();

@@ -104,7 +104,7 @@ beforeAll(async () => {
     await engine.shutdown();
   }
   resumed = await train({ config: config(), runDir: path.join(root, "resumed"), resume: true });
-}, 150_000);
+}, 600_000);
 
 afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });

@@ -2,7 +2,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runConfigSchema } from "../../src/config/index.js";
 import { judge } from "../../src/rewards/analyze.js";
+import { planFromConfig } from "../../src/rewards/plan.js";
+import { serveRewards } from "../../src/rewards/service.js";
 import { verify } from "../../src/verify/index.js";
 import { DEFAULT_POLICY, resolvePolicy } from "../../src/verify/policy.js";
 import { runCli } from "../helpers/cli.js";
@@ -98,6 +101,38 @@ describe("one grading policy", () => {
       (x) => byScore[(x.components as { correctness: number }).correctness],
     );
     expect(got).toEqual(SHARED.map((s) => s[2]));
+  });
+
+  it("still reward serve (OpenRLHF HTTP contract)", async () => {
+    const plan = planFromConfig(
+      runConfigSchema.parse({
+        model: { path: "m" },
+        rewards: { components: [{ name: "correctness", variant: "still_1p5b" }] },
+      }),
+      dir,
+    );
+    const service = await serveRewards(plan, {
+      http: { port: 0, maxBodyBytes: 1_000_000 },
+      threads: 1,
+      signals: false,
+    });
+    try {
+      const prompt = "<|User|>q<|Assistant|>";
+      const res = await fetch(`${service.http!.url}/get_reward`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          query: SHARED.map(([, response]) => `${prompt}${response}`),
+          prompts: SHARED.map(() => prompt),
+          labels: SHARED.map(([gold]) => gold),
+        }),
+      });
+      const body = (await res.json()) as { extra_logs: { correctness: number[] } };
+      const byScore: Record<number, Verdict> = { 1: "correct", [-1]: "wrong", [-2]: "unanswered" };
+      expect(body.extra_logs.correctness.map((c) => byScore[c])).toEqual(SHARED.map((s) => s[2]));
+    } finally {
+      await service.stop();
+    }
   });
 
   it("options change the verdict the same way everywhere: --boxes list, --bare, --fallback, tolerances", async () => {

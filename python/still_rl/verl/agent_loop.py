@@ -18,7 +18,7 @@ from uuid import uuid4
 from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopOutput, register
 from verl.utils.profiler import simple_timer
 
-from . import bridge
+from still_rl.bridge import shared as bridge
 
 
 @register("still_tool")

@@ -42,7 +42,8 @@ def load_plugin() -> list[str]:
     for ep in ours:
         try:
             ep.load()
-        except Exception as exc:  # noqa: BLE001 - every import failure is reported, with its type
+        # BaseException: the plugin turns its own import failure into SystemExit (veRL swallows Exception).
+        except BaseException as exc:  # noqa: BLE001 - every import failure is reported, with its type
             errors.append(f"the still-rl veRL plugin failed to import ({ep.name} = {ep.value}): "
                           f"{type(exc).__name__}: {_message(exc)}")
     return errors

@@ -17,6 +17,7 @@ not answer within ``STILL_REWARD_TIMEOUT_S``, the whole batch gets the fallback 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import os
@@ -26,12 +27,14 @@ from verl import DataProto
 from verl.experimental.reward_loop.reward_manager import register
 from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
+from still_rl.bridge import DeadlineExceeded
 from still_rl.rewards.client import RewardClient
 
 logger = logging.getLogger(__name__)
 
 #: How long the first call of a batch waits for others (the agent loop's per-rollout calls trickle in).
 LINGER_S = 0.005
+_connections = itertools.count(1)
 #: Own keys of the manager, after the plan's.
 OWN_KEYS = ("truncated", "response_tokens", "still_fallback")
 
@@ -61,24 +64,25 @@ class StillRewardManager(RewardManagerBase):
         self.budget = int(config.actor_rollout_ref.rollout.response_length)
         eos = tokenizer.eos_token_id
         self.eos = set(eos if isinstance(eos, list) else [eos])
-        self._client: RewardClient | None = None
+        self._client: asyncio.Future | None = None
         self._pending: list[tuple[dict[str, Any], asyncio.Future]] = []
         self._flush: asyncio.TimerHandle | None = None
         #: Bridge round trips made (one per batch; tests check it).
         self.round_trips = 0
 
     def _sample(self, data: DataProto) -> dict[str, Any]:
-        item = data[-1:][0]  # multi-sequence outputs: veRL scores the last one
-        response_ids = item.batch["responses"]
-        valid = int(item.batch["attention_mask"][-response_ids.shape[-1] :].sum())
+        # Columns, not ``data[-1:][0]``: building a DataProtoItem costs about 1 ms per sample. The last row:
+        # for multi-sequence outputs veRL scores the last one.
+        response_ids = data.batch["responses"][-1]
+        valid = int(data.batch["attention_mask"][-1][-response_ids.shape[-1] :].sum())
         ids = response_ids[:valid].tolist()
-        nt = item.non_tensor_batch
+        nt = data.non_tensor_batch
         return {
-            "text": self.tokenizer.decode(ids, skip_special_tokens=True),
+            "ids": ids,
             "tokens": valid,
             "truncated": valid >= self.budget and (not ids or ids[-1] not in self.eos),
-            "ground_truth": nt["reward_model"]["ground_truth"],
-            "data_source": str(nt.get("data_source", "")),
+            "ground_truth": nt["reward_model"][-1]["ground_truth"],
+            "data_source": str(nt["data_source"][-1]) if "data_source" in nt else "",
         }
 
     async def run_single(self, data: DataProto) -> dict:
@@ -95,10 +99,13 @@ class StillRewardManager(RewardManagerBase):
         samples = [s for s, _ in batch]
         self.round_trips += 1
         try:
-            if self._client is None:
-                self._client = RewardClient(name=f"verl-reward-{os.getpid()}-{id(self):x}")
-            future = self._client.submit(
-                [s["text"] for s in samples],
+            client = await asyncio.wait_for(asyncio.shield(self._connect()), self.timeout)
+            # One batch decode per batch, off the event loop (veRL's managers decode each sample on its own).
+            texts = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: self.tokenizer.batch_decode([s["ids"] for s in samples], skip_special_tokens=True)
+            )
+            future = client.submit(
+                texts,
                 [s["ground_truth"] for s in samples],
                 response_tokens=[s["tokens"] for s in samples],
                 truncated=[s["truncated"] for s in samples],
@@ -108,12 +115,22 @@ class StillRewardManager(RewardManagerBase):
             reply = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout + 1.0)
             results = self._results(samples, reply)
         except Exception as e:  # noqa: BLE001  a dead or hung service must not stop the step
-            flag = "timeout" if isinstance(e, (asyncio.TimeoutError, TimeoutError)) or "deadline" in str(e) else "error"
+            flag = "timeout" if isinstance(e, (asyncio.TimeoutError, TimeoutError, DeadlineExceeded)) else "error"
             logger.error("still reward manager: %d samples get the fallback %s (%s: %s)", len(samples), self.fallback, flag, e)
             results = [self._fallback(s, flag) for s in samples]
         for (_, fut), result in zip(batch, results):
             if not fut.done():
                 fut.set_result(result)
+
+    def _connect(self) -> asyncio.Future:
+        """The client, connected once per manager off the event loop (the handshake blocks); a failed
+        connection is retried by the next batch."""
+        if self._client is None or (self._client.done() and self._client.exception() is not None):
+            name = f"verl-reward-{os.getpid()}-{id(self):x}-{next(_connections)}"
+            self._client = asyncio.get_running_loop().run_in_executor(
+                None, lambda: RewardClient(name=name, connect_timeout=self.timeout)
+            )
+        return self._client
 
     def _info(self, sample: dict[str, Any]) -> dict[str, float]:
         info = {k: math.nan for k in self.keys}

@@ -8,7 +8,7 @@ step's metrics (``still.metrics``).
 What a running veRL job cannot take: a new response budget (vLLM and the agent loop are sized at launch) and
 a reference reset (the reference loads from ``model.path`` at launch). For those the directive of the step
 before names the reason; after that step the trainer saves a checkpoint, tells TS (``still.relaunch``) and
-stops, and the launcher relaunches from the checkpoint (src/backends/verl/directives.ts, DIRECTIVE_PATHS).
+stops, and the launcher relaunches from the checkpoint (src/backends/verl/directives.ts).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from verl.utils.config import omega_conf_to_dataclass
 from verl.workers.utils.losses import ppo_loss
 from verl.workers.utils.padding import response_to_nested
 
-from . import bridge
+from still_rl.bridge import shared as bridge
 
 logger = logging.getLogger(__name__)
 

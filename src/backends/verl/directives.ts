@@ -2,8 +2,16 @@ import type { RunConfig } from "../../config/index.js";
 import { type ScheduleInputs, scheduleAt } from "../../train/schedules.js";
 
 /**
- * The per-step directive the `still3` trainer asks for (bridge request `still.directive`), and which of its
- * parts veRL 0.9.1 takes in a running job and which need a checkpoint → relaunch (see DIRECTIVE_PATHS).
+ * The per-step directive the `still3` trainer asks for (bridge request `still.directive`). How each part
+ * reaches veRL 0.9.1:
+ * - kl_coef, entropy_coef: in the running job; the trainer sends the actor workers a new `ppo_loss`
+ *   (`set_loss_fn`) when they change.
+ * - lr: compiled to `actor.optim` (lr, warm-up, cosine, min_lr_ratio); veRL's scheduler runs it (the workers
+ *   take no per-step LR), the trainer logs `still/lr` next to veRL's `actor/lr`.
+ * - max_response_length: checkpoint → relaunch (`rollout.response_length` sizes vLLM and the agent loop at
+ *   launch); the directive of a stage's last step asks for it in `relaunch_after`.
+ * - reset_reference: checkpoint → relaunch (the reference loads from `model.path` at launch): merge the
+ *   checkpoint (`verl.model_merger`), relaunch with it as `model.path`, resuming actor and optimizer.
  */
 
 export interface DirectiveRequest {
@@ -33,18 +41,6 @@ export interface Directive {
 export class DirectiveError extends Error {
   override name = "DirectiveError";
 }
-
-/** How each directive reaches veRL 0.9.1 (the note's table is generated from the same words). */
-export const DIRECTIVE_PATHS = {
-  kl_coef:
-    "in the running job: the trainer sends the actor workers a new ppo_loss (set_loss_fn) when the value changes",
-  entropy_coef: "in the running job: same set_loss_fn call as kl_coef",
-  lr: "compiled to actor.optim (lr, warmup, cosine, min_lr_ratio); veRL's scheduler runs it, the trainer logs still/lr next to actor/lr",
-  max_response_length:
-    "checkpoint → relaunch: rollout.response_length sizes vLLM and the agent loop at launch; the directive of the last step of a stage asks for it",
-  reset_reference:
-    "checkpoint → relaunch: the reference weights load from model.path at launch; merge the checkpoint (verl.model_merger) and relaunch with it as model.path, resuming actor and optimizer",
-} as const;
 
 export function scheduleInputs(config: RunConfig, totalSteps: number): ScheduleInputs {
   return {

@@ -1,3 +1,5 @@
+import { BUILTIN_REWARDS } from "../../rewards/registry.js";
+
 /**
  * Where every field of a run config goes when it runs on veRL 0.9.1: to a veRL key, to the still-rl plugin
  * (through the TS services), to a relaunch by the launcher, to the launcher itself, or nowhere — then the
@@ -128,16 +130,13 @@ export const VERL_KNOBS: Readonly<Record<string, KnobRoute>> = {
   },
   "context_stages[].until_step": { to: "relaunch", what: "last step of the stage's launch" },
 
-  "rewards.components[].name": { to: "plugin", what: "reward service (still reward manager)" },
-  "rewards.components[].weight": { to: "plugin", what: "reward service" },
-  "rewards.components[].variant": { to: "plugin", what: "reward service" },
-  "rewards.components[].extract": { to: "plugin", what: "reward service" },
-  "rewards.components[].mode": { to: "plugin", what: "reward service" },
-  "rewards.components[].l_max": { to: "plugin", what: "reward service" },
-  "rewards.components[].keywords": { to: "plugin", what: "reward service" },
-  "rewards.components[].a_max": { to: "plugin", what: "reward service" },
-  "rewards.components[].bonus": { to: "plugin", what: "reward service" },
-  "rewards.components[].error_penalty": { to: "plugin", what: "reward service" },
+  // Every built-in reward's parameters, read off the reward registry: a new reward needs no row here.
+  ...Object.fromEntries(
+    [...new Set(BUILTIN_REWARDS.flatMap((r) => Object.keys(r.config.shape)))].map((key) => [
+      `rewards.components[].${key}`,
+      { to: "plugin", what: key === "name" ? "reward service (still reward manager)" : "reward service" },
+    ]),
+  ),
   "rewards.components[].path": { to: "plugin", what: "reward service (user reward)" },
   "rewards.components[].export": { to: "plugin", what: "reward service (user reward)" },
   "rewards.components[].params": { to: "plugin", what: "reward service (user reward)" },

@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "no
 import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { runLocalJob, shellQuote } from "../../cluster/local.js";
 import { runRayJob } from "../../cluster/ray.js";
 import { printConfig, type RunConfig } from "../../config/index.js";
 import { MetricsWriter } from "../../train/metrics.js";
@@ -98,8 +99,8 @@ export async function runVerl(opts: BackendRunOptions): Promise<TrainResult> {
       relaunch = undefined;
       recent.length = 0;
       const outcome = remote
-        ? await runOnRay(config, python, launch, services.env, onLine, signal)
-        : await runLocally(python, launch, services.env, onLine, signal);
+        ? await runOnRay(config, python, entrypoint(python, launch, runDir), services.env, onLine, signal)
+        : await runLocally(entrypoint(python, launch, runDir), services.env, onLine, signal);
       if (signal.aborted) {
         interrupted = true;
         break;
@@ -182,73 +183,39 @@ export function routableHost(): string {
 
 type Outcome = { ok: true } | { ok: false; reason: string };
 
-/** The preflight, then veRL, as one shell command (the same line a Ray job runs). */
-function entrypoint(python: string, launch: CompiledLaunch): string[] {
-  return [python, "-m", "still_rl.verl.preflight", "&&", "exec", python, ...launch.argv];
-}
-
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_\-./=:,+@]+$/.test(s) || s === "&&" ? s : `'${s.replace(/'/g, `'"'"'`)}'`;
+/**
+ * The preflight, then veRL, as one shell command (the same line a Ray job runs). Hydra's own output folder
+ * goes into the run directory instead of `outputs/` under whatever directory the job starts in.
+ */
+function entrypoint(python: string, launch: CompiledLaunch, runDir: string): string[] {
+  const hydraDir = `hydra.run.dir=${path.resolve(runDir, "hydra")}`;
+  return [python, "-m", "still_rl.verl.preflight", "&&", "exec", python, ...launch.argv, hydraDir];
 }
 
 async function runLocally(
-  python: string,
-  launch: CompiledLaunch,
+  command: string[],
   env: Record<string, string>,
   onLine: (line: string) => void,
   signal: AbortSignal,
 ): Promise<Outcome> {
-  const child = execa("bash", ["-c", entrypoint(python, launch).map(shellQuote).join(" ")], {
+  const r = await runLocalJob({
+    command: command.map(shellQuote).join(" "),
     env: verlEnv(env),
-    // Its own process group: a stop reaches veRL and the Ray processes it started, and nothing else.
-    detached: true,
-    reject: false,
-    all: true,
-    buffer: false,
-    stdin: "ignore",
+    onLine,
+    signal,
+    graceMs: STOP_GRACE_MS,
   });
-  const group = child.pid;
-  const kill = (sig: NodeJS.Signals) => {
-    try {
-      if (group !== undefined) process.kill(-group, sig);
-    } catch {
-      // already gone
-    }
+  if (r.exitCode === 0) return { ok: true };
+  return {
+    ok: false,
+    reason: r.signal ? `veRL was killed by ${r.signal}` : `veRL exited with code ${r.exitCode}`,
   };
-  let timers: NodeJS.Timeout[] = [];
-  const stop = () => {
-    kill("SIGINT");
-    timers = [
-      setTimeout(() => kill("SIGTERM"), STOP_GRACE_MS),
-      setTimeout(() => kill("SIGKILL"), 2 * STOP_GRACE_MS),
-    ];
-  };
-  if (signal.aborted) stop();
-  signal.addEventListener("abort", stop, { once: true });
-  // Node exiting for any reason takes the job with it.
-  const onExit = () => kill("SIGKILL");
-  process.once("exit", onExit);
-  try {
-    for await (const line of child.iterable({ from: "all" })) onLine(String(line));
-    const r = await child;
-    // Ray's raylet and GCS outlive a killed driver for a moment: make sure the group is gone.
-    kill("SIGKILL");
-    if (r.exitCode === 0) return { ok: true };
-    return {
-      ok: false,
-      reason: r.signal ? `veRL was killed by ${r.signal}` : `veRL exited with code ${r.exitCode}`,
-    };
-  } finally {
-    for (const t of timers) clearTimeout(t);
-    signal.removeEventListener("abort", stop);
-    process.off("exit", onExit);
-  }
 }
 
 async function runOnRay(
   config: RunConfig,
   python: string,
-  launch: CompiledLaunch,
+  command: string[],
   env: Record<string, string>,
   onLine: (line: string) => void,
   signal: AbortSignal,
@@ -265,7 +232,7 @@ async function runOnRay(
   const result = await runRayJob({
     ray: existsSync(ray) ? ray : "ray",
     address,
-    entrypoint: ["bash", "-c", entrypoint(python, launch).map(shellQuote).join(" ")],
+    entrypoint: ["bash", "-c", command.map(shellQuote).join(" ")],
     runtimeEnv: { ...runtimeEnv, env_vars: envVars },
     onLine,
     signal,

@@ -19,7 +19,7 @@ import { toolTurnHandler } from "./tools.js";
 export interface VerlServices {
   env: Record<string, string>;
   onMetrics(cb: (step: number, metrics: Record<string, number>) => void): void;
-  /** The trainer saved a checkpoint after `afterStep` and stopped, for `reasons` (DIRECTIVE_PATHS). */
+  /** The trainer saved a checkpoint after `afterStep` and stopped, for `reasons` (see directives.ts). */
   onRelaunch(cb: (need: RelaunchNeed) => void): void;
   close(): Promise<void>;
 }

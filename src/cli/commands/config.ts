@@ -2,6 +2,9 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Argv } from "yargs";
 import { configErrorFor, getBackend } from "../../backends/index.js";
+import { checkOpenrlhf, openrlhfPython } from "../../backends/openrlhf/check.js";
+import { compileOpenrlhf } from "../../backends/openrlhf/compile.js";
+import { formatOpenrlhfShell, formatOpenrlhfYaml, openrlhfTargets } from "../../backends/openrlhf/index.js";
 import { checkIssues, runVerlCheck } from "../../backends/verl/check.js";
 import { formatShell, formatYaml } from "../../backends/verl/compile.js";
 import { verlPython } from "../../backends/verl/python.js";
@@ -68,7 +71,7 @@ const printCommand = defineCommand({
 const compileCommand = defineCommand({
   command: "compile <file>",
   describe:
-    "Print the exact launch command of a run on an external framework (veRL: main_ppo + Hydra overrides)",
+    "Print the exact launch command of a run on an external framework (veRL: main_ppo + Hydra overrides; OpenRLHF: train_ppo_ray flags)",
   builder: (y) =>
     withSet(y)
       .positional("file", { type: "string", demandOption: true, describe: "YAML run config" })
@@ -111,6 +114,21 @@ const compileCommand = defineCommand({
     if (refused.length > 0) throw configErrorFor(refused, loaded.sources);
     const runDir = out ?? config.run_dir ?? path.join("runs", config.name);
     const launch = backend.compile(config, runDir);
+    if (config.backend.type === "openrlhf") {
+      const python = config.python ?? openrlhfPython;
+      if (check) {
+        const result = await checkOpenrlhf(compileOpenrlhf(config, openrlhfTargets(config, runDir)), python);
+        if (result.issues.length > 0) throw configErrorFor(result.issues, loaded.sources);
+        for (const w of result.warnings) process.stderr.write(`OpenRLHF: ${w}\n`);
+      }
+      process.stdout.write(
+        format === "yaml"
+          ? formatOpenrlhfYaml(launch)
+          : formatOpenrlhfShell(launch, check ? python : "python"),
+      );
+      if (check) process.stderr.write(`ok: OpenRLHF accepts the launch of ${file}\n`);
+      return 0;
+    }
     if (check) {
       const issues = checkIssues(await runVerlCheck(config, launch), launch);
       if (issues.length > 0) throw configErrorFor(issues, loaded.sources);

@@ -14,8 +14,8 @@ export const doctorCommand = defineCommand({
   run: async (args) => {
     const config = args.config === undefined ? undefined : loadConfig(args.config).config;
     const report = await runDoctor(config && requirementsFor(config), config?.python);
-    // A framework backend's own environment (e.g. .venv-verl) comes after the project's.
-    if (config !== undefined && config.backend.type === "verl") {
+    // A framework backend's own environment (.venv-verl, .venv-openrlhf) comes after the project's.
+    if (config !== undefined && config.backend.type !== "hf") {
       report.checks.push(...(await getBackend(config.backend.type).doctor(config)));
     }
     process.stdout.write(`${formatDoctor(report)}\n`);

@@ -2,6 +2,7 @@ import type { CliCommand } from "../command.js";
 import { configCommand } from "./config.js";
 import { dataCommand } from "./data.js";
 import { doctorCommand } from "./doctor.js";
+import { evalCommand } from "./eval.js";
 import { reportCommand } from "./report.js";
 import { rewardCommand } from "./reward.js";
 import { sandboxCommand } from "./sandbox.js";
@@ -17,6 +18,7 @@ export const commands: CliCommand<any>[] = [
   sandboxCommand,
   reportCommand,
   trainCommand,
+  evalCommand,
   dataCommand,
   verifyCommand,
 ];

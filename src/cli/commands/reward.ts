@@ -1,10 +1,14 @@
+import { readFileSync } from "node:fs";
 import type { Argv } from "yargs";
 import { loadConfig } from "../../config/index.js";
+import { TOKEN_ENV } from "../../rewards/http.js";
 import { planFromConfig } from "../../rewards/plan.js";
 import { testRewards } from "../../rewards/reward-test.js";
 import { serveRewards } from "../../rewards/service.js";
 import { loadTokenCounter, resolveTokenizerDir, type TokenCounter } from "../../rewards/tokens.js";
+import { UserError } from "../../util/errors.js";
 import { defineCommand } from "../command.js";
+import { numberOption } from "../numbers.js";
 
 const withConfig = <T>(y: Argv<T>) =>
   y
@@ -43,8 +47,24 @@ const serveCommand = defineCommand({
   describe: "Serve the config's rewards to trainers: OpenRLHF's HTTP contract and ZeroMQ batches",
   builder: (y) =>
     withConfig(y)
-      .option("host", { type: "string", default: "127.0.0.1", describe: "HTTP address to bind" })
-      .option("port", { type: "number", default: 5000, describe: "HTTP port (0: any free port)" })
+      .option("host", {
+        type: "string",
+        default: "127.0.0.1",
+        describe: `HTTP address to bind; off loopback, requests need the bearer token (${TOKEN_ENV} or --token-file)`,
+      })
+      .option("token-file", {
+        type: "string",
+        describe: `File holding the HTTP bearer token (default: $${TOKEN_ENV}); clients send Authorization: Bearer <token>`,
+      })
+      .option("port", {
+        ...numberOption("port", {
+          integer: true,
+          min: 0,
+          max: 65535,
+          describe: "HTTP port (0: any free port)",
+        }),
+        default: 5000,
+      })
       .option("zmq", {
         type: "string",
         describe: "Also bind a ZeroMQ ROUTER for batched `score` requests, e.g. tcp://127.0.0.1:5555",
@@ -54,8 +74,19 @@ const serveCommand = defineCommand({
         describe:
           "With --zmq: write the environment reward workers need (endpoint; CURVE keys off loopback) to this file",
       })
-      .option("threads", { type: "number", describe: "Threads for verification and built-in rewards" })
-      .option("max-body-mb", { type: "number", default: 64, describe: "Largest accepted HTTP body" })
+      .option(
+        "threads",
+        numberOption("threads", {
+          integer: true,
+          min: 1,
+          max: 1024,
+          describe: "Threads for verification and built-in rewards",
+        }),
+      )
+      .option("max-body-mb", {
+        ...numberOption("max-body-mb", { min: 0.001, max: 4096, describe: "Largest accepted HTTP body" }),
+        default: 64,
+      })
       .option("tokenizer", {
         type: "string",
         describe:
@@ -65,12 +96,19 @@ const serveCommand = defineCommand({
         "$0 reward serve --config my.yaml --port 5000",
         "then: openrlhf ... --reward.remote_url http://127.0.0.1:5000/get_reward",
       ),
-  run: async ({ config, set, host, port, zmq, peerEnv, threads, maxBodyMb, tokenizer }) => {
+  run: async ({ config, set, host, port, zmq, peerEnv, threads, maxBodyMb, tokenFile, tokenizer }) => {
     const run = loadConfig(config, { set }).config;
     const plan = planFromConfig(run);
+    const token = bearerToken(tokenFile);
     const tokens = httpTokenCounter(tokenizer, run.model.tokenizer ?? run.model.path);
     const service = await serveRewards(plan, {
-      http: { host, port, maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024), ...(tokens && { tokens }) },
+      http: {
+        host,
+        port,
+        maxBodyBytes: Math.round(maxBodyMb * 1024 * 1024),
+        ...(token !== undefined && { token }),
+        ...(tokens && { tokens }),
+      },
       ...(zmq !== undefined && {
         zmq: { endpoint: zmq, ...(peerEnv !== undefined && { peerEnvFile: peerEnv }) },
       }),
@@ -86,6 +124,16 @@ const serveCommand = defineCommand({
     return 0;
   },
 });
+
+/** The HTTP bearer token: from --token-file, else the environment (never the command line, which `ps` shows). */
+function bearerToken(tokenFile: string | undefined): string | undefined {
+  if (tokenFile === undefined) return process.env[TOKEN_ENV] || undefined;
+  try {
+    return readFileSync(tokenFile, "utf8").trim();
+  } catch (err) {
+    throw new UserError(`--token-file ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
 
 /** An explicit --tokenizer must load; the config's model is used when its tokenizer is on this machine. */
 function httpTokenCounter(explicit: string | undefined, fromConfig: string): TokenCounter | undefined {

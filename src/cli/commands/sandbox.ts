@@ -9,6 +9,7 @@ import {
   sandboxOptionsFromConfig,
 } from "../../sandbox/index.js";
 import { UserError } from "../../util/errors.js";
+import { MAX_TIMER_MS } from "../../util/timers.js";
 import { defineCommand } from "../command.js";
 
 interface RunArgs {
@@ -36,8 +37,11 @@ function runBuilder(y: Argv) {
       if (a.file === undefined && a.code === undefined) throw new UserError("give --file F or --code C");
       if (a.file !== undefined && a.code !== undefined)
         throw new UserError("give --file or --code, not both");
-      if (a.timeout !== undefined && !(a.timeout > 0))
-        throw new UserError("--timeout must be a positive number");
+      // Past 2^31-1 ms a Node timer fires at once: the longest limit is about 24.8 days.
+      if (a.timeout !== undefined && !(a.timeout > 0 && a.timeout * 1000 <= MAX_TIMER_MS))
+        throw new UserError(
+          `--timeout must be a positive number of seconds up to ${Math.floor(MAX_TIMER_MS / 1000)}`,
+        );
       return true;
     })
     .example("$0 sandbox run --code 'print(2**100)'", "run a snippet and print the result as JSON")

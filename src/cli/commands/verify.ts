@@ -1,11 +1,15 @@
-import { createWriteStream } from "node:fs";
+import { createWriteStream, type Stats, statSync } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { UserError } from "../../util/errors.js";
+import { ioReason } from "../../util/io.js";
 import { streamJsonl } from "../../util/jsonl.js";
 import { DEFAULT_POLICY, POLICY_SUMMARY } from "../../verify/policy.js";
 import { VerifierPool } from "../../verify/pool.js";
 import type { VerifyOptions } from "../../verify/types.js";
 import { verify } from "../../verify/verify.js";
 import { defineCommand } from "../command.js";
+import { numberOption } from "../numbers.js";
 
 /** Below this many lines, worker start-up costs more than it saves. */
 const INLINE_LINES = 256;
@@ -48,16 +52,24 @@ export const verifyCommand = defineCommand({
       .option("percent", {
         choices: ["loose", "strict"] as const,
         default: DEFAULT_POLICY.percent,
-        describe: "loose: 50% also matches 50 (and 0.5); strict: only 50% or 0.5",
+        describe: "loose: 10\\% also matches 10 (MATH convention)",
       })
       .option("degrees", {
         choices: ["loose", "strict"] as const,
         default: DEFAULT_POLICY.degrees,
-        describe: "loose: 30° also matches 30 (and π/6); strict: only 30° or π/6",
+        describe: "loose: 90^\\circ also matches 90",
       })
       .option("rel-tol", { type: "number", default: DEFAULT_POLICY.relTol, describe: "relative tolerance" })
       .option("abs-tol", { type: "number", default: DEFAULT_POLICY.absTol, describe: "absolute tolerance" })
-      .option("threads", { type: "number", describe: "worker threads for --input (default: all cores)" })
+      .option(
+        "threads",
+        numberOption("threads", {
+          integer: true,
+          min: 1,
+          max: 1024,
+          describe: "worker threads for --input (default: all cores)",
+        }),
+      )
       .check((a) => {
         if (a.input !== undefined && (a.gold !== undefined || a.pred !== undefined)) {
           throw new UserError("use either --gold/--pred or --input, not both");
@@ -104,18 +116,12 @@ export const verifyCommand = defineCommand({
         await pool.close();
       }
     }
-    const out = args.output === undefined ? process.stdout : createWriteStream(args.output);
-    for (let i = 0; i < rows.length; i++) {
+    const lines = rows.map((row, i) => {
       const r = results[i]!;
-      out.write(
-        `${JSON.stringify({ ...rows[i]!.record, correct: r.correct, extracted: r.extracted, reason: r.reason })}\n`,
-      );
-    }
-    if (out !== process.stdout) {
-      await new Promise<void>((resolve, reject) =>
-        out.end((err?: Error | null) => (err ? reject(err) : resolve())),
-      );
-    }
+      return `${JSON.stringify({ ...row.record, correct: r.correct, extracted: r.extracted, reason: r.reason })}\n`;
+    });
+    if (args.output === undefined) for (const line of lines) process.stdout.write(line);
+    else await writeLines(args.output, lines);
     const correct = results.filter((r) => r.correct).length;
     const none = results.filter((r) => r.extracted === null).length;
     const secs = (performance.now() - started) / 1000;
@@ -127,8 +133,38 @@ export const verifyCommand = defineCommand({
   },
 });
 
+/** Write every line to `file`; a failed open or write (a full disk, a directory) is a one-line UserError. */
+async function writeLines(file: string, lines: string[]): Promise<void> {
+  try {
+    await pipeline(Readable.from(lines), createWriteStream(file));
+  } catch (err) {
+    throw new UserError(`cannot write ${file}: ${ioReason(err)}`);
+  }
+}
+
 /** Reads and checks every line before grading any, so a bad line fails fast and names itself. */
 async function readRows(file: string): Promise<Row[]> {
+  let kind: Stats;
+  try {
+    kind = statSync(file);
+  } catch (err) {
+    throw new UserError(`cannot read ${file}: ${ioReason(err)}`);
+  }
+  // A pipe (`--input /dev/stdin`) is fine; a directory or a device is not a JSONL file.
+  if (!kind.isFile() && !kind.isFIFO()) {
+    throw new UserError(
+      `cannot read ${file}: ${kind.isDirectory() ? "it is a directory" : "not a regular file"}`,
+    );
+  }
+  try {
+    return await parseRows(file);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot read ${file}: ${ioReason(err)}`);
+  }
+}
+
+async function parseRows(file: string): Promise<Row[]> {
   const rows: Row[] = [];
   for await (const { line: n, value: rec } of streamJsonl<Record<string, unknown>>(file, { objects: true })) {
     for (const key of ["gold", "pred"] as const) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BUILTIN_CONFIGS } from "../../rewards/registry.js";
-import { filePath, positiveInt } from "./common.js";
+import { durationMs, filePath } from "./common.js";
 
 /**
  * Reward components (report §2, §4.2). The sample's reward is the weighted sum of its components; a
@@ -34,7 +34,7 @@ export const rewardsSchema = z
     /** Score given to a sample whose reward throws or misses its deadline (the sample is flagged in the log). */
     fallback_score: z.number().default(0),
     /** Per-sample wall-clock deadline of the reward service. */
-    deadline_ms: positiveInt().default(10_000),
+    deadline_ms: durationMs().default(10_000),
   })
   .superRefine((r, ctx) => {
     const seen = new Set<string>();

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { DIALECT_NAMES } from "../../tools/dialect.js";
-import { positiveInt } from "./common.js";
+import { durationMs, positiveInt } from "./common.js";
 
 export const sandboxSchema = z.strictObject({
   /** Wall-clock limit per call; the process group is killed after it. */
-  timeout_ms: positiveInt().default(10_000),
+  timeout_ms: durationMs().default(10_000),
   cpu_seconds: positiveInt().default(5),
   memory_mb: positiveInt().default(1024),
   max_processes: positiveInt().default(64),

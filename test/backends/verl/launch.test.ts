@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readParquet } from "../../../src/data/parquet.js";
 import { runCli } from "../../helpers/cli.js";
+import { rayHeadPorts } from "../../helpers/ray.js";
 import { tinyModel, verlPython } from "./helpers.js";
 
 /**
@@ -129,15 +130,17 @@ describe("still train with backend verl (no GPU here)", () => {
     );
     expect(r.stderr).toMatch(/last lines of .*verl\.log/);
     expectConvertedData(runDir);
+    expect(existsSync(path.join(runDir, "hydra", ".hydra", "overrides.yaml"))).toBe(true);
     expect(await gone("STILL_RUN_DIR", path.resolve(runDir), 30_000)).toEqual([]);
   });
 
   describe("through ray job submit", () => {
     const marker = randomUUID();
     let address = "";
+    let gcs = "";
     beforeAll(async () => {
       const ray = path.join(path.dirname(verlPython()), "ray");
-      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const ports = rayHeadPorts();
       await execa(
         ray,
         [
@@ -145,17 +148,21 @@ describe("still train with backend verl (no GPU here)", () => {
           "--head",
           "--num-cpus",
           "16",
-          "--port",
-          String(port),
-          "--dashboard-port",
-          String(port + 1),
+          ...ports.args,
           "--include-dashboard",
           "true",
           "--disable-usage-stats",
         ],
         { env: { STILL_TEST_RAY_HEAD: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
       );
-      address = `http://127.0.0.1:${port + 1}`;
+      address = `http://127.0.0.1:${ports.dashboardPort}`;
+      // `ray start` returns before the job server answers on a loaded machine.
+      for (let i = 0; i < 60; i++) {
+        const r = await execa(ray, ["job", "list", "--address", address], { reject: false });
+        if (r.exitCode === 0) break;
+        await new Promise((done) => setTimeout(done, 2000));
+      }
+      gcs = `:${ports.port}`;
     }, 300_000);
     afterAll(async () => {
       // Only this head's processes, by pid: `ray stop` would stop every Ray of the machine.
@@ -167,6 +174,9 @@ describe("still train with backend verl (no GPU here)", () => {
         }
       }
       const left = await gone("STILL_TEST_RAY_HEAD", marker, 20_000);
+      // `ray start` records its head for later ray.init() calls on this machine: forget ours.
+      const current = "/tmp/ray/ray_current_cluster";
+      if (existsSync(current) && readFileSync(current, "utf8").trim().endsWith(gcs)) rmSync(current);
       for (const pid of left) {
         try {
           process.kill(pid, "SIGKILL");
@@ -182,6 +192,7 @@ describe("still train with backend verl (no GPU here)", () => {
       const runDir = path.join(dir, "run-ray");
       const file = writeConfig("ray", `cluster:\n  type: ray\n  address: ${address}\n`);
       const r = await runCli(["train", file, "--out", runDir]);
+      expect(existsSync(path.join(runDir, "verl.log")), r.stderr).toBe(true);
       const log = readFileSync(path.join(runDir, "verl.log"), "utf8");
       expect(log).toMatch(/still-rl preflight: bridge handshake ok \(tcp:\/\/[\d.]+:\d+, CURVE\)/);
       expect(r.code).toBe(1);

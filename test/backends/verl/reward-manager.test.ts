@@ -25,7 +25,7 @@ describe("still reward manager inside veRL's reward loop, against the TS reward 
   afterAll(() => services?.close());
 
   it("scores a DataProto in one round trip per batch, with flagged fallbacks for throwing and hanging rewards, in RewardLoopWorker and RewardLoopManager", async () => {
-    const [worker, manager] = await runFixture("reward_loop.py", [model], services.env, 240_000);
+    const [worker, dead, manager] = await runFixture("reward_loop.py", [model], services.env, 240_000);
     // 12 samples: i % 6 == 5 hangs, i % 6 == 2 throws; even i answer 42 (correct). Row 3 is cut at the budget.
     const samples = (worker as { samples: Record<string, number | null>[] }).samples;
     expect((worker as { round_trips: number }).round_trips).toBe(1);
@@ -47,6 +47,13 @@ describe("still reward manager inside veRL's reward loop, against the TS reward 
     expect(samples[3]!.response_tokens).toBe(48);
     expect(samples[0]!.truncated).toBe(0);
     expect(samples[0]!.faulty).toBe(0.5);
+
+    const d = dead as { elapsed: number; samples: Record<string, number | null>[] };
+    expect(d.elapsed).toBeLessThan(10);
+    for (const s of d.samples) {
+      expect([s.score, s.still_fallback, (s.timeout ?? 0) + (s.error ?? 0)]).toEqual([-1, 1, 1]);
+      expect(Object.keys(s).sort()).toEqual(keys);
+    }
 
     const m = manager as {
       keys: string[];

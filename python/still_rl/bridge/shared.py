@@ -1,5 +1,6 @@
-"""One bridge connection per process for the plugin's requests (reward manager, trainer, agent loop); veRL
-runs them in different Ray actors, each of which opens its own on first use."""
+"""One bridge connection per process for a framework's requests to TS (veRL's reward manager, trainer and
+agent loop; OpenRLHF's tool agent): the frameworks run them in different Ray actors, each of which opens its
+own on first use. The role comes from the environment TS gives the job (STILL_BRIDGE_ROLE)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import socket
 import threading
 from typing import Any
 
-from still_rl.bridge import Peer
+from .peer import Peer
 
 _lock = threading.Lock()
 _peer: Peer | None = None
@@ -21,8 +22,8 @@ def peer() -> Peer:
     global _peer
     with _lock:
         if _peer is None:
-            name = f"verl-{socket.gethostname()}-{os.getpid()}-{next(_ids)}"
-            p = Peer(role="verl", name=name)
+            role = os.environ.get("STILL_BRIDGE_ROLE") or "framework"
+            p = Peer(role=role, name=f"{role}-{socket.gethostname()}-{os.getpid()}-{next(_ids)}")
             p.start()
             _peer = p
         return _peer
