@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBackend } from "../../src/backends/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { runCli } from "../helpers/cli.js";
+import { rayHeadPorts } from "../helpers/ray.js";
 
 /**
  * The built-in engine as a Ray job on a real local Ray head (ray comes from the veRL venv, .venv-verl): the
@@ -27,17 +27,6 @@ const SHORT = [
   "backend.hf.threads=1",
 ];
 const set = (extra: string[] = []) => [...SHORT, ...extra].flatMap((s) => ["--set", s]);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const metricsWithoutTime = (runDir: string) =>
   readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
@@ -69,39 +58,19 @@ describe.skipIf(!existsSync(ray))("still train on a local Ray head (backend hf)"
     root = mkdtempSync(path.join(tmpdir(), "still-hf-ray-"));
     // The job carries the built package.
     await execa("npm", ["run", "build"], { cwd: repo });
-    const [port, dashboard, client, agent, agentGrpc] = await Promise.all(
-      Array.from({ length: 5 }, freePort),
-    );
-    // Ports and a temp dir of its own, so it never meets another Ray on this machine; a marker in its
-    // environment, so the test stops exactly this head's processes (`ray stop` would stop every Ray here).
+    const ports = rayHeadPorts();
+    // Ports (tests/helpers/ray.ts) and a temp dir of its own, so it never meets another Ray on this machine;
+    // a marker in its environment, so the test stops exactly this head's processes (`ray stop` would stop
+    // every Ray here).
     await execa(
       ray,
       [
-        "start",
-        "--head",
-        "--num-cpus",
-        "2",
-        "--disable-usage-stats",
-        "--port",
-        String(port),
-        "--dashboard-port",
-        String(dashboard),
-        "--dashboard-host",
-        "127.0.0.1",
-        "--include-dashboard",
-        "true",
-        "--ray-client-server-port",
-        String(client),
-        "--dashboard-agent-listen-port",
-        String(agent),
-        "--dashboard-agent-grpc-port",
-        String(agentGrpc),
-        "--temp-dir",
-        mkdtempSync("/tmp/sr-"),
+        ...["start", "--head", "--num-cpus", "2", "--disable-usage-stats", "--include-dashboard", "true"],
+        ...["--dashboard-host", "127.0.0.1", "--temp-dir", mkdtempSync("/tmp/sr-"), ...ports.args],
       ],
       { env: { [MARKER]: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
     );
-    address = `http://127.0.0.1:${dashboard}`;
+    address = `http://127.0.0.1:${ports.dashboardPort}`;
     for (let i = 0; ; i++) {
       const r = await execa(ray, ["job", "list", "--address", address], { reject: false });
       if (r.exitCode === 0) break;
