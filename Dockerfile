@@ -21,6 +21,8 @@ RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 FROM ${VERL_IMAGE}
 # Node runtime from the official image; bubblewrap for the code sandbox; tini as PID 1.
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
+# Package versions follow the base image's distribution release, which the image tag pins.
+# hadolint ignore=DL3008
 RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/still-rl
 COPY --from=build /app/node_modules ./node_modules

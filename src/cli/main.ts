@@ -26,9 +26,15 @@ export async function runCli(argv: string[]): Promise<void> {
   process.exitCode = await main(argv);
 }
 
-/** Run the `still` CLI on `argv` (without node and script) and resolve to the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  let exitCode = EXIT_OK;
+/**
+ * The `still` parser with every command registered; `onCommand` gets the command a command line selects and
+ * its parsed arguments (main runs it; tests parse without running anything).
+ */
+export function buildCli(
+  argv: string[],
+  // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
+  onCommand: (command: CliCommand<any>, args: any) => Promise<void>,
+): Argv {
   const cli = yargs(argv)
     .scriptName("still")
     .usage("$0 <command> [options]\n\nstill-rl: RL training of slow-thinking reasoning models (STILL-3).")
@@ -45,17 +51,47 @@ export async function main(argv: string[]): Promise<number> {
   // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument type
   const register = (parent: Argv, c: CliCommand<any>): void => {
     const builder = (y: Argv) => {
-      const built = c.builder(y) as Argv;
+      const built = c.builder(oneLineExamples(y)) as Argv;
       for (const sub of c.subcommands ?? []) register(built, sub);
       return c.subcommands
         ? built.demandCommand(1, `name a subcommand; \`still ${c.command} --help\` lists them`)
         : built;
     };
-    parent.command(c.command, c.describe, builder, async (args) => {
-      if (c.run) exitCode = (await c.run(args)) ?? EXIT_OK;
-    });
+    parent.command(c.command, c.describe, builder, (args) => onCommand(c, args));
   };
   for (const c of commands) register(cli, c);
+  return cli;
+}
+
+/**
+ * yargs prints an example's command in a column capped at half the width, so a longer command wraps mid-way
+ * and cannot be pasted. Each example is printed as one shell line instead, its description as a comment.
+ */
+function oneLineExamples(y: Argv): Argv {
+  const proxy: Argv = new Proxy(y, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      // Keep the chain (y.option(…).example(…)) going through the proxy.
+      return (...args: unknown[]) => {
+        if (prop === "example" && typeof args[0] === "string") {
+          const [command, description] = args as [string, string | undefined];
+          args = [description ? `${command}  # ${description}` : command, ""];
+        }
+        const out = value.apply(target, args);
+        return out === target ? proxy : out;
+      };
+    },
+  });
+  return proxy;
+}
+
+/** Run the `still` CLI on `argv` (without node and script) and resolve to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = EXIT_OK;
+  const cli = buildCli(argv, async (c, args) => {
+    if (c.run) exitCode = (await c.run(args)) ?? EXIT_OK;
+  });
   try {
     await cli.parseAsync();
   } catch (err) {

@@ -21,6 +21,7 @@ import {
 import { Loop, type TrainResult } from "./loop.js";
 import { MetricsWriter } from "./metrics.js";
 import { resolveModel } from "./model.js";
+import { runNotices } from "./notices.js";
 import type { ProgressSink } from "./progress.js";
 import { INITIAL_SAMPLER_STATE } from "./sampler.js";
 import { SampleWriter } from "./samples.js";
@@ -203,6 +204,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       );
     }
     const totalSteps = fitting.length === 0 ? 0 : totalRlSteps(config.algorithm, fitting.length);
+    if (resumeFrom === null) {
+      for (const notice of runNotices(config, { questions: fitting.length, totalSteps }))
+        progress.log(notice);
+    }
     return await loop.run({ train: fitting, heldOut, benchmarks, sft: sftData, totalSteps });
   } finally {
     await metrics.close();

@@ -2,6 +2,7 @@ import type { RunConfig } from "../../config/index.js";
 import { runDoctor } from "../../doctor/doctor.js";
 import { train } from "../../train/trainer.js";
 import type { Backend } from "../types.js";
+import { runHfOnRay } from "./ray.js";
 
 /** The built-in Hugging Face engine: the TypeScript driver loop (src/train/trainer.ts) owns the run. */
 export const hfBackend: Backend = {
@@ -20,12 +21,14 @@ export const hfBackend: Backend = {
     return report.checks;
   },
   run: (opts) =>
-    train({
-      config: opts.config,
-      runDir: opts.runDir,
-      resume: opts.resume,
-      ...(opts.resumeFrom !== undefined && { resumeFrom: opts.resumeFrom }),
-      progress: opts.progress,
-      signal: opts.signal,
-    }),
+    opts.config.cluster.type === "ray"
+      ? runHfOnRay(opts)
+      : train({
+          config: opts.config,
+          runDir: opts.runDir,
+          resume: opts.resume,
+          ...(opts.resumeFrom !== undefined && { resumeFrom: opts.resumeFrom }),
+          progress: opts.progress,
+          signal: opts.signal,
+        }),
 };

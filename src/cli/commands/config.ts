@@ -85,7 +85,11 @@ const compileCommand = defineCommand({
         describe:
           "also check the overrides against the framework itself (its config, validation and registries)",
       })
-      .option("format", { choices: ["shell", "yaml"] as const, default: "shell" as const })
+      .option("format", {
+        choices: ["shell", "yaml"] as const,
+        default: "shell" as const,
+        describe: "a shell command line, or the arguments as YAML",
+      })
       .option("out", {
         type: "string",
         describe: "run directory the command reads and writes (default runs/<name>)",

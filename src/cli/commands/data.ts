@@ -76,8 +76,12 @@ const filterToolsCommand = defineCommand({
     y
       .option("input", { type: "string", demandOption: true, describe: "JSONL of responses" })
       .option("output", { type: "string", demandOption: true, describe: "JSONL of the kept records" })
-      .option("response-key", { type: "string", default: "response" })
-      .option("answer-key", { type: "string", default: "answer" }),
+      .option("response-key", { type: "string", default: "response", describe: "field with the response" })
+      .option("answer-key", { type: "string", default: "answer", describe: "field with the gold answer" })
+      .example(
+        "$0 data filter-tools --input continued.jsonl --output tool-sft.jsonl",
+        "keep verified responses that use code",
+      ),
   run: (args) => {
     const records = readRecords(args.input);
     const kept = records.filter((record, i) => {
@@ -114,7 +118,7 @@ const prepareCommand = defineCommand({
       .option("source-key", { type: "string", describe: "data source field (default data_source)" })
       .option("report", { type: "string", describe: "report JSON (default OUTPUT.report.json)" })
       .example("$0 data prepare --input raw.jsonl --output train.parquet", "veRL Parquet with every filter")
-      .example("$0 data prepare configs/data/prepare.yaml", "options from a file"),
+      .example("$0 data prepare prepare.yaml", "options from a file (docs/data.md has one)"),
   run: async (args) => {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const config = readPrepareConfig(args.config, {

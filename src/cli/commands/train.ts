@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { configErrorFor, getBackend } from "../../backends/index.js";
 import { loadConfig } from "../../config/index.js";
@@ -83,7 +84,10 @@ export const trainCommand = defineCommand({
         progress,
         signal: controller.signal,
       });
-      const report = await writeReport([runDir], path.join(runDir, "report.html"));
+      // A Ray job on another node leaves the run there (the backend said where): no report here then.
+      const report = existsSync(path.join(runDir, "metrics.jsonl"))
+        ? await writeReport([runDir], path.join(runDir, "report.html"))
+        : "none here (the run directory is on the cluster)";
       const acc = (v: number | undefined) => (v === undefined ? "n/a" : v.toFixed(3));
       process.stderr.write(
         `${result.interrupted ? "interrupted" : "done"}: step ${result.step}/${result.totalSteps} in ${result.wallS.toFixed(0)} s; ` +

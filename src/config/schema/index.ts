@@ -56,13 +56,6 @@ export const runConfigSchema = z
         message: `tiny models are built by the hf backend only (backend.type is ${c.backend.type})`,
       });
     }
-    if (c.cluster.type === "ray" && c.backend.type === "hf") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["cluster", "type"],
-        message: "the hf backend runs locally: use backend.type verl or openrlhf on a Ray cluster",
-      });
-    }
     c.rewards.components.forEach((component, i) => {
       if (component.name === "tool_use" && !c.tools.enabled) {
         ctx.addIssue({

@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getBackend } from "../../src/backends/index.js";
+import { loadConfig } from "../../src/config/index.js";
+import { runCli } from "../helpers/cli.js";
+import { rayHeadPorts } from "../helpers/ray.js";
+
+/**
+ * The built-in engine as a Ray job on a real local Ray head (ray comes from the veRL venv, .venv-verl): the
+ * shortened demo runs to the end on Ray with the metrics of the same run done locally, and Ctrl-C stops the job.
+ */
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const ray = path.join(repo, ".venv-verl/bin/ray");
+
+/** The demo, a couple of GRPO steps on one thread, no SFT, a small held-out set. */
+const SHORT = [
+  "sft=null",
+  "algorithm.total_steps=2",
+  "eval.before_train=false",
+  "data.max_samples=64",
+  "backend.hf.threads=1",
+];
+const set = (extra: string[] = []) => [...SHORT, ...extra].flatMap((s) => ["--set", s]);
+
+const metricsWithoutTime = (runDir: string) =>
+  readFileSync(path.join(runDir, "metrics.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => Object.fromEntries(Object.entries(JSON.parse(l)).filter(([k]) => !k.startsWith("time/"))));
+
+const MARKER = "STILL_TEST_HF_RAY_HEAD";
+const marker = randomUUID();
+
+/** Processes whose environment holds KEY=VALUE (the head and everything it started). */
+function processesWith(key: string, value: string): number[] {
+  const needle = `${key}=${value}\0`;
+  return readdirSync("/proc").flatMap((entry) => {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) return [];
+    try {
+      return readFileSync(`/proc/${entry}/environ`, "latin1").includes(needle) ? [Number(entry)] : [];
+    } catch {
+      return []; // gone, or not ours
+    }
+  });
+}
+
+let root = "";
+let address = "";
+
+describe.skipIf(!existsSync(ray))("still train on a local Ray head (backend hf)", () => {
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), "still-hf-ray-"));
+    // The job carries the built package.
+    await execa("npm", ["run", "build"], { cwd: repo });
+    const ports = rayHeadPorts();
+    // Ports (tests/helpers/ray.ts) and a temp dir of its own, so it never meets another Ray on this machine;
+    // a marker in its environment, so the test stops exactly this head's processes (`ray stop` would stop
+    // every Ray here).
+    await execa(
+      ray,
+      [
+        ...["start", "--head", "--num-cpus", "2", "--disable-usage-stats", "--include-dashboard", "true"],
+        ...["--dashboard-host", "127.0.0.1", "--temp-dir", mkdtempSync("/tmp/sr-"), ...ports.args],
+      ],
+      { env: { [MARKER]: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
+    );
+    address = `http://127.0.0.1:${ports.dashboardPort}`;
+    for (let i = 0; ; i++) {
+      const r = await execa(ray, ["job", "list", "--address", address], { reject: false });
+      if (r.exitCode === 0) break;
+      if (i > 120) throw new Error(`the Ray head did not come up:\n${r.stderr}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      for (const pid of processesWith(MARKER, marker)) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // gone
+        }
+      }
+      const until = Date.now() + 20_000;
+      while (processesWith(MARKER, marker).length > 0 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("runs the shortened demo to the end as a Ray job, with the metrics of a local run", async () => {
+    const local = path.join(root, "local");
+    const onRay = path.join(root, "ray");
+    const l = await runCli(["train", "configs/demo.yaml", ...set(), "--out", local]);
+    expect(l.code, l.stderr).toBe(0);
+    const r = await runCli([
+      "train",
+      "configs/demo.yaml",
+      ...set(["cluster.type=ray", `cluster.address=${address}`]),
+      "--out",
+      onRay,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    // Streamed back: the job's own progress lines and the notices, then where the run is.
+    expect(r.stderr).toMatch(/step 2\/2/);
+    expect(r.stderr).toContain("eval.every_steps: 25 is past the run's 2 steps");
+    expect(r.stderr).toMatch(new RegExp(`Ray job still-\\S+: SUCCEEDED; run directory: ${onRay}`));
+    const rayMetrics = metricsWithoutTime(onRay);
+    expect(rayMetrics.map((m) => m.step)).toEqual([1, 2]);
+    expect(rayMetrics).toEqual(metricsWithoutTime(local));
+    expect(existsSync(path.join(onRay, "report.html"))).toBe(true);
+  }, 600_000);
+
+  it("stops the job on Ctrl-C (abort)", async () => {
+    const { config } = loadConfig(path.join(repo, "configs/demo.yaml"), {
+      set: [
+        ...SHORT.filter((s) => !s.startsWith("algorithm.total_steps")),
+        "algorithm.total_steps=200",
+        "cluster.type=ray",
+        `cluster.address=${address}`,
+      ],
+    });
+    const controller = new AbortController();
+    const logs: string[] = [];
+    const result = await getBackend("hf").run({
+      config,
+      runDir: path.join(root, "stopped"),
+      resume: false,
+      signal: controller.signal,
+      progress: {
+        step() {},
+        log: (line) => {
+          logs.push(line);
+          if (/\bstep 1\/\d+/.test(line)) controller.abort();
+        },
+        close() {},
+      },
+    });
+    expect(result.interrupted).toBe(true);
+    expect(logs.join("\n")).toMatch(/Ray job still-\S+: (STOPPED|FAILED)/);
+    const jobs = await execa(ray, ["job", "list", "--address", address]);
+    expect(jobs.stdout).not.toMatch(/status=<JobStatus\.RUNNING/);
+  }, 600_000);
+});
