@@ -9,6 +9,7 @@ import { getBackend } from "../../src/backends/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { runCli } from "../helpers/cli.js";
 import { rayHeadPorts } from "../helpers/ray.js";
+import { requireVenv } from "../helpers/venv.js";
 
 /**
  * The built-in engine as a Ray job on a real local Ray head (ray comes from the veRL venv, .venv-verl): the
@@ -53,8 +54,9 @@ function processesWith(key: string, value: string): number[] {
 let root = "";
 let address = "";
 
-describe.skipIf(!existsSync(ray))("still train on a local Ray head (backend hf)", () => {
+describe("still train on a local Ray head (backend hf)", () => {
   beforeAll(async () => {
+    requireVenv(ray, "setup:verl");
     root = mkdtempSync(path.join(tmpdir(), "still-hf-ray-"));
     // The job carries the built package.
     await execa("npm", ["run", "build"], { cwd: repo });
