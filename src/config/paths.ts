@@ -16,7 +16,13 @@ import type { RunConfig } from "./schema/index.js";
  */
 export function resolveConfigPaths(loaded: LoadedConfig, cwd: string = process.cwd()): RunConfig {
   const { config, sources } = loaded;
-  const at = (segments: PathSegment[], value: string) => resolveFrom(sourceOf(sources, segments), value, cwd);
+  const at = (segments: PathSegment[], value: string) => {
+    const resolved = resolveFrom(sourceOf(sources, segments), value, cwd);
+    // A relative path written with `${VAR}` would resolve from the saved config.yaml's folder on a resume:
+    // printConfig writes the resolved path for it, not the template.
+    if (resolved !== value) loaded.templates.delete(formatPath(segments));
+    return resolved;
+  };
   const files = (key: "data" | "sft", field: string, list: readonly string[]) =>
     list.map((f, i) => at([key, field, i], f));
   config.data.train_files = files("data", "train_files", config.data.train_files);

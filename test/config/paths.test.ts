@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadConfig, type RunConfig } from "../../src/config/index.js";
+import { loadConfig, printConfig, type RunConfig } from "../../src/config/index.js";
 import { writeFiles } from "./helpers.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -54,6 +54,21 @@ describe("relative paths in a config", () => {
     });
     expect(config.data.train_files).toEqual([path.resolve("mine.jsonl")]);
     expect(files(config).reward).toEqual([path.resolve("r.ts")]);
+  });
+
+  it("a relative path written with ${VAR} is saved resolved, so a resume from the run directory finds it", () => {
+    const dir = writeFiles({
+      "configs/run.yaml":
+        'model:\n  path: tiny:qwen2\ndata:\n  train_files: ["${STILL_DATA:-../data}/train.jsonl"]',
+    });
+    const { config } = loadConfig(path.join(dir, "configs/run.yaml"), { env: {} });
+    const saved = printConfig(config);
+    expect(saved).not.toContain("${STILL_DATA");
+    expect(parse(saved).data.train_files).toEqual([path.join(dir, "data/train.jsonl")]);
+    writeFileSync(path.join(dir, "saved.yaml"), saved);
+    expect(loadConfig(path.join(dir, "saved.yaml"), { env: {} }).config.data.train_files).toEqual([
+      path.join(dir, "data/train.jsonl"),
+    ]);
   });
 
   it("`still config print` run from another directory prints the same files", async () => {
