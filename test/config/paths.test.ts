@@ -56,12 +56,13 @@ describe("relative paths in a config", () => {
     expect(files(config).reward).toEqual([path.resolve("r.ts")]);
   });
 
-  it("a relative path written with ${VAR} is saved resolved, so a resume from the run directory finds it", () => {
+  it("a relative path written with an environment reference is saved resolved, so a resume from the run directory finds it", () => {
     const dir = writeFiles({
       "configs/run.yaml":
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a YAML environment reference, not a JS template
         'model:\n  path: tiny:qwen2\ndata:\n  train_files: ["${STILL_DATA:-../data}/train.jsonl"]',
     });
-    const { config } = loadConfig(path.join(dir, "configs/run.yaml"), { env: {} });
+    const { config } = loadConfig(path.join(dir, "configs/run.yaml"), { env: { STILL_DATA: "../data" } });
     const saved = printConfig(config);
     expect(saved).not.toContain("${STILL_DATA");
     expect(parse(saved).data.train_files).toEqual([path.join(dir, "data/train.jsonl")]);
