@@ -3,15 +3,22 @@ import { UserError } from "../util/errors.js";
 import { JsonlError, jsonlLines, parseJsonlLine } from "../util/jsonl.js";
 import type { RewardPlan } from "./plan.js";
 import { RecordError, recordWithScore, sampleFromRecord } from "./records.js";
-import { RewardScorer } from "./scorer.js";
+import { RewardScorer, type ScoredSample } from "./scorer.js";
 import type { RewardSample } from "./types.js";
 
 /**
  * `still reward test`: score a JSONL file with a run config's rewards, one output line per input line, so a
  * user can unit-test a reward before spending GPU time. Every bad line is reported (file:line and the field)
- * before anything is scored.
+ * before anything is scored; each user reward's first failure is reported with the sample's line and the stack
+ * (the output lines only show the fallback and a `<name>.error` flag).
  */
-export async function testRewards(plan: RewardPlan, inputFile: string): Promise<string[]> {
+export interface RewardTestResult {
+  lines: string[];
+  /** One paragraph per user reward that failed: where it failed first, the error and its stack. */
+  failures: string[];
+}
+
+export async function testRewards(plan: RewardPlan, inputFile: string): Promise<RewardTestResult> {
   let text: string;
   try {
     text = await readFile(inputFile, "utf8");
@@ -19,6 +26,7 @@ export async function testRewards(plan: RewardPlan, inputFile: string): Promise<
     throw new UserError(`cannot read ${inputFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   const records: Record<string, unknown>[] = [];
+  const lineOf: number[] = [];
   const samples: RewardSample[] = [];
   const problems: string[] = [];
   for (const { line, text: t } of jsonlLines(text)) {
@@ -26,6 +34,7 @@ export async function testRewards(plan: RewardPlan, inputFile: string): Promise<
       const value = parseJsonlLine(t, inputFile, line);
       samples.push(sampleFromRecord(value));
       records.push(value as Record<string, unknown>);
+      lineOf.push(line);
     } catch (err) {
       if (err instanceof JsonlError) problems.push(err.message);
       else if (err instanceof RecordError) problems.push(`${inputFile}:${line}: ${err.message}`);
@@ -44,8 +53,38 @@ export async function testRewards(plan: RewardPlan, inputFile: string): Promise<
   }
   try {
     const scored = await scorer.score(samples);
-    return scored.map((s, i) => JSON.stringify(recordWithScore(records[i]!, s)));
+    return {
+      lines: scored.map((s, i) => JSON.stringify(recordWithScore(records[i]!, s))),
+      failures: firstFailures(scored, inputFile, lineOf),
+    };
   } finally {
     await scorer.close();
   }
+}
+
+function firstFailures(scored: ScoredSample[], file: string, lineOf: number[]): string[] {
+  const first = new Map<string, { text: string; flags: Set<string>; count: number }>();
+  scored.forEach((s, i) => {
+    for (const f of s.failures ?? []) {
+      const seen = first.get(f.name);
+      if (seen !== undefined) {
+        seen.count++;
+        seen.flags.add(`${f.name}.${f.kind}`);
+        continue;
+      }
+      const what =
+        f.kind === "timeout"
+          ? `did not finish within the deadline (${f.message})`
+          : `threw ${f.stack ?? f.message}`;
+      first.set(f.name, {
+        text: `reward ${f.name} on sample ${i + 1} (${file}:${lineOf[i]}) ${what}`,
+        flags: new Set([`${f.name}.${f.kind}`]),
+        count: 1,
+      });
+    }
+  });
+  return [...first].map(
+    ([name, f]) =>
+      `${f.text}\n  (${f.count} of ${scored.length} samples failed in ${name}: each got the fallback score, flagged ${[...f.flags].join(" or ")})`,
+  );
 }

@@ -19,6 +19,15 @@ import { UserRewardRunner } from "./user-rewards.js";
 export interface ScoredSample extends RewardResult, Partial<GroupOutcome> {
   verdict: Verdict;
   lengthTokens: number;
+  /** The user rewards that failed on this sample (scored with the fallback), with what they threw. */
+  failures?: RewardFailure[];
+}
+
+export interface RewardFailure {
+  name: string;
+  kind: "error" | "timeout";
+  message: string;
+  stack?: string;
 }
 
 export interface ScorerOptions {
@@ -139,20 +148,32 @@ export class RewardScorer {
       const s = b.value as BuiltinScore;
       const components = { ...s.components };
       let total = s.weighted;
-      let failed = false;
+      const failures: RewardFailure[] = [];
       (user?.[i] ?? []).forEach((u, k) => {
         if (u.failure !== undefined) {
           components[`${u.name}.${u.failure}`] = 1;
-          failed = true;
+          failures.push({
+            name: u.name,
+            kind: u.failure,
+            message: u.message,
+            ...(u.stack && { stack: u.stack }),
+          });
           return;
         }
         components[u.name] = u.reward;
         for (const [key, v] of Object.entries(u.components)) components[`${u.name}.${key}`] = v;
         total += plan.user[k]!.weight * u.reward;
       });
+      const failed = failures.length > 0;
       const reward = failed ? plan.fallbackScore : s.gateOpen ? total : 0;
       return finite(
-        { reward, components, verdict: s.verdict, lengthTokens: s.lengthTokens },
+        {
+          reward,
+          components,
+          verdict: s.verdict,
+          lengthTokens: s.lengthTokens,
+          ...(failed && { failures }),
+        },
         plan.fallbackScore,
       );
     });

@@ -21,7 +21,7 @@ export interface UserRewardInit {
 /** One user reward on one sample. */
 export type UserRewardOutcome =
   | { name: string; reward: number; components: Components; failure?: undefined }
-  | { name: string; failure: "error" | "timeout"; message: string };
+  | { name: string; failure: "error" | "timeout"; message: string; stack?: string };
 
 export interface UserRewardRunnerOptions {
   threads: number;

@@ -29,6 +29,7 @@ serveItems(async (raw) => {
             name: reward.name,
             failure: "error",
             message: err instanceof Error ? err.message : String(err),
+            ...(err instanceof Error && err.stack !== undefined && { stack: err.stack }),
           });
       }
     }

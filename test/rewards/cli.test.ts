@@ -26,6 +26,27 @@ beforeAll(async () => {
 });
 
 describe("still reward test", () => {
+  it("reports a user reward's first error with the sample's line and the stack, once per reward", async () => {
+    const typoConfig = path.join(dir, "typo.yaml");
+    const reward = path.join(import.meta.dirname, "fixtures", "typo.ts");
+    await writeFile(
+      typoConfig,
+      `model: { path: m }\nrewards:\n  components:\n    - { name: correctness }\n    - { name: custom, path: ${JSON.stringify(reward)} }\n`,
+    );
+    const input = path.join(dir, "typo-in.jsonl");
+    const rows = [1, 2, 3].map((n) => ({ prompt: "1+1?", response: `\\boxed{${n}}`, ground_truth: "2" }));
+    await writeFile(input, `\n${rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
+    const r = await run(["reward", "test", "--config", typoConfig, "--input", input]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split("\n")).toHaveLength(3);
+    expect(r.stdout).toContain('"typo.error":1');
+    // One report for the reward, naming the first sample (line 2: the file starts with a blank line).
+    expect(r.stderr.match(/reward typo on sample/g)).toHaveLength(1);
+    expect(r.stderr).toContain(`reward typo on sample 1 (${input}:2) threw TypeError`);
+    expect(r.stderr).toMatch(/\n\s+at .*typo\.ts/);
+    expect(r.stderr).toContain("3 of 3 samples failed in typo");
+  });
+
   it("prints each input line with reward, components and, for grouped lines, advantage/included/reason", async () => {
     const input = path.join(dir, "in.jsonl");
     const lines = [

@@ -37,7 +37,9 @@ const testCommand = defineCommand({
       .example("$0 reward test --config my.yaml --input samples.jsonl", "check a reward before a run"),
   run: async ({ config, set, input }) => {
     const plan = planFromConfig(loadConfig(config, { set }).config);
-    for (const line of await testRewards(plan, input)) process.stdout.write(`${line}\n`);
+    const result = await testRewards(plan, input);
+    for (const line of result.lines) process.stdout.write(`${line}\n`);
+    for (const failure of result.failures) process.stderr.write(`${failure}\n`);
     return 0;
   },
 });
