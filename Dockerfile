@@ -31,10 +31,13 @@ COPY package.json ./
 COPY bin ./bin
 COPY python ./python
 COPY configs ./configs
+COPY data ./data
 # The bridge peer's own needs; torch/transformers/verl come from the base image.
 RUN python3 -m pip install --no-cache-dir --no-deps pyzmq==27.3.0 msgpack==1.2.4 && \
     python3 -m pip install --no-cache-dir --no-deps -e python && \
     ln -s /opt/still-rl/bin/still.js /usr/local/bin/still
-ENV STILL_PYTHON=python3
+# The image's interpreter is both the HF engine's and veRL's (its veRL plugin is registered by the -e install
+# above), in place of the .venv and .venv-verl that `npm run setup` / `setup:verl` make on a workstation.
+ENV STILL_PYTHON=python3 STILL_VERL_PYTHON=python3
 ENTRYPOINT ["tini", "--"]
 CMD ["still", "--help"]
