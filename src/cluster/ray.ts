@@ -43,6 +43,27 @@ export class RayJobError extends UserError {
 }
 
 /** Submit, follow the logs to the end, return the final status. Never leaves the job running on abort. */
+/**
+ * The runtime env of a job: the run config's `cluster.runtime_env` with `env` added to its env_vars (ours win:
+ * they carry the bridge endpoint and keys the job cannot run without).
+ */
+export function jobRuntimeEnv(
+  userEnv: Record<string, unknown> | undefined,
+  env: Record<string, string>,
+): Record<string, unknown> {
+  const base = userEnv ?? {};
+  return { ...base, env_vars: { ...((base.env_vars as Record<string, string> | undefined) ?? {}), ...env } };
+}
+
+/** The last lines of a framework job's log for a failure message, without the Ray CLI's own trailer lines. */
+export function jobLogTail(lines: readonly string[], count = 15): string {
+  return lines
+    .filter((l) => l.trim() !== "" && !/ cli\.py:\d+ -- /.test(l))
+    .slice(-count)
+    .map((l) => `  | ${l}`)
+    .join("\n");
+}
+
 export async function runRayJob(opts: RayJobOptions): Promise<RayJobResult> {
   const submissionId = `still-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
   const base = ["--address", opts.address];

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBackend } from "../../src/backends/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { runCli } from "../helpers/cli.js";
+import { processesWith } from "../helpers/processes.js";
 import { rayHeadPorts } from "../helpers/ray.js";
 import { requireVenv } from "../helpers/venv.js";
 
@@ -37,19 +38,6 @@ const metricsWithoutTime = (runDir: string) =>
 
 const MARKER = "STILL_TEST_HF_RAY_HEAD";
 const marker = randomUUID();
-
-/** Processes whose environment holds KEY=VALUE (the head and everything it started). */
-function processesWith(key: string, value: string): number[] {
-  const needle = `${key}=${value}\0`;
-  return readdirSync("/proc").flatMap((entry) => {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) return [];
-    try {
-      return readFileSync(`/proc/${entry}/environ`, "latin1").includes(needle) ? [Number(entry)] : [];
-    } catch {
-      return []; // gone, or not ours
-    }
-  });
-}
 
 let root = "";
 let address = "";

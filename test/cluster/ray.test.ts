@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseJobStatus } from "../../src/cluster/ray.js";
+import { jobLogTail, jobRuntimeEnv, parseJobStatus } from "../../src/cluster/ray.js";
 
 describe("ray job status output", () => {
   it.each([
@@ -15,5 +15,25 @@ describe("ray job status output", () => {
     ["garbage", "UNKNOWN", ""],
   ])("reads %j", (text, status, message) => {
     expect(parseJobStatus(text)).toEqual({ status, message });
+  });
+});
+
+describe("jobRuntimeEnv", () => {
+  it("keeps the user's runtime env and env vars, ours added on top", () => {
+    expect(
+      jobRuntimeEnv(
+        { pip: ["x"], env_vars: { HF_HOME: "/h", STILL_BRIDGE: "user" } },
+        { STILL_BRIDGE: "ours" },
+      ),
+    ).toEqual({ pip: ["x"], env_vars: { HF_HOME: "/h", STILL_BRIDGE: "ours" } });
+    expect(jobRuntimeEnv(undefined, { A: "1" })).toEqual({ env_vars: { A: "1" } });
+  });
+});
+
+describe("jobLogTail", () => {
+  it("keeps the last lines of the log, without blank lines and the Ray CLI's trailer", () => {
+    const lines = ["a", "", "b", "2026-12-04 00:00:00,000\tERR cli.py:123 -- Job 'x' failed", "c"];
+    expect(jobLogTail(lines, 2)).toBe("  | b\n  | c");
+    expect(jobLogTail(lines)).toBe("  | a\n  | b\n  | c");
   });
 });

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { runRayJob } from "../../cluster/ray.js";
+import { jobRuntimeEnv, runRayJob } from "../../cluster/ray.js";
 import { printConfig, type RunConfig } from "../../config/index.js";
 import { resolvePython } from "../../pyenv/python.js";
 import type { TrainResult } from "../../train/trainer.js";
@@ -42,12 +42,10 @@ export async function runHfOnRay(opts: BackendRunOptions): Promise<TrainResult> 
     const ray =
       process.env.STILL_RAY ??
       (existsSync(path.join(VERL_VENV, "bin", "ray")) ? path.join(VERL_VENV, "bin", "ray") : "ray");
-    const userEnv = config.cluster.runtime_env ?? {};
-    const envVars = {
-      ...((userEnv.env_vars as Record<string, string> | undefined) ?? {}),
+    const runtimeEnv = jobRuntimeEnv(config.cluster.runtime_env, {
       STILL_PYTHON: python,
       PYTHONUNBUFFERED: "1",
-    };
+    });
     const lines: string[] = [];
     progress.log(
       `submitting the run to the Ray cluster at ${config.cluster.address}; run directory ${runDir}`,
@@ -56,7 +54,7 @@ export async function runHfOnRay(opts: BackendRunOptions): Promise<TrainResult> 
       ray,
       address: config.cluster.address as string,
       entrypoint: ["bash", "-c", jobScript(runDir)],
-      runtimeEnv: { ...userEnv, working_dir: workDir, env_vars: envVars },
+      runtimeEnv: { ...runtimeEnv, working_dir: workDir },
       onLine: (line) => {
         lines.push(line);
         progress.log(line);

@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import type { RunConfig } from "../../config/index.js";
 import type { Check } from "../../doctor/doctor.js";
 import { pythonEnv } from "../../pyenv/python.js";
 import { packageRoot } from "../../util/paths.js";
+import { packageCheck, probeVenv, type VenvProbe } from "../probe.js";
 import type { Backend, CompiledLaunch } from "../types.js";
 import { openrlhfPython } from "./check.js";
 import {
@@ -84,11 +84,8 @@ export function formatOpenrlhfYaml(launch: CompiledLaunch): string {
   return `${lines.join("\n")}\n`;
 }
 
-interface Probe {
-  python: string;
-  packages: Record<string, string | null>;
+interface Probe extends VenvProbe {
   agent_error: string | null;
-  gpus: string[];
 }
 
 const SETUP = "run `npm run setup:openrlhf` (makes .venv-openrlhf from python/requirements-openrlhf.txt)";
@@ -106,36 +103,17 @@ export async function openrlhfDoctor(config: RunConfig): Promise<Check[]> {
   if (!existsSync(python)) {
     return [{ name: "OpenRLHF python", value: `${python} missing`, ok: false, fix: SETUP }];
   }
-  const r = await execa(python, ["-m", "still_rl.openrlhf.doctor"], {
+  const probed = await probeVenv<Probe>({
+    label: "OpenRLHF",
+    python,
+    module: "still_rl.openrlhf.doctor",
     env: pythonEnv(),
-    reject: false,
-    timeout: 120_000,
+    fix: SETUP,
   });
-  let probe: Probe;
-  try {
-    probe = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "");
-  } catch {
-    const tail = `${r.stderr}`.trim().split("\n").slice(-5).join(" | ");
-    return [
-      {
-        name: "OpenRLHF python",
-        value: `${python} failed (exit ${r.exitCode}): ${tail}`,
-        ok: false,
-        fix: SETUP,
-      },
-    ];
-  }
-  const checks: Check[] = [{ name: "OpenRLHF python", value: `${probe.python} (${python})`, ok: true }];
-  const pkg = (name: string, need: string | true, fix: string) => {
-    const v = probe.packages[name] ?? null;
-    const ok = v !== null && (need === true || v === need);
-    checks.push({
-      name: `OpenRLHF ${name}`,
-      value: v ?? "not installed",
-      ok,
-      ...(!ok && { fix: v === null ? fix : `expected ${name} ${need}, found ${v}: ${fix}` }),
-    });
-  };
+  const { probe, checks } = probed;
+  if (probe === null) return checks;
+  const pkg = (name: string, need: string | true, fix: string) =>
+    checks.push(packageCheck("OpenRLHF", probe, name, need, fix));
   pkg("openrlhf", OPENRLHF_VERSION, SETUP);
   for (const name of ["torch", "transformers", "aiohttp", "pyzmq", "msgpack"]) pkg(name, true, SETUP);
   if (config.tools.enabled) {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runLocalJob, shellQuote } from "../../cluster/local.js";
-import { runRayJob } from "../../cluster/ray.js";
+import { jobLogTail, jobRuntimeEnv, runRayJob } from "../../cluster/ray.js";
 import { printConfig, type RunConfig } from "../../config/index.js";
 import { loadQa } from "../../data/dataset.js";
 import { renderPrompt } from "../../prompts/templates.js";
@@ -304,19 +304,17 @@ async function runOnRay(
   signal: AbortSignal,
 ): Promise<string | undefined> {
   const address = config.cluster.address as string;
-  const runtimeEnv = { ...(config.cluster.runtime_env ?? {}) };
-  const envVars = {
-    ...((runtimeEnv.env_vars as Record<string, string> | undefined) ?? {}),
+  const runtimeEnv = jobRuntimeEnv(config.cluster.runtime_env, {
     ...env,
     PYTHONPATH: String(pythonEnv().PYTHONPATH),
     PYTHONUNBUFFERED: "1",
-  };
+  });
   // OpenRLHF pins a Ray its venv gets only on a GPU machine: the CLI comes from PATH (or STILL_RAY).
   const result = await runRayJob({
     ray: process.env.STILL_RAY ?? "ray",
     address,
     entrypoint: ["bash", "-c", `exec ${command}`],
-    runtimeEnv: { ...runtimeEnv, env_vars: envVars },
+    runtimeEnv,
     onLine,
     signal,
     env: pythonEnv(),
@@ -335,10 +333,6 @@ export function failureMessage(reason: string, lines: readonly string[], logFile
   } else if (/CUDA|NVIDIA driver|no GPU|torch.cuda/.test(text)) {
     what = "OpenRLHF needs a CUDA GPU: run on a GPU machine or a Ray cluster with GPUs";
   }
-  const tail = lines
-    .filter((l) => l.trim() !== "" && !/ cli\.py:\d+ -- /.test(l))
-    .slice(-15)
-    .map((l) => `  | ${l}`)
-    .join("\n");
+  const tail = jobLogTail(lines);
   return `${what}\n${reason}; last lines of ${logFile}:\n${tail}`;
 }

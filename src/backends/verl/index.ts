@@ -1,6 +1,6 @@
-import { execa } from "execa";
 import type { RunConfig } from "../../config/index.js";
 import type { Check } from "../../doctor/doctor.js";
+import { packageCheck, probeVenv, type VenvProbe } from "../probe.js";
 import type { Backend } from "../types.js";
 import { compileVerl, verlRefusals } from "./compile.js";
 import { runVerl } from "./launch.js";
@@ -18,11 +18,8 @@ export const verlBackend: Backend = {
 /** Pinned in python/requirements-verl.txt. */
 export const VERL_VERSION = "0.9.1";
 
-interface Probe {
-  python: string;
-  packages: Record<string, string | null>;
+interface Probe extends VenvProbe {
   plugin_errors: string[];
-  gpus: string[];
 }
 
 const SETUP = "run `npm run setup:verl` (makes .venv-verl from python/requirements-verl.txt, ~3 min)";
@@ -34,31 +31,17 @@ export async function verlDoctor(config: RunConfig): Promise<Check[]> {
   } catch {
     return [{ name: "veRL python", value: `${VERL_VENV} missing`, ok: false, fix: SETUP }];
   }
-  const r = await execa(python, ["-m", "still_rl.verl.doctor"], {
+  const probed = await probeVenv<Probe>({
+    label: "veRL",
+    python,
+    module: "still_rl.verl.doctor",
     env: verlEnv(),
-    reject: false,
-    timeout: 120_000,
+    fix: SETUP,
   });
-  let probe: Probe;
-  try {
-    probe = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "");
-  } catch {
-    const tail = `${r.stderr}`.trim().split("\n").slice(-5).join(" | ");
-    return [
-      { name: "veRL python", value: `${python} failed (exit ${r.exitCode}): ${tail}`, ok: false, fix: SETUP },
-    ];
-  }
-  const checks: Check[] = [{ name: "veRL python", value: `${probe.python} (${python})`, ok: true }];
-  const pkg = (name: string, need: string | true, fix: string) => {
-    const v = probe.packages[name] ?? null;
-    const ok = v !== null && (need === true || v === need);
-    checks.push({
-      name: `veRL ${name}`,
-      value: v ?? "not installed",
-      ok,
-      ...(!ok && { fix: v === null ? fix : `expected ${name} ${need}, found ${v}: ${fix}` }),
-    });
-  };
+  const { probe, checks } = probed;
+  if (probe === null) return checks;
+  const pkg = (name: string, need: string | true, fix: string) =>
+    checks.push(packageCheck("veRL", probe, name, need, fix));
   pkg("verl", VERL_VERSION, SETUP);
   pkg("ray", true, SETUP);
   pkg("transferqueue", true, SETUP);

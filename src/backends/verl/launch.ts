@@ -3,7 +3,7 @@ import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { runLocalJob, shellQuote } from "../../cluster/local.js";
-import { runRayJob } from "../../cluster/ray.js";
+import { jobLogTail, jobRuntimeEnv, runRayJob } from "../../cluster/ray.js";
 import { printConfig, type RunConfig } from "../../config/index.js";
 import { MetricsWriter } from "../../train/metrics.js";
 import type { TrainResult } from "../../train/trainer.js";
@@ -222,18 +222,16 @@ async function runOnRay(
 ): Promise<Outcome> {
   const address = config.cluster.address as string;
   const ray = path.join(path.dirname(python), "ray");
-  const runtimeEnv = { ...(config.cluster.runtime_env ?? {}) };
-  const envVars = {
-    ...((runtimeEnv.env_vars as Record<string, string> | undefined) ?? {}),
+  const runtimeEnv = jobRuntimeEnv(config.cluster.runtime_env, {
     ...env,
     PYTHONPATH: String(verlEnv().PYTHONPATH),
     PYTHONUNBUFFERED: "1",
-  };
+  });
   const result = await runRayJob({
     ray: existsSync(ray) ? ray : "ray",
     address,
     entrypoint: ["bash", "-c", command.map(shellQuote).join(" ")],
-    runtimeEnv: { ...runtimeEnv, env_vars: envVars },
+    runtimeEnv,
     onLine,
     signal,
     env: verlEnv(),
@@ -265,11 +263,6 @@ export function failureMessage(
   } else if (/still-rl preflight: bridge handshake/.test(text)) {
     what = "the veRL job could not reach the still-rl services over the bridge (endpoint or CURVE keys)";
   }
-  const tail = lines
-    // The Ray CLI's own trailer lines say nothing the reason does not.
-    .filter((l) => l.trim() !== "" && !/ cli\.py:\d+ -- /.test(l))
-    .slice(-15)
-    .map((l) => `  | ${l}`)
-    .join("\n");
+  const tail = jobLogTail(lines);
   return `${what}\n${reason}; last lines of ${logFile}:\n${tail}`;
 }

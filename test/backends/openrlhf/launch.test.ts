@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { hfSnapshot, runOpenrlhf, segmentAfter, segmentArgv } from "../../../src
 import { metricsLine, parseStepLine } from "../../../src/backends/openrlhf/metrics.js";
 import { packageRoot } from "../../../src/util/paths.js";
 import { runCli } from "../../helpers/cli.js";
+import { gone, processesWith } from "../../helpers/processes.js";
 import { startRayHead } from "../../helpers/ray.js";
 import { fixtures, runConfig, tinyModel } from "./helpers.js";
 
@@ -15,30 +16,6 @@ import { fixtures, runConfig, tinyModel } from "./helpers.js";
  * context stages) with a stand-in for train_ppo_ray, then the real train_ppo_ray locally and through
  * `ray job submit` to a Ray head this test starts, each stopping where a GPU machine's packages are needed.
  */
-
-function processesWith(key: string, value: string): number[] {
-  const needle = `${key}=${value}\0`;
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(needle)) out.push(Number(entry));
-    } catch {
-      // gone, or not ours
-    }
-  }
-  return out;
-}
-
-async function gone(key: string, value: string, withinMs: number): Promise<number[]> {
-  const until = Date.now() + withinMs;
-  let left = processesWith(key, value);
-  while (left.length > 0 && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 500));
-    left = processesWith(key, value);
-  }
-  return left;
-}
 
 const flag = (argv: string[], name: string) => {
   const i = argv.indexOf(name);

@@ -1,56 +1,15 @@
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { execa } from "execa";
-import { runConfigSchema } from "../../../src/config/index.js";
-import { pythonEnv } from "../../../src/pyenv/python.js";
-import { packageRoot } from "../../../src/util/paths.js";
+import { frameworkTests } from "../../helpers/framework.js";
 
-export const fixtures = path.join(import.meta.dirname, "fixtures");
-
-/** veRL's pinned venv (`npm run setup:verl`), with this package installed into it (--no-deps -e python). */
-export function verlPython(): string {
-  const python = path.join(packageRoot, ".venv-verl", "bin", "python");
-  if (!existsSync(python)) {
-    throw new Error(
-      `${python} does not exist: run \`npm run setup:verl\` first (the veRL plugin tests need it)`,
-    );
-  }
-  return python;
-}
-
-export const runConfig = (input: Record<string, unknown>) =>
-  runConfigSchema.parse({ model: { path: "m" }, backend: { type: "verl" }, ...input });
-
-/** A tiny byte-level model directory (tokenizer + chat template), built by veRL's venv. */
-export async function tinyModel(): Promise<string> {
-  const dir = path.join(mkdtempSync(path.join(tmpdir(), "still-verl-tiny-")), "model");
-  await execa(
-    verlPython(),
-    ["-m", "still_rl.engines.hf.tiny", "--out", dir, "--layers", "1", "--hidden", "32"],
-    {
-      env: pythonEnv(),
-    },
-  );
-  return dir;
-}
-
-/** Runs a fixture script with veRL's interpreter; stdout's JSON lines, parsed. */
-export async function runFixture(
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-  timeoutMs: number,
-): Promise<Record<string, unknown>[]> {
-  const r = await execa(verlPython(), [path.join(fixtures, script), ...args], {
-    env: pythonEnv({ ...env, PYTHONPATH: `${fixtures}${path.delimiter}${pythonEnv().PYTHONPATH}` }),
-    timeout: timeoutMs,
-    reject: false,
-    all: true,
-  });
-  if (r.exitCode !== 0) throw new Error(`${script} exited ${r.exitCode}:\n${String(r.all).slice(-4000)}`);
-  return String(r.stdout)
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
+export const {
+  python: verlPython,
+  runConfig,
+  tinyModel,
+  runFixture,
+  fixtures,
+} = frameworkTests({
+  backend: "verl",
+  venv: ".venv-verl",
+  setup: "setup:verl",
+  fixtures: path.join(import.meta.dirname, "fixtures"),
+});

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readParquet } from "../../../src/data/parquet.js";
 import { runCli } from "../../helpers/cli.js";
+import { gone, processesWith } from "../../helpers/processes.js";
 import { startRayHead } from "../../helpers/ray.js";
 import { tinyModel, verlPython } from "./helpers.js";
 
@@ -14,31 +15,6 @@ import { tinyModel, verlPython } from "./helpers.js";
  * the missing GPU — one clear error, exit 1, and no process of the run left behind. Locally, and through
  * `ray job submit` to a Ray head this test starts.
  */
-
-/** Pids of live processes whose environment carries `KEY=value` (a run's or a Ray head's marker). */
-function processesWith(key: string, value: string): number[] {
-  const needle = `${key}=${value}\0`;
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(needle)) out.push(Number(entry));
-    } catch {
-      // gone, or not ours
-    }
-  }
-  return out;
-}
-
-async function gone(key: string, value: string, withinMs: number): Promise<number[]> {
-  const until = Date.now() + withinMs;
-  let left = processesWith(key, value);
-  while (left.length > 0 && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 500));
-    left = processesWith(key, value);
-  }
-  return left;
-}
 
 let model: string;
 let dir: string;

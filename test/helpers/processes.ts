@@ -1,0 +1,25 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+/** Pids of live processes whose environment carries `KEY=value` (a run's or a test Ray head's marker). */
+export function processesWith(key: string, value: string): number[] {
+  const needle = `${key}=${value}\0`;
+  return readdirSync("/proc").flatMap((entry) => {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) return [];
+    try {
+      return readFileSync(`/proc/${entry}/environ`, "latin1").includes(needle) ? [Number(entry)] : [];
+    } catch {
+      return []; // gone, or not ours
+    }
+  });
+}
+
+/** Waits up to `withinMs` for the marked processes to end; returns those still alive. */
+export async function gone(key: string, value: string, withinMs: number): Promise<number[]> {
+  const until = Date.now() + withinMs;
+  let left = processesWith(key, value);
+  while (left.length > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 500));
+    left = processesWith(key, value);
+  }
+  return left;
+}
