@@ -27,7 +27,6 @@ describe("the repo is self-contained", () => {
     const offenders: string[] = [];
     for (const entry of SCANNED) {
       for (const file of files(entry)) {
-        if (file === path.join("test", "repo", "self-contained.test.ts")) continue;
         readFileSync(path.join(root, file), "utf8")
           .split("\n")
           .forEach((line, i) => {
@@ -39,10 +38,13 @@ describe("the repo is self-contained", () => {
   });
 
   it("the pattern catches the ways such a path is written", () => {
+    // Built from parts, so that this file holds no such path itself and is scanned like every other.
+    const up = "..";
+    const beside = [up, "shared"];
     for (const line of [
-      'const shared = path.resolve(root, "..", "shared");',
-      "readFileSync('../shared/data/benchmarks/math500.jsonl')",
-      'const dir = "/work/shared/reference";',
+      `const dir = path.resolve(root, ${beside.map((p) => JSON.stringify(p)).join(", ")});`,
+      `readFileSync('${beside.join("/")}/data/benchmarks/math500.jsonl')`,
+      `const dir = "${["", "work", "shared", "reference"].join("/")}";`,
     ]) {
       expect(OUTSIDE.test(line), line).toBe(true);
     }
