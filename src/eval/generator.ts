@@ -3,6 +3,7 @@
  * without tool execution, and any OpenAI-compatible server, in src/eval/openai.ts).
  */
 import type { Engine } from "../engines/engine.js";
+import type { EvalSampling } from "../train/evaluate.js";
 import { generateRollouts, type RolloutTools } from "../train/rollouts.js";
 import type { Generated } from "./summary.js";
 
@@ -15,15 +16,8 @@ export interface EvalProblem {
   gold: string;
 }
 
-export interface Decoding {
-  /** One sample at temperature 0. */
-  greedy: boolean;
-  n: number;
-  temperature: number;
-  topP: number;
-  maxTokens: number;
-  stop: string[];
-}
+/** How a benchmark is sampled: the training loop's evaluation settings, less the seed (a unit's place sets it). */
+export type Decoding = Omit<EvalSampling, "seed">;
 
 /** A piece of work generated in one go. Its seed depends only on its place, so a rerun draws the same. */
 export interface Unit {
