@@ -3,6 +3,7 @@ import { writeSecretFile } from "../util/secret-file.js";
 import { type HttpRewardServer, type HttpServerOptions, startHttpRewardServer } from "./http.js";
 import type { RewardPlan } from "./plan.js";
 import { RewardScorer } from "./scorer.js";
+import { TokenTables } from "./token-table.js";
 import { scoreHandler } from "./zmq.js";
 
 /**
@@ -54,7 +55,9 @@ export async function serveRewards(plan: RewardPlan, opts: ServeOptions = {}): P
         endpoint: opts.zmq.endpoint,
         ...(opts.zmq.requireAuth !== undefined && { requireAuth: opts.zmq.requireAuth }),
       });
-      const handle = scoreHandler(scorer);
+      const tables = new TokenTables();
+      const handle = scoreHandler(scorer, tables);
+      bridge.handle("token_table", (payload) => tables.register(payload));
       bridge.handle("score", async (payload, ctx) => {
         if (stopping !== undefined) throw new Error("the reward service is shutting down");
         zmqInFlight++;

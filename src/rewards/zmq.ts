@@ -2,6 +2,7 @@ import type { RequestContext } from "../bridge/server.js";
 import type { BuiltinSample } from "./analyze.js";
 import type { RewardScorer, ScoredSample } from "./scorer.js";
 import { SharedBytesPool } from "./shared-bytes.js";
+import { decodeIds, TokenTables } from "./token-table.js";
 
 /**
  * The bridge's `score` request: a batch in columns, as trainers hold it (veRL's DataProto, numpy arrays).
@@ -11,6 +12,8 @@ import { SharedBytesPool } from "./shared-bytes.js";
  * Packed form, for throughput: instead of `responses`, `responses_utf8` (uint8 array: every response's UTF-8
  * bytes, concatenated) and `response_offsets` (int array of n + 1 offsets). The bytes travel as their own
  * ZeroMQ frame, are copied once into shared memory and scanned there by the workers, never decoded whole.
+ * Token form, for trainers that hold ids: `response_ids` (uint16 or uint32), `response_id_offsets` (n + 1) and
+ * `vocab`, the sha of a table sent before in a `token_table` request (./token-table.ts); decoded here.
  * Reply: `rewards` (float64 array), `components` (name -> float64 array, NaN where a sample lacks it) and,
  * when `groups` was sent, `advantages` (float64, NaN for estimator none), `included` (uint8) and `reasons`.
  */
@@ -60,16 +63,45 @@ function packedResponses(p: Record<string, unknown>, pool: SharedBytesPool): Uin
   return out;
 }
 
-export function samplesFromScoreRequest(payload: unknown, pool = new SharedBytesPool(0)): BuiltinSample[] {
+/** Responses sent as token ids, decoded with a registered table. */
+function tokenResponses(p: Record<string, unknown>, pool: SharedBytesPool, tables: TokenTables) {
+  const ids = p.response_ids;
+  if (!(ids instanceof Uint16Array || ids instanceof Uint32Array)) {
+    throw new ScoreRequestError('"response_ids" must be a uint16 or uint32 array');
+  }
+  const raw = column(p, "response_id_offsets", undefined);
+  if (raw === undefined || raw.length < 1) {
+    throw new ScoreRequestError('"response_ids" needs "response_id_offsets" (n + 1 offsets)');
+  }
+  const offsets = Array.from(raw as ArrayLike<number | bigint>, Number);
+  if (offsets[0] !== 0 || offsets.at(-1) !== ids.length) {
+    throw new ScoreRequestError(`"response_id_offsets" must run from 0 to ${ids.length} (the id count)`);
+  }
+  for (let i = 1; i < offsets.length; i++) {
+    if (!(Number.isInteger(offsets[i]) && offsets[i]! >= offsets[i - 1]!))
+      throw new ScoreRequestError(`"response_id_offsets" must not decrease (at ${i})`);
+  }
+  return decodeIds(tables.get(p.vocab), ids, offsets, pool);
+}
+
+export function samplesFromScoreRequest(
+  payload: unknown,
+  pool = new SharedBytesPool(0),
+  tables = new TokenTables(),
+): BuiltinSample[] {
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
     throw new ScoreRequestError("score: expected a map with responses and ground_truths");
   }
   const p = payload as Record<string, unknown>;
-  const packed = p.responses_utf8 !== undefined;
-  if (packed && p.responses !== undefined) {
-    throw new ScoreRequestError('send either "responses" or "responses_utf8", not both');
-  }
-  const responses: Column | undefined = packed ? packedResponses(p, pool) : column(p, "responses", undefined);
+  const forms = ["responses", "responses_utf8", "response_ids"].filter((k) => p[k] !== undefined);
+  if (forms.length > 1) throw new ScoreRequestError(`send one of ${forms.map((k) => `"${k}"`).join(", ")}`);
+  const packed = forms[0] === "responses_utf8" || forms[0] === "response_ids";
+  const responses: Column | undefined =
+    forms[0] === "responses_utf8"
+      ? packedResponses(p, pool)
+      : forms[0] === "response_ids"
+        ? tokenResponses(p, pool, tables)
+        : column(p, "responses", undefined);
   if (responses === undefined) throw new ScoreRequestError('score: missing "responses"');
   const n = responses.length;
   const gts = column(p, "ground_truths", n);
@@ -93,7 +125,7 @@ export function samplesFromScoreRequest(payload: unknown, pool = new SharedBytes
     }
     const s: BuiltinSample = {
       prompt: prompts ? str(prompts, "prompts", i) : "",
-      response: packed ? (responses[i] as Uint8Array) : str(responses, "responses", i),
+      response: packed ? (responses[i] as Uint8Array | string) : str(responses, "responses", i),
       groundTruth: String(gt),
       truncated: truncated ? Boolean(truncated[i]) : false,
       extra: {},
@@ -152,11 +184,11 @@ export function scoreReply(scored: ScoredSample[], grouped: boolean) {
 /** Margin kept before the requester's deadline so the reply (with fallbacks) still reaches it. */
 const REPLY_MARGIN_MS = 50;
 
-/** The bridge handler for `score` requests. */
-export function scoreHandler(scorer: RewardScorer) {
+/** The bridge handler for `score` requests; `tables` are those its `token_table` requests registered. */
+export function scoreHandler(scorer: RewardScorer, tables = new TokenTables()) {
   const pool = new SharedBytesPool();
   return async (payload: unknown, ctx: RequestContext) => {
-    const samples = samplesFromScoreRequest(payload, pool);
+    const samples = samplesFromScoreRequest(payload, pool, tables);
     const left = ctx.deadline - Date.now();
     const deadlineMs = Math.max(1, Math.floor(left * 0.95) - REPLY_MARGIN_MS);
     try {
@@ -166,9 +198,10 @@ export function scoreHandler(scorer: RewardScorer) {
         samples.some((s) => s.group !== undefined),
       );
     } finally {
-      const first = samples[0]?.response;
-      if (first instanceof Uint8Array && first.buffer instanceof SharedArrayBuffer)
-        pool.release(first.buffer);
+      const shared = samples.find((s) => s.response instanceof Uint8Array)?.response as
+        | Uint8Array
+        | undefined;
+      if (shared?.buffer instanceof SharedArrayBuffer) pool.release(shared.buffer);
     }
   };
 }

@@ -23,9 +23,20 @@ import numpy as np
 
 # Absolute, so veRL can load this file by path (reward.custom_reward_function.path).
 from still_rl.bridge import Peer
+from still_rl.rewards.token_table import TokenTable
 
 
 _ids = itertools.count(1)
+
+#: Optional columns of a score request, and how each travels.
+_COLUMNS = {
+    "prompts": list,
+    "response_tokens": lambda v: np.asarray(v, dtype=np.int32),
+    "truncated": lambda v: np.asarray(v, dtype=np.uint8),
+    "data_sources": list,
+    "groups": lambda v: [g if isinstance(g, (str, int)) else str(g) for g in v],
+    "extra": list,
+}
 
 
 class RewardClient:
@@ -34,40 +45,58 @@ class RewardClient:
         name = name or f"reward-client-{socket.gethostname()}-{os.getpid()}-{next(_ids)}"
         self._peer = Peer(endpoint, role="reward-client", name=name, connect_timeout=connect_timeout)
         self._peer.start()
+        #: Token tables the service holds for this connection (by sha).
+        self._tables: set[str] = set()
 
     def submit(
         self,
         responses: Sequence[str],
         ground_truths: Sequence[Any],
         *,
-        prompts: Sequence[str] | None = None,
-        response_tokens: Sequence[int] | np.ndarray | None = None,
-        truncated: Sequence[bool] | np.ndarray | None = None,
-        data_sources: Sequence[str] | None = None,
-        groups: Sequence[Any] | None = None,
-        extra: Sequence[dict] | None = None,
         timeout: float = 120.0,
+        **columns: Any,
     ) -> Future:
+        """Score texts. ``columns``: prompts, response_tokens, truncated, data_sources, groups, extra."""
         # Responses travel packed: their UTF-8 bytes in one buffer (its own ZeroMQ frame, not copied into
         # msgpack) plus offsets; the TS workers scan the bytes in shared memory without decoding them.
         packed, offsets = _pack_utf8(responses)
-        payload: dict[str, Any] = {
-            "responses_utf8": packed,
-            "response_offsets": offsets,
-            "ground_truths": list(ground_truths),
+        payload = {"responses_utf8": packed, "response_offsets": offsets}
+        return self._submit(payload, ground_truths, columns, timeout)
+
+    def submit_ids(
+        self,
+        ids: np.ndarray,
+        offsets: np.ndarray,
+        table: TokenTable,
+        ground_truths: Sequence[Any],
+        *,
+        timeout: float = 120.0,
+        **columns: Any,
+    ) -> Future:
+        """Score responses given as token ids (all responses' ids concatenated, and n + 1 offsets); TS decodes
+        them with ``table`` (see token_table.py), registered with the service on first use."""
+        if table.sha not in self._tables:
+            reply = self._peer.request(
+                "token_table", {"sha": table.sha, "data": table.data, "offsets": table.offsets}, timeout=timeout
+            )
+            self._tables.add(reply["sha"])
+        payload = {
+            "vocab": table.sha,
+            "response_ids": np.asarray(ids, dtype=table.id_dtype),
+            "response_id_offsets": np.asarray(offsets, dtype=np.int64),
         }
-        if prompts is not None:
-            payload["prompts"] = list(prompts)
-        if response_tokens is not None:
-            payload["response_tokens"] = np.asarray(response_tokens, dtype=np.int32)
-        if truncated is not None:
-            payload["truncated"] = np.asarray(truncated, dtype=np.uint8)
-        if data_sources is not None:
-            payload["data_sources"] = list(data_sources)
-        if groups is not None:
-            payload["groups"] = [g if isinstance(g, (str, int)) else str(g) for g in groups]
-        if extra is not None:
-            payload["extra"] = list(extra)
+        return self._submit(payload, ground_truths, columns, timeout)
+
+    def _submit(
+        self, payload: dict[str, Any], ground_truths: Sequence[Any], columns: dict[str, Any], timeout: float
+    ) -> Future:
+        unknown = set(columns) - set(_COLUMNS)
+        if unknown:
+            raise TypeError(f"RewardClient: unknown columns {sorted(unknown)} (known: {', '.join(_COLUMNS)})")
+        payload["ground_truths"] = list(ground_truths)
+        for key, convert in _COLUMNS.items():
+            if columns.get(key) is not None:
+                payload[key] = convert(columns[key])
         return self._peer.submit("score", payload, timeout=timeout)
 
     def score(self, responses: Sequence[str], ground_truths: Sequence[Any], **kwargs: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@ import { Bridge } from "../../bridge/server.js";
 import type { RunConfig } from "../../config/index.js";
 import { planFromConfig, type RewardPlan } from "../../rewards/plan.js";
 import { RewardScorer } from "../../rewards/scorer.js";
+import { TokenTables } from "../../rewards/token-table.js";
 import { scoreHandler } from "../../rewards/zmq.js";
 import { SandboxPool, sandboxOptionsFromConfig } from "../../sandbox/index.js";
 import { getDialect } from "../../tools/dialect.js";
@@ -94,7 +95,9 @@ export async function startVerlServices(opts: VerlServicesOptions): Promise<Verl
   const metricsCbs: ((step: number, metrics: Record<string, number>) => void)[] = [];
   const relaunchCbs: ((need: RelaunchNeed) => void)[] = [];
 
-  bridge.handle("score", scoreHandler(scorer));
+  const tables = new TokenTables();
+  bridge.handle("score", scoreHandler(scorer, tables));
+  bridge.handle("token_table", (payload) => tables.register(payload));
   bridge.handle("still.directive", (payload) =>
     directiveFor(config, record(payload, "still.directive") as unknown as DirectiveRequest),
   );
