@@ -19,6 +19,8 @@ export interface RayJobOptions {
   runtimeEnv: Record<string, unknown>;
   /** Called for every log line of the job, as it arrives. */
   onLine: (line: string) => void;
+  /** Called once the cluster took the job, before its logs. */
+  onSubmitted?: (submissionId: string) => void;
   /** Aborting stops the job (`ray job stop`) and waits for it to end. */
   signal?: AbortSignal;
   /** Environment of the `ray` CLI itself. */
@@ -42,7 +44,6 @@ export class RayJobError extends UserError {
   override name = "RayJobError";
 }
 
-/** Submit, follow the logs to the end, return the final status. Never leaves the job running on abort. */
 /**
  * The runtime env of a job: the run config's `cluster.runtime_env` with `env` added to its env_vars (ours win:
  * they carry the bridge endpoint and keys the job cannot run without).
@@ -64,6 +65,7 @@ export function jobLogTail(lines: readonly string[], count = 15): string {
     .join("\n");
 }
 
+/** Submit, follow the logs to the end, return the final status. Never leaves the job running on abort. */
 export async function runRayJob(opts: RayJobOptions): Promise<RayJobResult> {
   const submissionId = `still-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
   const base = ["--address", opts.address];
@@ -91,10 +93,22 @@ export async function runRayJob(opts: RayJobOptions): Promise<RayJobResult> {
     submitted = await submit();
   }
   if (submitted.exitCode !== 0) {
+    if ((submitted as { code?: string }).code === "ENOENT") {
+      throw new RayJobError(
+        `no Ray CLI (${opts.ray}): install Ray, the cluster's version (\`pip install "ray[default]==VERSION"\`)`,
+      );
+    }
+    if (/Failed to connect to Ray at address/.test(submitted.stderr)) {
+      throw new RayJobError(
+        `no Ray job server answers at ${opts.address}: start the head (\`ray start --head\`) or set cluster.address to its job server (the dashboard address, e.g. http://HEAD:8265)`,
+      );
+    }
     throw new RayJobError(
       `ray job submit to ${opts.address} failed (exit ${submitted.exitCode}):\n${tail(`${submitted.stdout}\n${submitted.stderr}`)}`,
     );
   }
+
+  opts.onSubmitted?.(submissionId);
 
   let stopping: Promise<unknown> | undefined;
   const stop = () => {

@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { RunConfig } from "../config/index.js";
+import type { BenchmarkConfig } from "../config/schema/evaluation.js";
 import { startHfEngine } from "../engines/hf.js";
 import { renderPrompt } from "../prompts/templates.js";
 import { SandboxPool, sandboxOptionsFromConfig } from "../sandbox/index.js";
@@ -26,9 +27,9 @@ export function bundledFile(name: string): string {
 
 /**
  * The config's eval.benchmarks, or those named: a config benchmark's name, a bundled benchmark's name, or a
- * JSONL/Parquet file (named after its base name). Decoding is eval.sampling with the benchmark's overrides.
+ * JSONL/Parquet file (named after its base name), as config entries.
  */
-export function benchmarksFor(config: RunConfig, names: readonly string[] | undefined): EvalBenchmark[] {
+export function chooseBenchmarks(config: RunConfig, names: readonly string[] | undefined): BenchmarkConfig[] {
   const configured = config.eval.benchmarks;
   const chosen =
     names === undefined || names.length === 0
@@ -50,14 +51,20 @@ export function benchmarksFor(config: RunConfig, names: readonly string[] | unde
       `nothing to evaluate: the config has no eval.benchmarks; name some with --benchmarks (bundled: ${BUNDLED_BENCHMARKS.join(", ")})`,
     );
   }
-  return chosen.map((b) => {
-    const s = { ...config.eval.sampling, ...("sampling" in b ? b.sampling : {}) };
+  for (const b of chosen)
     if (!existsSync(b.file)) throw new UserError(`benchmark ${b.name}: no file ${b.file}`);
+  return chosen;
+}
+
+/** The chosen benchmarks (chooseBenchmarks) with their decoding: eval.sampling with each one's overrides. */
+export function benchmarksFor(config: RunConfig, names: readonly string[] | undefined): EvalBenchmark[] {
+  return chooseBenchmarks(config, names).map((b) => {
+    const s = { ...config.eval.sampling, ...b.sampling };
     return {
       name: b.name,
       file: b.file,
-      promptKey: ("prompt_key" in b ? b.prompt_key : undefined) ?? "problem",
-      answerKey: ("answer_key" in b ? b.answer_key : undefined) ?? "answer",
+      promptKey: b.prompt_key ?? "problem",
+      answerKey: b.answer_key ?? "answer",
       decoding: {
         greedy: s.greedy,
         n: s.n,

@@ -1,9 +1,12 @@
 import path from "node:path";
+import { jobLogTail } from "../../cluster/ray.js";
 import { loadConfig } from "../../config/index.js";
 import { benchmarksFor, startGenerator, verifyOptionsFor } from "../../eval/from-config.js";
 import { progressBar } from "../../eval/progress.js";
+import { type EvalOnRayOptions, evalOnRay } from "../../eval/ray.js";
 import { checkSettings, runEval, SAMPLES_FILE, SUMMARY_FILE } from "../../eval/run.js";
 import { formatSummary } from "../../eval/summary.js";
+import { UserError } from "../../util/errors.js";
 import { defineCommand } from "../command.js";
 
 export const evalCommand = defineCommand({
@@ -53,15 +56,20 @@ export const evalCommand = defineCommand({
       .example(
         "$0 eval configs/eval/still3-1.5b.yaml --endpoint http://127.0.0.1:8000/v1 --benchmarks aime24",
         "a vLLM server",
+      )
+      .example(
+        "$0 eval configs/eval/still3-math.yaml --model /shared/runs/demo --set cluster.type=ray --set cluster.address=http://127.0.0.1:8265",
+        "as a Ray job (`npm run build` first; the output directory is on the node that runs it)",
       ),
   run: async (args) => {
     const { config } = loadConfig(args.config, { set: args.set });
-    const benchmarks = benchmarksFor(
-      config,
-      args.benchmarks?.flatMap((b) => b.split(",")),
-    );
+    const names = args.benchmarks?.flatMap((b) => b.split(","));
     const outDir = args.out ?? path.join("runs", "eval", config.name);
     const log = (line: string) => process.stderr.write(`${line}\n`);
+    if (config.cluster.type === "ray") {
+      return evalOnRayCommand({ ...args, config, benchmarks: names, outDir, onLine: log });
+    }
+    const benchmarks = benchmarksFor(config, names);
     const settings = {
       model: args.model ?? (args.endpoint === undefined ? config.model.path : null),
       endpoint: args.endpoint ?? null,
@@ -114,3 +122,42 @@ export const evalCommand = defineCommand({
     }
   },
 });
+
+/** Exit status of an evaluation stopped by Ctrl-C (128 + SIGINT). */
+const EXIT_INTERRUPTED = 130;
+
+/** `still eval` with `cluster.type: ray`: one Ray job, its log streamed back, Ctrl-C stops it. */
+async function evalOnRayCommand(o: Omit<EvalOnRayOptions, "signal">): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) {
+      process.stderr.write("\ninterrupted again: exiting without waiting for the job to stop\n");
+      process.exit(EXIT_INTERRUPTED);
+    }
+    o.onLine("\ninterrupt: stopping the Ray job (Ctrl-C again to quit now)");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  try {
+    const r = await evalOnRay({ ...o, signal: controller.signal });
+    const where = r.summaries === null ? ` on the cluster node that ran job ${r.submissionId}` : "";
+    if (controller.signal.aborted) {
+      o.onLine(
+        `Ray job ${r.submissionId}: stopped; the rows written so far are in ${r.outDir}${where}: rerun the same command to resume`,
+      );
+      return EXIT_INTERRUPTED;
+    }
+    if (!r.ok) {
+      throw new UserError(
+        `Ray job ${r.submissionId} on ${o.config.cluster.address}: ${r.status}\n${jobLogTail(r.lines)}`,
+      );
+    }
+    if (r.summaries !== null) process.stdout.write(`${formatSummary(r.summaries)}\n`);
+    o.onLine(
+      `Ray job ${r.submissionId}: SUCCEEDED; rows: ${path.join(r.outDir, SAMPLES_FILE)}, summary: ${path.join(r.outDir, SUMMARY_FILE)}${where}`,
+    );
+    return 0;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}

@@ -1,0 +1,84 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { jobScript, stageJob } from "../../src/cluster/still-job.js";
+import { loadConfig, type RunConfig, runConfigSchema } from "../../src/config/index.js";
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(path.join(tmpdir(), "still-job-unit-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe("jobScript", () => {
+  it("passes Ray's SIGTERM on to still train as SIGINT (checkpoint at a step boundary)", async () => {
+    const dir = tmp();
+    // A stand-in for `node bin/still.js` and `npm` that records the signal it gets.
+    writeFileSync(
+      path.join(dir, "fake.mjs"),
+      "process.on('SIGINT', () => { console.log('got-INT'); process.exit(130); });\n" +
+        "console.log('started');\nsetInterval(() => {}, 1000);\n",
+    );
+    const script = jobScript(["train", "config.yaml", "--out", "/runs/it's"])
+      .replace(/^npm ci .*$/m, "true")
+      .replace(`node bin/still.js train config.yaml --out '/runs/it'"'"'s'`, "node fake.mjs");
+    expect(script).toContain("node fake.mjs &");
+    const job = execa("bash", ["-c", script], { cwd: dir, reject: false, timeout: 20_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    job.kill("SIGTERM");
+    const r = await job;
+    expect(r.stdout).toContain("started");
+    expect(r.stdout).toContain("got-INT");
+    expect(r.exitCode).toBe(130);
+  });
+});
+
+describe("stageJob", () => {
+  it("carries the package and the config with its files, run locally in the job", () => {
+    if (!existsSync(path.join(__dirname, "../../dist/cli/main.js"))) {
+      throw new Error("npm run build first: the job carries the built package");
+    }
+    const dir = tmp();
+    writeFileSync(path.join(dir, "train.jsonl"), '{"problem":"1+1","answer":"2"}\n');
+    writeFileSync(path.join(dir, "reward.ts"), "export default () => 1;\n");
+    writeFileSync(
+      path.join(dir, "run.yaml"),
+      [
+        "model: { path: tiny:qwen2 }",
+        "data: { train_files: [train.jsonl], eval_files: ['synthetic:max3/test'] }",
+        "rewards: { components: [{ name: custom, path: reward.ts }] }",
+        "cluster: { type: ray, address: http://127.0.0.1:8265 }",
+      ].join("\n"),
+    );
+    const { config } = loadConfig(path.join(dir, "run.yaml"), { env: {} });
+    const work = tmp();
+    stageJob(config, work);
+    for (const f of [
+      "package.json",
+      "package-lock.json",
+      "bin/still.js",
+      "dist/cli/main.js",
+      "python/still_rl",
+    ]) {
+      expect(existsSync(path.join(work, f)), f).toBe(true);
+    }
+    const staged = runConfigSchema.parse(
+      parse(readFileSync(path.join(work, "config.yaml"), "utf8")),
+    ) as RunConfig;
+    expect(staged.cluster).toEqual({ type: "local" });
+    expect(staged.data.eval_files).toEqual(["synthetic:max3/test"]);
+    const [train] = staged.data.train_files;
+    expect(readFileSync(path.join(work, train!), "utf8")).toContain("1+1");
+    const reward = staged.rewards.components[0]!;
+    expect(reward.name === "custom" && readFileSync(path.join(work, reward.path), "utf8")).toContain(
+      "export default",
+    );
+  });
+});
