@@ -10,7 +10,7 @@ import { JOB_CONFIG, runStillJob } from "../cluster/still-job.js";
 import type { RunConfig } from "../config/index.js";
 import { UserError } from "../util/errors.js";
 import { chooseBenchmarks } from "./from-config.js";
-import { SUMMARY_FILE } from "./run.js";
+import { SAMPLES_FILE, SUMMARY_FILE } from "./run.js";
 import type { BenchmarkSummary } from "./summary.js";
 
 export interface EvalOnRayOptions {
@@ -39,7 +39,9 @@ export interface EvalOnRayResult {
   ok: boolean;
   /** Absolute output directory (on the node that ran the job). */
   outDir: string;
-  /** The summary, when the output directory is readable here (local head, shared filesystem). */
+  /** Whether the output directory is readable here (a local head, a shared filesystem). */
+  here: boolean;
+  /** The summary of a job that succeeded, when the output directory is readable here. */
   summaries: BenchmarkSummary[] | null;
   /** Ray's status and reason line, for a job that did not succeed. */
   status: string;
@@ -97,7 +99,9 @@ export async function evalOnRay(o: EvalOnRayOptions): Promise<EvalOnRayResult> {
   let summaries: BenchmarkSummary[] | null = null;
   if (job.status === "SUCCEEDED" && existsSync(summaryFile)) {
     try {
-      summaries = JSON.parse(readFileSync(summaryFile, "utf8")).benchmarks as BenchmarkSummary[];
+      // JSON writes a metric without a value (NaN: no correct answer to measure) as null.
+      summaries = JSON.parse(readFileSync(summaryFile, "utf8"), (_, v) => (v === null ? Number.NaN : v))
+        .benchmarks as BenchmarkSummary[];
     } catch (err) {
       throw new UserError(`${summaryFile}: unreadable after Ray job ${job.submissionId}: ${String(err)}`);
     }
@@ -106,6 +110,7 @@ export async function evalOnRay(o: EvalOnRayOptions): Promise<EvalOnRayResult> {
     submissionId: job.submissionId,
     ok: job.status === "SUCCEEDED",
     outDir,
+    here: existsSync(path.join(outDir, SAMPLES_FILE)),
     summaries,
     status: `${job.status}${job.message ? ` (${job.message})` : ""}`,
     lines: job.lines,

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /** Pids of live processes whose environment carries `KEY=value` (a run's or a test Ray head's marker). */
 export function processesWith(key: string, value: string): number[] {
@@ -22,4 +22,28 @@ export async function gone(key: string, value: string, withinMs: number): Promis
     left = processesWith(key, value);
   }
   return left;
+}
+
+/**
+ * Pids of live processes holding a file under `dir` open (a test Ray head's processes, by its --temp-dir: Ray's
+ * agents overwrite their environment with their process title, so a marker there cannot be read back).
+ */
+export function processesUsing(dir: string): number[] {
+  const prefix = `${dir}/`;
+  return readdirSync("/proc").flatMap((entry) => {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) return [];
+    try {
+      return readdirSync(`/proc/${entry}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${entry}/fd/${fd}`).startsWith(prefix);
+        } catch {
+          return false;
+        }
+      })
+        ? [Number(entry)]
+        : [];
+    } catch {
+      return []; // gone, or not ours
+    }
+  });
 }

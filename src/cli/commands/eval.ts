@@ -140,7 +140,7 @@ async function evalOnRayCommand(o: Omit<EvalOnRayOptions, "signal">): Promise<nu
   process.on("SIGINT", onSigint);
   try {
     const r = await evalOnRay({ ...o, signal: controller.signal });
-    const where = r.summaries === null ? ` on the cluster node that ran job ${r.submissionId}` : "";
+    const where = r.here ? "" : ` on the cluster node that ran job ${r.submissionId}`;
     if (controller.signal.aborted) {
       o.onLine(
         `Ray job ${r.submissionId}: stopped; the rows written so far are in ${r.outDir}${where}: rerun the same command to resume`,
