@@ -13,7 +13,8 @@ export const evalCommand = defineCommand({
   command: "eval <config>",
   describe:
     "Evaluate a checkpoint (built-in HF engine) or a served model (OpenAI-compatible endpoint) on the config's " +
-    "benchmarks: pass@1 over k samples, pass@k, maj@k, lengths of correct vs incorrect answers; resumable",
+    "benchmarks: pass@1 over k samples, pass@k, maj@k, lengths of correct vs incorrect answers; resumable; " +
+    "with cluster.type: ray, as a Ray job",
   builder: (y) =>
     y
       .positional("config", {
@@ -40,7 +41,10 @@ export const evalCommand = defineCommand({
         describe:
           "benchmark names (the config's, or bundled: math500 aime24 aime25 hmmt_feb25 omni_math_rule) or files",
       })
-      .option("out", { type: "string", describe: "output directory (default runs/eval/<config name>)" })
+      .option("out", {
+        type: "string",
+        describe: "output directory (default runs/eval/<config name>; on Ray, this path on the job's node)",
+      })
       .option("limit", { type: "number", describe: "only the first N problems of each benchmark" })
       .option("set", {
         type: "string",
@@ -58,8 +62,8 @@ export const evalCommand = defineCommand({
         "a vLLM server",
       )
       .example(
-        "$0 eval configs/eval/still3-math.yaml --model /shared/runs/demo --set cluster.type=ray --set cluster.address=http://127.0.0.1:8265",
-        "as a Ray job (`npm run build` first; the output directory is on the node that runs it)",
+        "$0 eval configs/eval/still3-math.yaml --set cluster.type=ray cluster.address=http://127.0.0.1:8265",
+        "as a Ray job on the cluster of that job server (`npm run build` first; see docs/ray.md)",
       ),
   run: async (args) => {
     const { config } = loadConfig(args.config, { set: args.set });
