@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBackend } from "../../src/backends/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { runCli } from "../helpers/cli.js";
-import { processesWith } from "../helpers/processes.js";
+import { processesUsing, processesWith } from "../helpers/processes.js";
 import { rayHeadPorts } from "../helpers/ray.js";
 import { requireVenv } from "../helpers/venv.js";
 
@@ -41,6 +41,7 @@ const marker = randomUUID();
 
 let root = "";
 let address = "";
+let rayTemp = "";
 
 describe("still train on a local Ray head (backend hf)", () => {
   beforeAll(async () => {
@@ -49,6 +50,7 @@ describe("still train on a local Ray head (backend hf)", () => {
     // The job carries the built package.
     await execa("npm", ["run", "build"], { cwd: repo });
     const ports = rayHeadPorts();
+    rayTemp = mkdtempSync("/tmp/sr-");
     // Ports (tests/helpers/ray.ts) and a temp dir of its own, so it never meets another Ray on this machine;
     // a marker in its environment, so the test stops exactly this head's processes (`ray stop` would stop
     // every Ray here).
@@ -56,7 +58,7 @@ describe("still train on a local Ray head (backend hf)", () => {
       ray,
       [
         ...["start", "--head", "--num-cpus", "2", "--disable-usage-stats", "--include-dashboard", "true"],
-        ...["--dashboard-host", "127.0.0.1", "--temp-dir", mkdtempSync("/tmp/sr-"), ...ports.args],
+        ...["--dashboard-host", "127.0.0.1", "--temp-dir", rayTemp, ...ports.args],
       ],
       { env: { [MARKER]: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
     );
@@ -70,8 +72,13 @@ describe("still train on a local Ray head (backend hf)", () => {
   }, 300_000);
 
   afterAll(async () => {
+    // The head's processes: by the marker in their environment, and by files open in its temp dir (its agents
+    // overwrite their environment with their process title).
+    const head = () => [
+      ...new Set([...processesWith(MARKER, marker), ...(rayTemp ? processesUsing(rayTemp) : [])]),
+    ];
     for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-      for (const pid of processesWith(MARKER, marker)) {
+      for (const pid of head()) {
         try {
           process.kill(pid, signal);
         } catch {
@@ -79,11 +86,12 @@ describe("still train on a local Ray head (backend hf)", () => {
         }
       }
       const until = Date.now() + 20_000;
-      while (processesWith(MARKER, marker).length > 0 && Date.now() < until) {
+      while (head().length > 0 && Date.now() < until) {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
     if (root) rmSync(root, { recursive: true, force: true });
+    if (rayTemp) rmSync(rayTemp, { recursive: true, force: true });
   });
 
   it("runs the shortened demo to the end as a Ray job, with the metrics of a local run", async () => {
