@@ -123,17 +123,28 @@ export async function runRayJob(opts: RayJobOptions): Promise<RayJobResult> {
       all: true,
       buffer: false,
     });
-    for await (const line of logs.iterable({ from: "all" })) opts.onLine(String(line));
+    // A failed job's status, at the end of its log and in `ray job status`, repeats the log after "last
+    // available logs": it has just been streamed, so it is not passed on again.
+    let repeat = false;
+    for await (const line of logs.iterable({ from: "all" })) {
+      if (!repeat) opts.onLine(String(line).replace(LOGS_AGAIN, ""));
+      repeat ||= LOGS_AGAIN.test(String(line));
+    }
     await logs;
     await stopping;
     const status = await cli(["job", "status", ...base, submissionId]);
-    for (const line of `${status.stdout}\n${status.stderr}`.split("\n"))
-      if (line.trim() !== "") opts.onLine(line);
+    for (const line of `${status.stdout}\n${status.stderr}`.split("\n")) {
+      if (line.trim() !== "") opts.onLine(line.replace(LOGS_AGAIN, ""));
+      if (LOGS_AGAIN.test(line)) break;
+    }
     return { submissionId, ...parseJobStatus(`${status.stdout}\n${status.stderr}`) };
   } finally {
     opts.signal?.removeEventListener("abort", stop);
   }
 }
+
+/** Where a failed job's status message starts repeating its log. */
+const LOGS_AGAIN = /,? last available logs.*$/;
 
 /**
  * The final status in `ray job status` output ("Status for job 'ID': FAILED", or "Job 'ID' failed" in some
@@ -146,7 +157,8 @@ export function parseJobStatus(raw: string): { status: RayJobStatus; message: st
     /Job '[^']*' (succeeded|failed|was stopped|stopped)/i.exec(text)?.[1]?.replace("was ", "");
   const upper = word?.toUpperCase() ?? "";
   const status = (["SUCCEEDED", "FAILED", "STOPPED"].includes(upper) ? upper : "UNKNOWN") as RayJobStatus;
-  return { status, message: /Status message: ([^\n]*)/.exec(text)?.[1]?.trim() ?? "" };
+  const message = /Status message: ([^\n]*)/.exec(text)?.[1]?.replace(LOGS_AGAIN, "").trim() ?? "";
+  return { status, message };
 }
 
 function tail(text: string, n = 20): string {

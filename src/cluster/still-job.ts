@@ -7,7 +7,7 @@ import { resolvePython } from "../pyenv/python.js";
 import { UserError } from "../util/errors.js";
 import { packageRoot } from "../util/paths.js";
 import { shellQuote } from "./local.js";
-import { jobRuntimeEnv, type RayJobResult, runRayJob } from "./ray.js";
+import { jobLogTail, jobRuntimeEnv, type RayJobResult, runRayJob } from "./ray.js";
 
 /**
  * A `still` command run as a Ray job on a run config: the job's working directory carries this package (built
@@ -135,4 +135,14 @@ export function jobScript(argv: readonly string[]): string {
     `trap 'kill -INT "$pid"' TERM INT`,
     'wait "$pid" || wait "$pid"',
   ].join("\n");
+}
+
+/**
+ * Why a job did not succeed, for the user: its status and Ray's reason, then the error `still` printed in the
+ * job (`still: …`, already one clear line) or else the last lines of its log.
+ */
+export function jobFailure(address: string, job: StillJobResult): string {
+  const head = `Ray job ${job.submissionId} on ${address}: ${job.status}${job.message ? ` (${job.message})` : ""}`;
+  const own = [...job.lines].reverse().find((l) => l.startsWith("still: "));
+  return own === undefined ? `${head}\n${jobLogTail(job.lines)}` : `${head}: ${own.slice("still: ".length)}`;
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { JOB_CONFIG, runStillJob } from "../cluster/still-job.js";
+import { JOB_CONFIG, jobFailure, runStillJob } from "../cluster/still-job.js";
 import type { RunConfig } from "../config/index.js";
 import { UserError } from "../util/errors.js";
 import { chooseBenchmarks } from "./from-config.js";
@@ -43,10 +43,8 @@ export interface EvalOnRayResult {
   here: boolean;
   /** The summary of a job that succeeded, when the output directory is readable here. */
   summaries: BenchmarkSummary[] | null;
-  /** Ray's status and reason line, for a job that did not succeed. */
-  status: string;
-  /** The job's log. */
-  lines: string[];
+  /** Why the job did not succeed (jobFailure), when it did not. */
+  failure: string;
 }
 
 /** A path that exists here, made absolute (the job runs in a directory of its own); anything else as is. */
@@ -112,7 +110,6 @@ export async function evalOnRay(o: EvalOnRayOptions): Promise<EvalOnRayResult> {
     outDir,
     here: existsSync(path.join(outDir, SAMPLES_FILE)),
     summaries,
-    status: `${job.status}${job.message ? ` (${job.message})` : ""}`,
-    lines: job.lines,
+    failure: job.status === "SUCCEEDED" ? "" : jobFailure(config.cluster.address as string, job),
   };
 }

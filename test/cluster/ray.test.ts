@@ -14,6 +14,11 @@ describe("ray job status output", () => {
     ],
     ["2026-12-03 INFO cli.py:75 -- \x1b[31mJob 'still-a' failed\x1b[39m\n", "FAILED", ""],
     ["Job 'still-a' was stopped\n", "STOPPED", ""],
+    [
+      "Job 'still-a' failed\nStatus message: Job entrypoint command failed with exit code 1, last available logs (truncated to 20,000 chars):\nthe log\n",
+      "FAILED",
+      "Job entrypoint command failed with exit code 1",
+    ],
     ["Status for job 'still-a': RUNNING\n", "UNKNOWN", ""],
     ["garbage", "UNKNOWN", ""],
   ])("reads %j", (text, status, message) => {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { jobScript, stageJob } from "../../src/cluster/still-job.js";
+import { jobFailure, jobScript, stageJob } from "../../src/cluster/still-job.js";
 import { loadConfig, type RunConfig, runConfigSchema } from "../../src/config/index.js";
 
 const dirs: string[] = [];
@@ -79,6 +79,30 @@ describe("stageJob", () => {
     const reward = staged.rewards.components[0]!;
     expect(reward.name === "custom" && readFileSync(path.join(work, reward.path), "utf8")).toContain(
       "export default",
+    );
+  });
+});
+
+describe("jobFailure", () => {
+  const job = {
+    submissionId: "still-x",
+    status: "FAILED" as const,
+    message: "Job entrypoint command failed",
+  };
+  it("names the job and gives the error still printed in it", () => {
+    const lines = [
+      "Running entrypoint",
+      "still: runs/x holds an evaluation with other settings",
+      "INFO cli.py:1 -- x",
+    ];
+    expect(jobFailure("http://h:8265", { ...job, lines })).toBe(
+      "Ray job still-x on http://h:8265: FAILED (Job entrypoint command failed): runs/x holds an evaluation with other settings",
+    );
+  });
+  it("or the end of the job's log", () => {
+    const lines = ["a", "Traceback (most recent call last):", "KeyError: 'x'"];
+    expect(jobFailure("http://h:8265", { ...job, message: "", lines })).toBe(
+      "Ray job still-x on http://h:8265: FAILED\n  | a\n  | Traceback (most recent call last):\n  | KeyError: 'x'",
     );
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { JOB_CONFIG, runStillJob } from "../../cluster/still-job.js";
+import { JOB_CONFIG, jobFailure, runStillJob } from "../../cluster/still-job.js";
 import type { TrainResult } from "../../train/trainer.js";
 import { UserError } from "../../util/errors.js";
 import type { BackendRunOptions } from "../types.js";
@@ -36,10 +36,7 @@ export async function runHfOnRay(opts: BackendRunOptions): Promise<TrainResult> 
   progress.log(`Ray job ${job.submissionId}: ${job.status}; run directory: ${where}`);
   if (signal.aborted) return { ...(done ?? notStarted), runDir, interrupted: true };
   if (job.status !== "SUCCEEDED" || done === null) {
-    throw new UserError(
-      `Ray job ${job.submissionId} on ${config.cluster.address}: ${job.status}${job.message ? ` (${job.message})` : ""}\n` +
-        lines.slice(-15).join("\n"),
-    );
+    throw new UserError(jobFailure(config.cluster.address as string, job));
   }
   return { ...done, runDir };
 }

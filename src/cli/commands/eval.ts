@@ -1,5 +1,4 @@
 import path from "node:path";
-import { jobLogTail } from "../../cluster/ray.js";
 import { loadConfig } from "../../config/index.js";
 import { benchmarksFor, startGenerator, verifyOptionsFor } from "../../eval/from-config.js";
 import { progressBar } from "../../eval/progress.js";
@@ -152,9 +151,7 @@ async function evalOnRayCommand(o: Omit<EvalOnRayOptions, "signal">): Promise<nu
       return EXIT_INTERRUPTED;
     }
     if (!r.ok) {
-      throw new UserError(
-        `Ray job ${r.submissionId} on ${o.config.cluster.address}: ${r.status}\n${jobLogTail(r.lines)}`,
-      );
+      throw new UserError(r.failure);
     }
     if (r.summaries !== null) process.stdout.write(`${formatSummary(r.summaries)}\n`);
     o.onLine(
