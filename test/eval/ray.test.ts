@@ -34,6 +34,11 @@ describe("jobConfig", () => {
       { name: "aime24", file: bundledFile("aime24"), tools: true },
     ]);
     expect(jobConfig(config, undefined).model.path).toBe("tiny:qwen2-micro");
+    // A file named on the command line, relative to the current directory.
+    const relative = path.relative(process.cwd(), path.join(dir, "more.jsonl"));
+    expect(jobConfig(config, [relative]).eval.benchmarks).toEqual([
+      { name: "more", file: path.join(dir, "more.jsonl"), tools: true },
+    ]);
   });
 
   it("refuses an unknown benchmark here, before anything is submitted", () => {
