@@ -1,4 +1,3 @@
-import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import type { SharedBytesPool } from "./shared-bytes.js";
 
@@ -73,15 +72,16 @@ export class TokenTables {
 }
 
 /**
- * Decode packed ids into one shared buffer from `pool`: a view per response, or the response's text where its
- * bytes are not valid UTF-8 (a multi-byte character cut by the length budget), replaced as the tokenizer does.
+ * Decode packed ids into one shared buffer from `pool`, a view per response. Bytes that are not valid UTF-8 (a
+ * multi-byte character cut by the length budget) stay as they are: every reader decodes with replacement, as
+ * the tokenizer does.
  */
 export function decodeIds(
   table: TokenTable,
   ids: Uint16Array | Uint32Array,
   offsets: readonly number[],
   pool: SharedBytesPool,
-): (Uint8Array | string)[] {
+): Uint8Array[] {
   const { start, length, data } = table;
   const size = start.length;
   let total = 0;
@@ -103,10 +103,7 @@ export function decodeIds(
     }
   }
   bounds[offsets.length - 1] = p;
-  const responses: (Uint8Array | string)[] = new Array(offsets.length - 1);
-  for (let r = 0; r < responses.length; r++) {
-    const bytes = out.subarray(bounds[r]!, bounds[r + 1]!);
-    responses[r] = isUtf8(bytes) ? bytes : Buffer.from(bytes).toString("utf8");
-  }
+  const responses: Uint8Array[] = new Array(offsets.length - 1);
+  for (let r = 0; r < responses.length; r++) responses[r] = out.subarray(bounds[r]!, bounds[r + 1]!);
   return responses;
 }
