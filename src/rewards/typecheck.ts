@@ -46,7 +46,6 @@ export interface RewardTypeCheckOptions {
   typescriptFrom?: string[];
   /** Give up after this long (default 60 s) and say the check was skipped. */
   timeoutMs?: number;
-  signal?: AbortSignal;
 }
 
 /** Extensions that are type-checked; `.js` and friends are run as they are. */
@@ -64,7 +63,7 @@ export async function checkRewardTypes(
   const started = performance.now();
   const checked = [
     ...new Set(files.filter((f) => CHECKED_EXTENSIONS.includes(path.extname(f))).map((f) => path.resolve(f))),
-  ];
+  ].filter((f) => existsSync(f)); // a missing file is reported by the load, in one line
   const done = (r: Omit<RewardTypeCheck, "files" | "ms">): RewardTypeCheck => ({
     files: checked,
     ...r,
@@ -99,7 +98,6 @@ export async function checkRewardTypes(
         cwd: dir,
         reject: false,
         timeout: opts.timeoutMs ?? 60_000,
-        ...(opts.signal && { cancelSignal: opts.signal }),
         env: { NO_COLOR: "1" },
         stdin: "ignore",
       },
@@ -109,10 +107,9 @@ export async function checkRewardTypes(
         diagnostics: [],
         errors: 0,
         checker,
-        skipped: `type check skipped: ${checker} did not finish within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s`,
+        skipped: `type check skipped: ${checker} did not finish within ${(opts.timeoutMs ?? 60_000) / 1000} s`,
       });
     }
-    if (r.isCanceled) return done({ diagnostics: [], errors: 0, checker, skipped: "type check cancelled" });
     const { diagnostics, errors } = parseDiagnostics(`${r.stdout}\n${r.stderr}`, dir);
     if (r.exitCode !== 0 && diagnostics.length === 0) {
       const why = firstLine(`${r.stderr}\n${r.stdout}`) ?? `exit status ${r.exitCode ?? r.signal}`;
@@ -242,14 +239,20 @@ function firstLine(text: string): string | undefined {
   return lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? lines[0];
 }
 
+/** Diagnostics printed; a file importing something broken can have hundreds. */
+const MAX_SHOWN = 20;
+
 /** What a command prints about a check: the diagnostics, then one line of summary (nothing when clean). */
 export function describeTypeCheck(check: RewardTypeCheck, then: string): string[] {
   if (check.skipped !== undefined) return [check.skipped];
   if (check.diagnostics.length === 0) return [];
+  const shown = check.diagnostics.slice(0, MAX_SHOWN);
+  const more = check.diagnostics.length - shown.length;
+  if (more > 0) shown.push(`(${more} more diagnostics not shown)`);
   const n = check.errors;
   const what = n === 0 ? "warnings only" : n === 1 ? "1 error" : `${n} errors`;
   return [
-    ...check.diagnostics,
+    ...shown,
     `type check: ${what} in ${plural(check.files.length, "reward file")} (${check.checker}); ${then}`,
   ];
 }

@@ -156,6 +156,36 @@ describe("checkRewardTypes", () => {
       /^type check skipped: TypeScript 5\.9\.9 from .* failed: Error: checker exploded$/,
     );
   });
+
+  it("gives up on a checker that hangs, in one line", async () => {
+    const hangs = path.join(dir, "hangs");
+    mkdirSync(path.join(hangs, "node_modules", "typescript", "bin"), { recursive: true });
+    writeFileSync(
+      path.join(hangs, "node_modules", "typescript", "package.json"),
+      JSON.stringify({ name: "typescript", version: "5.9.7", bin: { tsc: "bin/tsc" } }),
+    );
+    writeFileSync(
+      path.join(hangs, "node_modules", "typescript", "bin", "tsc"),
+      "setInterval(() => {}, 1000);\n",
+    );
+    const check = await checkRewardTypes([file("typo-hangs.ts", typo(PUBLIC))], {
+      typescriptFrom: [hangs],
+      timeoutMs: 500,
+    });
+    expect(check.skipped).toMatch(
+      /^type check skipped: TypeScript 5\.9\.7 from .* did not finish within 0\.5 s$/,
+    );
+  });
+
+  it("shows at most 20 diagnostics and counts the rest", async () => {
+    const lines = Array.from({ length: 25 }, (_, i) => `export const x${i}: number = "s";`);
+    const check = await checkRewardTypes([file("many.ts", lines.join("\n"))]);
+    expect(check.errors).toBe(25);
+    const out = describeTypeCheck(check, "then");
+    expect(out).toHaveLength(22);
+    expect(out[20]).toBe("(5 more diagnostics not shown)");
+    expect(out[21]).toMatch(/^type check: 25 errors in the reward file \(TypeScript .*\); then$/);
+  });
 });
 
 describe("parseDiagnostics", () => {
