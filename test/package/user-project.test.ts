@@ -50,15 +50,21 @@ describe("a user's own project outside the clone", () => {
       path.join(dir, "typo.yaml"),
       "model: { path: m }\nrewards:\n  components:\n    - { name: custom, path: typo.ts }\n",
     );
-    const t = await execa("npx", ["still", "reward", "test", "--config", "typo.yaml", "--input", "in.jsonl"], {
-      cwd: dir,
-      reject: false,
-    });
+    const t = await execa(
+      "npx",
+      ["still", "reward", "test", "--config", "typo.yaml", "--input", "in.jsonl"],
+      {
+        cwd: dir,
+        reject: false,
+      },
+    );
     expect(t.exitCode).toBe(0);
     expect(t.stderr.split("\n")[0]).toBe(
       "typo.ts:2:61 error TS2551: Property 'respons' does not exist on type 'RewardSample'. Did you mean 'response'?",
     );
-    expect(t.stderr).toMatch(/\ntype check: 1 error in the reward file \(TypeScript .*\); scored the samples anyway\n/);
+    expect(t.stderr).toMatch(
+      /\ntype check: 1 error in the reward file \(TypeScript .*\); scored the samples anyway\n/,
+    );
     expect(JSON.parse(t.stdout)).toMatchObject({ components: { "typo.error": 1 } });
   }, 180_000);
 });
