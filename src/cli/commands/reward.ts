@@ -26,7 +26,8 @@ const withConfig = <T>(y: Argv<T>) =>
 
 const testCommand = defineCommand({
   command: "test",
-  describe: "Score a JSONL file of samples and print each line with its reward, components and advantages",
+  describe:
+    "Score a JSONL file of samples and print each line with its reward, components and advantages; TypeScript reward files are type-checked first",
   builder: (y) =>
     withConfig(y)
       .option("input", {
@@ -41,10 +42,7 @@ const testCommand = defineCommand({
           "Type-check .ts/.mts/.cts reward files against still-rl's reward types first and print TypeScript's errors (file:line:col); the samples are scored anyway. --no-typecheck skips it",
       })
       .example("$0 reward test --config my.yaml --input samples.jsonl", "check a reward before a run")
-      .example(
-        "$0 reward test --config my.yaml --input samples.jsonl --no-typecheck",
-        "score without type-checking the reward files",
-      ),
+      .example("$0 reward test --config my.yaml --input samples.jsonl --no-typecheck", "no type check"),
   run: async ({ config, set, input, typecheck }) => {
     const plan = planFromConfig(loadConfig(config, { set }).config);
     const result = await testRewards(plan, input, { typecheck });
