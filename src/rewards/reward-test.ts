@@ -74,7 +74,7 @@ export async function testRewards(
   try {
     scorer = await RewardScorer.start(plan, { threads: Math.min(2, Math.ceil(samples.length / 64)) });
   } catch (err) {
-    await report("it failed to load:");
+    await report("loading the rewards failed:");
     throw new UserError((err as Error).message);
   }
   try {

@@ -268,7 +268,7 @@ describe("still reward test type-checks TypeScript reward files", () => {
     const err = r.stderr.split("\n");
     expect(err[0]).toMatch(new RegExp(`^${escapeRegExp(f)}:6:1 error TS1\\d{3}: `));
     expect(r.stderr).toMatch(
-      /\ntype check: \d errors? in the reward file \(TypeScript .*\); it failed to load:\n/,
+      /\ntype check: \d errors? in the reward file \(TypeScript .*\); loading the rewards failed:\n/,
     );
     expect(r.stderr).toMatch(/\nstill: cannot load reward .*syntax\.ts: /);
     expect(r.stderr).not.toContain("internal error");
