@@ -1,7 +1,8 @@
 /**
  * `npm run bench:verl-reward`: veRL's own reward loop (RewardLoopWorker, in process, veRL's venv) scores the
  * same DataProto of 1,024 responses of ~8 KB with (a) the naive manager and veRL's math_verify compute_score and
- * (b) the still manager → the TS reward service (correctness), in the same run. Reports wall time, samples/s and
+ * (b) the still manager → the TS reward service (correctness; the manager sends token ids, TS decodes them with
+ * the tokenizer's table), in the same run. Reports wall time, samples/s and
  * how many rewards match the known answers.
  *
  * Options (env): BENCH_N (1024), BENCH_SIZE (8192).

@@ -1,4 +1,3 @@
-import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import type { SharedBytesPool } from "./shared-bytes.js";
 
@@ -73,23 +72,21 @@ export class TokenTables {
 }
 
 /**
- * Decode packed ids into one shared buffer from `pool`: a view per response, or the response's text where its
- * bytes are not valid UTF-8 (a multi-byte character cut by the length budget), replaced as the tokenizer does.
+ * Decode packed ids into one shared buffer from `pool`, a view per response. Bytes that are not valid UTF-8 (a
+ * multi-byte character cut by the length budget) stay as they are: every reader decodes with replacement, as
+ * the tokenizer does.
  */
 export function decodeIds(
   table: TokenTable,
   ids: Uint16Array | Uint32Array,
   offsets: readonly number[],
   pool: SharedBytesPool,
-): (Uint8Array | string)[] {
+): Uint8Array[] {
   const { start, length, data } = table;
   const size = start.length;
+  // An id past the table (a model's padded embedding rows) decodes to nothing, as in the tokenizer.
   let total = 0;
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    if (id >= size) throw new TokenTableError(`"response_ids"[${i}] is ${id}, past the table's ${size} ids`);
-    total += length[id]!;
-  }
+  for (let i = 0; i < ids.length; i++) total += length[ids[i]!] ?? 0;
   const out = new Uint8Array(pool.acquire(total), 0, total);
   const bounds = new Array<number>(offsets.length);
   let p = 0;
@@ -97,16 +94,14 @@ export function decodeIds(
     bounds[r] = p;
     for (let i = offsets[r]!; i < offsets[r + 1]!; i++) {
       const id = ids[i]!;
+      if (id >= size) continue;
       const s = start[id]!;
       const e = s + length[id]!;
       for (let k = s; k < e; k++) out[p++] = data[k]!;
     }
   }
   bounds[offsets.length - 1] = p;
-  const responses: (Uint8Array | string)[] = new Array(offsets.length - 1);
-  for (let r = 0; r < responses.length; r++) {
-    const bytes = out.subarray(bounds[r]!, bounds[r + 1]!);
-    responses[r] = isUtf8(bytes) ? bytes : Buffer.from(bytes).toString("utf8");
-  }
+  const responses: Uint8Array[] = new Array(offsets.length - 1);
+  for (let r = 0; r < responses.length; r++) responses[r] = out.subarray(bounds[r]!, bounds[r + 1]!);
   return responses;
 }

@@ -125,7 +125,7 @@ export function samplesFromScoreRequest(
     }
     const s: BuiltinSample = {
       prompt: prompts ? str(prompts, "prompts", i) : "",
-      response: packed ? (responses[i] as Uint8Array | string) : str(responses, "responses", i),
+      response: packed ? (responses[i] as Uint8Array) : str(responses, "responses", i),
       groundTruth: String(gt),
       truncated: truncated ? Boolean(truncated[i]) : false,
       extra: {},
@@ -198,10 +198,9 @@ export function scoreHandler(scorer: RewardScorer, tables = new TokenTables()) {
         samples.some((s) => s.group !== undefined),
       );
     } finally {
-      const shared = samples.find((s) => s.response instanceof Uint8Array)?.response as
-        | Uint8Array
-        | undefined;
-      if (shared?.buffer instanceof SharedArrayBuffer) pool.release(shared.buffer);
+      const first = samples[0]?.response;
+      if (first instanceof Uint8Array && first.buffer instanceof SharedArrayBuffer)
+        pool.release(first.buffer);
     }
   };
 }

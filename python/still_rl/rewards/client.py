@@ -82,7 +82,7 @@ class RewardClient:
             self._tables.add(reply["sha"])
         payload = {
             "vocab": table.sha,
-            "response_ids": np.asarray(ids, dtype=table.id_dtype),
+            "response_ids": np.asarray(ids, dtype=np.uint32),
             "response_id_offsets": np.asarray(offsets, dtype=np.int64),
         }
         return self._submit(payload, ground_truths, columns, timeout)

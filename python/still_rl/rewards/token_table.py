@@ -37,15 +37,11 @@ class TokenTable:
     def size(self) -> int:
         return len(self.offsets) - 1
 
-    @property
-    def id_dtype(self) -> type:
-        """The narrowest unsigned type holding every id (halves the bytes sent for vocabularies ≤ 65,536)."""
-        return np.uint16 if self.size <= 1 << 16 else np.uint32
-
     def decode(self, ids: list[int]) -> str:
-        return b"".join(self.data[self.offsets[i] : self.offsets[i + 1]].tobytes() for i in ids).decode(
-            "utf-8", errors="replace"
-        )
+        # An id past the table (a model's padded embedding rows) decodes to nothing, as in the tokenizer.
+        return b"".join(
+            self.data[self.offsets[i] : self.offsets[i + 1]].tobytes() for i in ids if i < self.size
+        ).decode("utf-8", errors="replace")
 
 
 @lru_cache(maxsize=1)

@@ -97,7 +97,7 @@ class StillRewardManager(RewardManagerBase):
             responses.append(response.numpy())
         offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(tokens, out=offsets[1:])
-        ids = np.empty(int(offsets[-1]), dtype=self.table.id_dtype if self.table else np.int64)
+        ids = np.empty(int(offsets[-1]), dtype=np.uint32 if self.table else np.int64)
         for response, a, b in zip(responses, offsets[:-1], offsets[1:]):
             ids[a:b] = response[: b - a]
         last = [int(ids[b - 1]) if b > a else None for a, b in zip(offsets[:-1], offsets[1:])]

@@ -26,7 +26,8 @@ const withConfig = <T>(y: Argv<T>) =>
 
 const testCommand = defineCommand({
   command: "test",
-  describe: "Score a JSONL file of samples and print each line with its reward, components and advantages",
+  describe:
+    "Score a JSONL file of samples and print each line with its reward, components and advantages; TypeScript reward files are type-checked first",
   builder: (y) =>
     withConfig(y)
       .option("input", {
@@ -34,10 +35,17 @@ const testCommand = defineCommand({
         demandOption: true,
         describe: "JSONL: prompt, response, ground_truth, ...",
       })
-      .example("$0 reward test --config my.yaml --input samples.jsonl", "check a reward before a run"),
-  run: async ({ config, set, input }) => {
+      .option("typecheck", {
+        type: "boolean",
+        default: true,
+        describe:
+          "Type-check .ts/.mts/.cts reward files against still-rl's reward types first and print TypeScript's errors (file:line:col); the samples are scored anyway. --no-typecheck skips it",
+      })
+      .example("$0 reward test --config my.yaml --input samples.jsonl", "check a reward before a run")
+      .example("$0 reward test --config my.yaml --input samples.jsonl --no-typecheck", "no type check"),
+  run: async ({ config, set, input, typecheck }) => {
     const plan = planFromConfig(loadConfig(config, { set }).config);
-    const result = await testRewards(plan, input);
+    const result = await testRewards(plan, input, { typecheck });
     for (const line of result.lines) process.stdout.write(`${line}\n`);
     for (const failure of result.failures) process.stderr.write(`${failure}\n`);
     return 0;
