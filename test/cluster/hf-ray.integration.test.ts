@@ -14,7 +14,8 @@ import { requireVenv } from "../helpers/venv.js";
 
 /**
  * The built-in engine as a Ray job on a real local Ray head (ray comes from the veRL venv, .venv-verl): the
- * shortened demo runs to the end on Ray with the metrics of the same run done locally, and Ctrl-C stops the job.
+ * shortened demo runs to the end on Ray with the metrics of the same run done locally, Ctrl-C stops the job,
+ * and rerunning the command resumes it.
  */
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -117,11 +118,13 @@ describe("still train on a local Ray head (backend hf)", () => {
     expect(existsSync(path.join(onRay, "report.html"))).toBe(true);
   }, 600_000);
 
-  it("stops the job on Ctrl-C (abort)", async () => {
+  it("stops the job on Ctrl-C with a checkpoint; rerunning the same command resumes it to the metrics of an uninterrupted run", async () => {
+    const steps = ["algorithm.total_steps=40"];
+    const runDir = path.join(root, "stopped");
     const { config } = loadConfig(path.join(repo, "configs/demo.yaml"), {
       set: [
         ...SHORT.filter((s) => !s.startsWith("algorithm.total_steps")),
-        "algorithm.total_steps=200",
+        ...steps,
         "cluster.type=ray",
         `cluster.address=${address}`,
       ],
@@ -130,7 +133,7 @@ describe("still train on a local Ray head (backend hf)", () => {
     const logs: string[] = [];
     const result = await getBackend("hf").run({
       config,
-      runDir: path.join(root, "stopped"),
+      runDir,
       resume: false,
       signal: controller.signal,
       progress: {
@@ -146,5 +149,19 @@ describe("still train on a local Ray head (backend hf)", () => {
     expect(logs.join("\n")).toMatch(/Ray job still-\S+: (STOPPED|FAILED)/);
     const jobs = await execa(ray, ["job", "list", "--address", address]);
     expect(jobs.stdout).not.toMatch(/status=<JobStatus\.RUNNING/);
-  }, 600_000);
+    const stoppedAt = metricsWithoutTime(runDir).length;
+    expect(stoppedAt).toBeLessThan(40);
+
+    const rerun = ["train", "configs/demo.yaml", "--out", runDir];
+    const r = await runCli([...rerun, ...set([...steps, "cluster.type=ray", `cluster.address=${address}`])]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`the job resumes the run from its newest intact checkpoint in ${runDir}`);
+    expect(r.stderr).toMatch(/resumed from \S+ \(step \d+\)/);
+    const local = path.join(root, "uninterrupted");
+    const l = await runCli(["train", "configs/demo.yaml", ...set(steps), "--out", local]);
+    expect(l.code, l.stderr).toBe(0);
+    const resumed = metricsWithoutTime(runDir);
+    expect(resumed.map((m) => m.step)).toEqual([...Array(40).keys()].map((i) => i + 1));
+    expect(resumed).toEqual(metricsWithoutTime(local));
+  }, 900_000);
 });

@@ -10,17 +10,16 @@ import type { BackendRunOptions } from "../types.js";
  * the package and the run config with its data and reward files carried in its runtime env) that runs
  * `still train` there. Its log (progress lines included) streams back; Ctrl-C stops the job (the job's
  * `still train` gets it as Ctrl-C and checkpoints). The job writes the run to `runDir` as an absolute path on
- * the node that runs it: the same directory here with a local head or a shared filesystem.
+ * the node that runs it: the same directory here with a local head or a shared filesystem. Rerunning the same
+ * command resumes an interrupted run there.
  */
 
 export async function runHfOnRay(opts: BackendRunOptions): Promise<TrainResult> {
   const { config, progress, signal } = opts;
-  if (opts.resume || opts.resumeFrom !== undefined) {
-    throw new UserError(
-      "cluster.type: ray: resuming a built-in engine run on Ray is not supported yet; run it with cluster.type: local",
-    );
-  }
   const runDir = path.resolve(opts.runDir);
+  // The job's `still train` resumes by itself: it finds the checkpoint in runDir (checkpoint.resume: auto) or
+  // reads checkpoint.resume_from, as paths on the node that runs it.
+  if (opts.resume) progress.log(`the job resumes the run from its newest intact checkpoint in ${runDir}`);
   const job = await runStillJob({
     config,
     describe: `the run (run directory ${runDir})`,
