@@ -3,6 +3,7 @@ import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSyn
 import { constants } from "node:os";
 import { EXIT_MEMORY } from "./boot.js";
 import { HeadTailCapture } from "./capture.js";
+import { type CgroupPlan, SandboxCgroup } from "./cgroup.js";
 import type { SandboxLimits } from "./options.js";
 
 /** How an execution ended: `memory` is a MemoryError (RLIMIT_AS), `killed` a signal or an output flood. */
@@ -55,6 +56,14 @@ export interface ExecuteLimits {
   maxFiles: number;
   /** Those mounts, as paths inside the sandbox. */
   writableDirs: string[];
+  /**
+   * Where each execution gets a memory cgroup of its own (memoryBytes, swap included; pids.max = maxProcesses),
+   * joined by the sandbox's first process before the input is handed over; null: no cgroup.
+   */
+  cgroup: CgroupPlan | null;
+  maxProcesses: number;
+  /** Called once when the cgroup could not be made or joined (the execution then runs without one). */
+  onCgroupError?: (message: string) => void;
 }
 
 const SIGXCPU = 24;
@@ -173,6 +182,12 @@ export class Started {
   private readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private spawnError: Error | null = null;
   private readonly child: ChildProcess;
+  private cgroup: SandboxCgroup | null = null;
+  /** Resolves when bwrap reports the sandbox's PID 1 (or the process ends). */
+  private readonly initKnown: Promise<void>;
+  private initSeen: () => void = () => {};
+  /** Whether the kernel's OOM killer ended a process of this execution (its cgroup's memory limit). */
+  oomKilled = false;
 
   constructor(
     private readonly launch: Launch,
@@ -205,14 +220,19 @@ export class Started {
     this.err = new HeadTailCapture(limits.outputBytes);
     this.child.stdout!.on("data", this.collect(this.out));
     this.child.stderr!.on("data", this.collect(this.err));
+    this.initKnown = new Promise((resolve) => {
+      this.initSeen = resolve;
+    });
     (this.child.stdio[3] as NodeJS.ReadableStream | null)?.on("data", (d: Buffer) => {
       this.status += d.toString();
+      if (this.sandboxInit() !== null) this.initSeen();
     });
     this.child.stdin!.on("error", () => {});
     // A waiting sandbox must not keep the event loop alive (a pool nobody closed would hang the program).
     this.setRef(false);
     this.closed = new Promise((resolve) => {
       this.child.on("error", (e) => {
+        this.initSeen();
         this.spawnError = e;
         this.exited = true;
         resolve({ code: null, signal: null });
@@ -221,6 +241,7 @@ export class Started {
         this.exited = true;
         resolve({ code, signal });
       });
+      this.child.on("exit", () => this.initSeen());
     });
     // Under `isolation: none` a daemonised grandchild can hold stdout open forever; "close" must still come.
     this.child.on("exit", () => {
@@ -300,10 +321,28 @@ export class Started {
         init = pid;
         root = `/proc/${pid}/root`;
       }
-      const memory = residentBytes(pidNs) + socketsInUse(init) * SOCKET_BYTES;
+      // With a cgroup, its charge is the memory (it can never pass the limit: the kernel OOM-kills first, which
+      // ends the whole execution here); socket buffers are charged to no cgroup, so they are added either way.
+      const cg = this.cgroup;
+      if (cg !== null && cg.oomKills() > 0) {
+        this.oomKilled = true;
+        this.kill("memory");
+      }
+      const resident = cg !== null ? cg.usage() : residentBytes(pidNs);
+      const memory = resident + socketsInUse(init) * SOCKET_BYTES;
       if (memory > this.limits.memoryBytes) this.kill("memory");
       const files = this.limits.writableDirs.reduce((n, d) => n + inodesUsed(root + d), 0);
       if (files > this.limits.maxFiles) this.kill("files");
+    }, WATCH_POLL_MS);
+  }
+
+  /** `isolation: none` with a cgroup: end the whole execution when the OOM killer took one of its processes. */
+  private watchCgroup(): NodeJS.Timeout {
+    return setInterval(() => {
+      if (this.cgroup !== null && this.cgroup.oomKills() > 0) {
+        this.oomKilled = true;
+        this.kill("memory");
+      }
     }, WATCH_POLL_MS);
   }
 
@@ -317,17 +356,57 @@ export class Started {
     }
   }
 
+  /**
+   * Put the sandbox's first process into a fresh cgroup before it reads its input (it runs nothing of the snippet
+   * before that, and everything it starts later is born inside). Under bwrap that is the sandbox's PID 1, known
+   * once bwrap reports it; under `isolation: none`, the interpreter itself.
+   */
+  private async joinCgroup(): Promise<void> {
+    const plan = this.limits.cgroup;
+    if (plan === null) return;
+    let pid: number | null = this.child.pid ?? null;
+    if (this.launch.bwrapStatusFd) {
+      await this.initKnown;
+      pid = this.sandboxInit();
+    }
+    if (pid === null || !this.alive) return;
+    try {
+      this.cgroup = SandboxCgroup.create(plan, this.limits.memoryBytes, this.limits.maxProcesses);
+      this.cgroup.join(pid);
+    } catch (err) {
+      void this.cgroup?.remove();
+      this.cgroup = null;
+      if (this.alive) {
+        this.limits.onCgroupError?.(
+          `still: the sandbox's memory cgroup failed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); this execution runs without one`,
+        );
+      }
+    }
+  }
+
   /** Hand over the input and wait for the result. Rejects with SandboxError when the sandbox failed. */
   async execute(stdin: Buffer, timeoutMs: number): Promise<SandboxResult> {
     this.setRef(true);
+    await this.joinCgroup();
     const started = performance.now();
     const timer = setTimeout(() => this.kill("timeout"), timeoutMs);
-    const watchdog = this.launch.bwrapStatusFd ? this.watch() : undefined;
+    const watchdog = this.launch.bwrapStatusFd
+      ? this.watch()
+      : this.cgroup !== null
+        ? this.watchCgroup()
+        : undefined;
     this.child.stdin!.end(stdin);
     const { code, signal } = await this.closed;
     clearTimeout(timer);
     clearInterval(watchdog);
     const ms = performance.now() - started;
+    if (this.cgroup !== null) {
+      if (this.killedBy === null && this.cgroup.oomKills() > 0) {
+        this.oomKilled = true;
+        this.killedBy = "memory";
+      }
+      await this.cgroup.remove();
+    }
     if (this.spawnError)
       throw new SandboxError(`cannot start ${this.launch.file}: ${this.spawnError.message}`);
     let exitCode: number | null = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);

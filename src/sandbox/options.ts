@@ -52,6 +52,12 @@ export interface SandboxOptions extends Partial<SandboxLimits> {
   /** Host uid/gid the sandbox runs as when the caller is root (it must never be root). */
   hostUid?: number;
   hostGid?: number;
+  /**
+   * Memory cgroup per execution (see cgroup.ts): `auto` (default, or STILL_SANDBOX_CGROUP) uses one when this
+   * process may create them, `off` never does, an absolute path names the parent cgroup to use (an error when
+   * it is not usable).
+   */
+  cgroup?: "auto" | "off" | string;
   /** Where `isolation: none` warnings go (default: stderr). */
   warn?: (message: string) => void;
 }

@@ -16,6 +16,14 @@ import {
   sandboxArgs,
   WRITABLE_DIRS,
 } from "./bwrap-args.js";
+import {
+  type CgroupPlan,
+  cgroupSetting,
+  describeEnforcement,
+  detectCgroup,
+  type MemoryEnforcement,
+  sweepStale,
+} from "./cgroup.js";
 import { type Launch, SandboxError, type SandboxResult, Started } from "./execute.js";
 import { findProgram, hostLayout, unreachableAncestors } from "./host.js";
 import {
@@ -68,6 +76,11 @@ export class SandboxPool {
   private readonly spares: Spare[] = [];
   private readonly waiting: (() => void)[] = [];
   private closed = false;
+  /** What enforces the memory limit: a cgroup per execution, or the fallback (see cgroup.ts). */
+  readonly memory: MemoryEnforcement;
+  /** Executions the kernel's OOM killer ended in their cgroup (each also reported as status `memory`). */
+  cgroupOomKills = 0;
+  private cgroupWarned = false;
 
   private constructor(
     options: SandboxOptions,
@@ -75,7 +88,9 @@ export class SandboxPool {
     private readonly plan: SandboxPlan | null,
     private readonly view: MountView | null,
     private readonly tempDirs: string[],
+    memory: MemoryEnforcement,
   ) {
+    this.memory = memory;
     this.limits = resolveLimits(options);
     this.isolation = options.isolation ?? "bwrap";
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? os.availableParallelism()));
@@ -98,6 +113,13 @@ export class SandboxPool {
         "the sandbox's hostUid/hostGid must not be 0: sandboxed code never runs as root",
       );
     }
+    const setting = cgroupSetting(options.cgroup);
+    const found = detectCgroup(setting);
+    if (found.plan === null && setting !== "auto" && setting !== "off") {
+      throw new SandboxError(`cannot use the sandbox cgroup ${setting}: ${found.reason}`);
+    }
+    if (found.plan !== null) sweepStale(found.plan);
+    const memory = describeEnforcement(found);
     const python = options.python ?? resolvePython().executable;
     let runtime: PythonRuntime;
     try {
@@ -106,7 +128,7 @@ export class SandboxPool {
     } catch (err) {
       throw new SandboxError((err as Error).message);
     }
-    if (isolation === "none") return new SandboxPool(options, runtime, null, null, []);
+    if (isolation === "none") return new SandboxPool(options, runtime, null, null, [], memory);
     const bwrap = findProgram("bwrap");
     if (bwrap === null) {
       throw new SandboxError(
@@ -147,7 +169,7 @@ export class SandboxPool {
         );
         view = await MountView.start(bwrap, nsenter, hide, binds);
       }
-      pool = new SandboxPool(options, runtime, plan, view, tempDirs);
+      pool = new SandboxPool(options, runtime, plan, view, tempDirs, memory);
       await pool.selfTest();
       return pool;
     } catch (err) {
@@ -194,7 +216,9 @@ export class SandboxPool {
         cells.map((c) => c.length),
       );
       spare = this.takeSpare();
-      return await spare.process.execute(Buffer.concat([Buffer.from(header), ...cells]), timeoutMs);
+      const result = await spare.process.execute(Buffer.concat([Buffer.from(header), ...cells]), timeoutMs);
+      if (spare.process.oomKilled) this.cgroupOomKills++;
+      return result;
     } finally {
       spare?.cleanup();
       this.release();
@@ -230,6 +254,13 @@ export class SandboxPool {
       memoryBytes: this.limits.memoryMb * (1 << 20),
       maxFiles: this.limits.maxFiles,
       writableDirs: WRITABLE_DIRS,
+      cgroup: this.memory.cgroup as CgroupPlan | null,
+      maxProcesses: this.limits.maxProcesses,
+      onCgroupError: (message: string) => {
+        if (this.cgroupWarned) return;
+        this.cgroupWarned = true;
+        this.warn(message);
+      },
     };
     if (this.plan === null) {
       const dir = mkdtempSync(path.join(os.tmpdir(), "still-sandbox-"));
