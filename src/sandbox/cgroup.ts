@@ -377,8 +377,32 @@ export class SandboxCgroup {
   }
 
   /**
-   * Remove the cgroup(s) once their processes are gone. The sandbox's PID 1 has been reaped when this is called,
-   * and with it every process of its pid namespace, so this normally succeeds at once; it is retried briefly.
+   * SIGKILL whatever is still in the cgroup. Under bwrap nothing is (the pid namespace died with its PID 1); under
+   * `isolation: none` a daemonised grandchild (setsid, outside the killed process group) can be.
+   */
+  private killRemaining(): void {
+    if (this.plan.version === 2 && existsSync(path.join(this.memoryDir, "cgroup.kill"))) {
+      try {
+        writeFileSync(path.join(this.memoryDir, "cgroup.kill"), "1");
+        return;
+      } catch {
+        // fall through to one signal each
+      }
+    }
+    for (const pid of (readText(path.join(this.memoryDir, "cgroup.procs")) ?? "").split("\n")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+  }
+
+  /**
+   * Kill what is left in the cgroup(s) and remove them. The sandbox's PID 1 has been reaped when this is called,
+   * and with it every process of its pid namespace, so this normally succeeds at once (synchronously); while
+   * killed processes are still exiting it is retried briefly, and once more at exit.
    */
   remove(): Promise<void> {
     if (this.removed) return Promise.resolve();
@@ -386,7 +410,9 @@ export class SandboxCgroup {
     return new Promise((resolve) => {
       let tries = 0;
       const attempt = () => {
-        if (this.removeNow() || ++tries >= REMOVE_TRIES) resolve();
+        if (this.removeNow()) return resolve();
+        this.killRemaining();
+        if (++tries >= REMOVE_TRIES) resolve();
         else setTimeout(attempt, REMOVE_RETRY_MS).unref();
       };
       attempt();

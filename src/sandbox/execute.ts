@@ -405,7 +405,8 @@ export class Started {
         this.oomKilled = true;
         this.killedBy = "memory";
       }
-      await this.cgroup.remove();
+      // Synchronous when the cgroup is empty, as it is under bwrap; not waited for otherwise.
+      void this.cgroup.remove();
     }
     if (this.spawnError)
       throw new SandboxError(`cannot start ${this.launch.file}: ${this.spawnError.message}`);
