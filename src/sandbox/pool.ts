@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { resolvePython } from "../pyenv/python.js";
@@ -33,7 +33,7 @@ import {
   type SandboxLimits,
   type SandboxOptions,
 } from "./options.js";
-import { type PythonRuntime, probeRuntime, sandboxSitePackages } from "./runtime.js";
+import { type PythonRuntime, probeRuntime, type SiteMount, sandboxSitePackages } from "./runtime.js";
 import { seccompProgram } from "./seccomp.js";
 import { MountView } from "./view.js";
 
@@ -45,6 +45,28 @@ export interface RunOptions {
    * definitions (what SandboxSession uses). Errors in them are ignored.
    */
   previous?: readonly string[];
+}
+
+/**
+ * Site-packages as the sandbox binds them: each through an overlay inside the view (see MountView.overlay), so
+ * that the sandbox's mountinfo shows no host path of the environment; a directory whose overlay cannot be
+ * mounted is bound directly, as without the view.
+ */
+async function overlaySites(view: MountView, sites: SiteMount[], etcDir: string): Promise<SiteMount[]> {
+  const empty = path.join(etcDir, "empty");
+  mkdirSync(empty, { mode: 0o755 });
+  return Promise.all(
+    sites.map(async (m, i) => {
+      const target = path.join(etcDir, `site-${i}`);
+      mkdirSync(target, { mode: 0o755 });
+      try {
+        await view.overlay(m.host, empty, target);
+        return { host: target, sandbox: m.sandbox };
+      } catch {
+        return m;
+      }
+    }),
+  );
 }
 
 /** Temp dirs of open pools, removed at exit even when a pool was never closed. */
@@ -168,6 +190,7 @@ export class SandboxPool {
           options.hostGid ?? DEFAULT_HOST_ID,
         );
         view = await MountView.start(bwrap, nsenter, hide, binds);
+        plan.runtime = { ...runtime, siteMounts: await overlaySites(view, runtime.siteMounts, etcDir) };
       }
       pool = new SandboxPool(options, runtime, plan, view, tempDirs, memory);
       await pool.selfTest();
