@@ -21,6 +21,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /** `auto`: use a cgroup when one is usable; `off`: never; an absolute path: that parent cgroup, or fail. */
@@ -275,15 +276,17 @@ export function sweepStale(plan: CgroupPlan, now = Date.now()): number {
   return removed;
 }
 
-/** Cgroups whose removal is still pending (a process in them still exiting): tried once more at exit. */
-const pendingRemoval = new Set<string>();
+/** Cgroups of this process not removed yet: removed at exit (what they still hold is killed first). */
+const live = new Set<SandboxCgroup>();
 process.once("exit", () => {
-  for (const dir of pendingRemoval) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      // left for the next pool's sweep
+  if (live.size === 0) return;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let tries = 0; live.size > 0 && tries < 20; tries++) {
+    for (const cg of live) {
+      if (!cg.removeNow()) cg.killRemaining();
     }
+    // Killed processes take a moment to leave their cgroup; "exit" handlers cannot wait asynchronously.
+    if (live.size > 0) Atomics.wait(pause, 0, 0, 10);
   }
 });
 
@@ -303,28 +306,29 @@ export class SandboxCgroup {
     readonly pidsDir: string | null,
   ) {}
 
-  /** Make the cgroup(s) with the limits written; throws (having removed what it made) when that fails. */
-  static create(plan: CgroupPlan, memoryBytes: number, maxProcesses: number): SandboxCgroup {
+  /** Make the cgroup(s) with the limits written; rejects (having removed what it made) when that fails. */
+  static async create(plan: CgroupPlan, memoryBytes: number, maxProcesses: number): Promise<SandboxCgroup> {
     const name = CGROUP_PREFIX + randomBytes(8).toString("hex");
     const memoryDir = path.join(plan.memoryParent, name);
     const pidsDir = plan.version === 1 && plan.pidsParent !== null ? path.join(plan.pidsParent, name) : null;
-    mkdirSync(memoryDir);
+    await mkdir(memoryDir);
     const cg = new SandboxCgroup(plan, memoryDir, pidsDir);
+    live.add(cg);
     try {
       const bytes = String(Math.floor(memoryBytes));
       if (plan.version === 2) {
-        writeFileSync(path.join(memoryDir, "memory.max"), bytes);
-        cg.writeIfPresent(memoryDir, "memory.swap.max", "0");
+        await writeFile(path.join(memoryDir, "memory.max"), bytes);
+        await cg.writeIfPresent(memoryDir, "memory.swap.max", "0");
         // An OOM kill takes every process of the execution, as the watchdog's kill does.
-        cg.writeIfPresent(memoryDir, "memory.oom.group", "1");
-        if (plan.pidsParent !== null) cg.writeIfPresent(memoryDir, "pids.max", String(maxProcesses));
+        await cg.writeIfPresent(memoryDir, "memory.oom.group", "1");
+        if (plan.pidsParent !== null) await cg.writeIfPresent(memoryDir, "pids.max", String(maxProcesses));
       } else {
-        writeFileSync(path.join(memoryDir, "memory.limit_in_bytes"), bytes);
+        await writeFile(path.join(memoryDir, "memory.limit_in_bytes"), bytes);
         // memsw (memory + swap) exists only with swap accounting; it must not be below the memory limit.
-        cg.writeIfPresent(memoryDir, "memory.memsw.limit_in_bytes", bytes);
+        await cg.writeIfPresent(memoryDir, "memory.memsw.limit_in_bytes", bytes);
         if (pidsDir !== null) {
-          mkdirSync(pidsDir);
-          writeFileSync(path.join(pidsDir, "pids.max"), String(maxProcesses));
+          await mkdir(pidsDir);
+          await writeFile(path.join(pidsDir, "pids.max"), String(maxProcesses));
         }
       }
     } catch (err) {
@@ -334,14 +338,14 @@ export class SandboxCgroup {
     return cg;
   }
 
-  private writeIfPresent(dir: string, file: string, value: string): void {
-    if (existsSync(path.join(dir, file))) writeFileSync(path.join(dir, file), value);
+  private async writeIfPresent(dir: string, file: string, value: string): Promise<void> {
+    if (existsSync(path.join(dir, file))) await writeFile(path.join(dir, file), value);
   }
 
   /** Move process `pid` (and so everything it starts later) into the cgroup(s). */
-  join(pid: number): void {
-    writeFileSync(path.join(this.memoryDir, "cgroup.procs"), String(pid));
-    if (this.pidsDir !== null) writeFileSync(path.join(this.pidsDir, "cgroup.procs"), String(pid));
+  async join(pid: number): Promise<void> {
+    await writeFile(path.join(this.memoryDir, "cgroup.procs"), String(pid));
+    if (this.pidsDir !== null) await writeFile(path.join(this.pidsDir, "cgroup.procs"), String(pid));
   }
 
   /** Bytes charged to the cgroup now (0 when it cannot be read). */
@@ -357,22 +361,18 @@ export class SandboxCgroup {
     return m ? Number(m[1]) : 0;
   }
 
-  private removeNow(): boolean {
+  /** Try to remove the cgroup(s) now; false while processes are still in them. */
+  removeNow(): boolean {
     let ok = true;
     for (const dir of [this.pidsDir, this.memoryDir]) {
       if (dir === null) continue;
       try {
         rmdirSync(dir);
-        pendingRemoval.delete(dir);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-          pendingRemoval.delete(dir);
-          continue;
-        }
-        pendingRemoval.add(dir);
-        ok = false;
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") ok = false;
       }
     }
+    if (ok) live.delete(this);
     return ok;
   }
 
@@ -380,7 +380,7 @@ export class SandboxCgroup {
    * SIGKILL whatever is still in the cgroup. Under bwrap nothing is (the pid namespace died with its PID 1); under
    * `isolation: none` a daemonised grandchild (setsid, outside the killed process group) can be.
    */
-  private killRemaining(): void {
+  killRemaining(): void {
     if (this.plan.version === 2 && existsSync(path.join(this.memoryDir, "cgroup.kill"))) {
       try {
         writeFileSync(path.join(this.memoryDir, "cgroup.kill"), "1");

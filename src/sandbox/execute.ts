@@ -186,6 +186,9 @@ export class Started {
   /** Resolves when bwrap reports the sandbox's PID 1 (or the process ends). */
   private readonly initKnown: Promise<void>;
   private initSeen: () => void = () => {};
+  /** Settles once the execution's cgroup is joined (or failed, or there is none). */
+  private readonly cgroupJoined: Promise<void>;
+  private executing = false;
   /** Whether the kernel's OOM killer ended a process of this execution (its cgroup's memory limit). */
   oomKilled = false;
 
@@ -243,6 +246,13 @@ export class Started {
       });
       this.child.on("exit", () => this.initSeen());
     });
+    const plan = limits.cgroup;
+    this.cgroupJoined = plan === null ? Promise.resolve() : this.joinCgroup(plan);
+    // A sandbox that never ran (killed waiting, at pool close) removes its cgroup itself; execute() does otherwise.
+    void this.closed.then(async () => {
+      await this.cgroupJoined;
+      if (!this.executing) void this.cgroup?.remove();
+    });
     // Under `isolation: none` a daemonised grandchild can hold stdout open forever; "close" must still come.
     this.child.on("exit", () => {
       setTimeout(() => {
@@ -288,6 +298,20 @@ export class Started {
       }
     }
     this.killGroup();
+  }
+
+  /**
+   * Kill a sandbox that never ran (pool close) and remove its cgroup before returning, waiting for its processes
+   * to leave it (at most `maxMs`): a program that exits right after closing its pool would otherwise leave the
+   * cgroup behind (removed only by a later pool's sweep). What is not done by then is finished asynchronously.
+   */
+  discard(maxMs = 300): void {
+    this.kill();
+    const cg = this.cgroup;
+    if (cg === null) return;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const until = performance.now() + maxMs;
+    while (!cg.removeNow() && performance.now() < until) Atomics.wait(pause, 0, 0, 5);
   }
 
   private killGroup(): void {
@@ -359,23 +383,25 @@ export class Started {
   /**
    * Put the sandbox's first process into a fresh cgroup before it reads its input (it runs nothing of the snippet
    * before that, and everything it starts later is born inside). Under bwrap that is the sandbox's PID 1, known
-   * once bwrap reports it; under `isolation: none`, the interpreter itself.
+   * once bwrap reports it; under `isolation: none`, the interpreter itself. Started as soon as the process is
+   * there, with asynchronous writes: moving a process between cgroups waits for an RCU grace period (~10 ms on
+   * a loaded host), which a sandbox started ahead of demand so spends while the previous execution runs.
    */
-  private async joinCgroup(): Promise<void> {
-    const plan = this.limits.cgroup;
-    if (plan === null) return;
+  private async joinCgroup(plan: CgroupPlan): Promise<void> {
     let pid: number | null = this.child.pid ?? null;
     if (this.launch.bwrapStatusFd) {
       await this.initKnown;
       pid = this.sandboxInit();
     }
     if (pid === null || !this.alive) return;
+    let cg: SandboxCgroup | null = null;
     try {
-      this.cgroup = SandboxCgroup.create(plan, this.limits.memoryBytes, this.limits.maxProcesses);
-      this.cgroup.join(pid);
+      cg = await SandboxCgroup.create(plan, this.limits.memoryBytes, this.limits.maxProcesses);
+      this.cgroup = cg;
+      await cg.join(pid);
     } catch (err) {
-      void this.cgroup?.remove();
       this.cgroup = null;
+      void cg?.remove();
       if (this.alive) {
         this.limits.onCgroupError?.(
           `still: the sandbox's memory cgroup failed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); this execution runs without one`,
@@ -387,7 +413,8 @@ export class Started {
   /** Hand over the input and wait for the result. Rejects with SandboxError when the sandbox failed. */
   async execute(stdin: Buffer, timeoutMs: number): Promise<SandboxResult> {
     this.setRef(true);
-    await this.joinCgroup();
+    this.executing = true;
+    await this.cgroupJoined;
     const started = performance.now();
     const timer = setTimeout(() => this.kill("timeout"), timeoutMs);
     const watchdog = this.launch.bwrapStatusFd

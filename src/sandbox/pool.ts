@@ -326,7 +326,7 @@ export class SandboxPool {
     if (this.closed) return;
     this.closed = true;
     for (const spare of this.spares.splice(0)) {
-      spare.process.kill();
+      spare.process.discard();
       spare.cleanup();
     }
     this.view?.close();

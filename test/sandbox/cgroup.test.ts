@@ -4,7 +4,7 @@
  * the cgroup must stop, with the per-execution cgroup gone afterwards. Elsewhere those tests are skipped and the
  * fallback (RLIMIT_AS, the watchdog, the seccomp denials) is what attacks.test.ts exercises.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -307,8 +307,29 @@ print("parent")`,
     }
   });
 
-  it("cgroups left by a process that died are swept; fresh or busy ones are not", () => {
-    const cg = SandboxCgroup.create(usable!, 64 << 20, 8);
+  it("a pool of its own parent cgroup leaves it empty once closed (executions' and waiting sandboxes' cgroups)", async () => {
+    const parent = path.join(usable!.memoryParent, `still-test-${process.pid}`);
+    mkdirSync(parent);
+    try {
+      const own = await SandboxPool.create({ concurrency: 2, cgroup: parent });
+      expect(own.memory.cgroup?.memoryParent).toBe(parent);
+      const rs = await Promise.all([
+        own.run(PRINT_CGROUP),
+        own.run(`${PRINT_CGROUP}\nimport time\ntime.sleep(60)`, { timeoutMs: 500 }),
+        own.run(`${PRINT_CGROUP}\nraise ValueError`),
+      ]);
+      expect(rs.map((r) => r.status)).toEqual(["ok", "timeout", "error"]);
+      // The two sandboxes waiting for the next executions are in cgroups of their own already.
+      expect(readdirSync(parent).filter((n) => n.startsWith(CGROUP_PREFIX)).length).toBe(2);
+      own.close();
+      expect(readdirSync(parent).filter((n) => n.startsWith(CGROUP_PREFIX))).toEqual([]);
+    } finally {
+      rmdirSync(parent);
+    }
+  });
+
+  it("cgroups left by a process that died are swept; fresh or busy ones are not", async () => {
+    const cg = await SandboxCgroup.create(usable!, 64 << 20, 8);
     const name = path.basename(cg.memoryDir);
     expect(sweepStale(usable!, Date.now())).toBe(0);
     expect(existsSync(cg.memoryDir)).toBe(true);
