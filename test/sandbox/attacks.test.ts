@@ -129,7 +129,7 @@ except OSError as e:
 
   it("a fork bomb holding every process it may have does not stop another sandbox from running", async () => {
     // Every process forks until EAGAIN and then sleeps: the bomb sits at its process limit without spinning.
-    // (A spinning bomb competes for CPU instead, which only the wall-clock limit bounds: there are no cgroups.)
+    // (A spinning bomb competes for CPU instead, which only the wall-clock limit bounds: there is no CPU cgroup.)
     const bomb = run(
       "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(60)",
       3000,
