@@ -348,10 +348,17 @@ export class SandboxCgroup {
     if (this.pidsDir !== null) await writeFile(path.join(this.pidsDir, "cgroup.procs"), String(pid));
   }
 
-  /** Bytes charged to the cgroup now (0 when it cannot be read). */
+  /**
+   * Bytes charged to the cgroup now, less the file cache the kernel would reclaim before an OOM kill (files read
+   * are charged too); tmpfs files stay in (they sit on the anonymous lists). 0 when it cannot be read.
+   */
   usage(): number {
     const file = this.plan.version === 2 ? "memory.current" : "memory.usage_in_bytes";
-    return Number(readText(path.join(this.memoryDir, file))) || 0;
+    const charged = Number(readText(path.join(this.memoryDir, file))) || 0;
+    const stat = readText(path.join(this.memoryDir, "memory.stat")) ?? "";
+    let cache = 0;
+    for (const m of stat.matchAll(/^(?:in)?active_file (\d+)$/gm)) cache += Number(m[1]);
+    return Math.max(0, charged - cache);
   }
 
   /** How many processes the kernel's OOM killer ended in this cgroup. */
