@@ -21,7 +21,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { resolvePython } from "../../src/pyenv/python.js";
-import { PASSWD, SANDBOX_ENV } from "../../src/sandbox/bwrap-args.js";
+import { PASSWD, runtimeBinds, SANDBOX_ENV, TOP_LEVEL_DIRS } from "../../src/sandbox/bwrap-args.js";
 import { SandboxPool, type SandboxResult } from "../../src/sandbox/index.js";
 import { probeRuntime } from "../../src/sandbox/runtime.js";
 import { packageRoot } from "../../src/util/paths.js";
@@ -491,6 +491,23 @@ print(numpy.__file__)`,
     const checked = process.geteuid?.() === 0 ? [mountinfo!, child!, pid1!] : [pid1!];
     for (const text of checked) {
       for (const p of hostPaths) expect(text).not.toContain(p);
+    }
+    if (process.geteuid?.() !== 0) return;
+    // Every mount's root (its source's path within its filesystem) is a system path, a device, the interpreter's
+    // prefix (bound at its own path by design) or a filesystem's own root: nothing else of the host shows.
+    const allowed = new Set([
+      "/",
+      "/newroot",
+      "/usr",
+      "/etc/ld.so.cache",
+      ...TOP_LEVEL_DIRS,
+      ...runtimeBinds(runtime),
+      ...["/null", "/zero", "/full", "/random", "/urandom", "/tty"],
+    ]);
+    for (const text of [mountinfo!, child!]) {
+      const rows = (JSON.parse(text.replace(/^'|'$/g, '"')) as string).trim().split("\n");
+      expect(rows.length).toBeGreaterThan(5);
+      for (const row of rows) expect(allowed, row).toContain(row.split(" ")[3]);
     }
   });
 
