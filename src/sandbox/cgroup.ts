@@ -21,7 +21,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /** `auto`: use a cgroup when one is usable; `off`: never; an absolute path: that parent cgroup, or fail. */
@@ -306,29 +306,33 @@ export class SandboxCgroup {
     readonly pidsDir: string | null,
   ) {}
 
-  /** Make the cgroup(s) with the limits written; rejects (having removed what it made) when that fails. */
-  static async create(plan: CgroupPlan, memoryBytes: number, maxProcesses: number): Promise<SandboxCgroup> {
+  /**
+   * Make the cgroup(s) with the limits written; throws (having removed what it made) when that fails. Synchronous
+   * (well under a millisecond): a cgroup of this process is then always known to it, so closing a pool can remove
+   * it before returning. Only joining it (join) waits on the kernel.
+   */
+  static create(plan: CgroupPlan, memoryBytes: number, maxProcesses: number): SandboxCgroup {
     const name = CGROUP_PREFIX + randomBytes(8).toString("hex");
     const memoryDir = path.join(plan.memoryParent, name);
     const pidsDir = plan.version === 1 && plan.pidsParent !== null ? path.join(plan.pidsParent, name) : null;
-    await mkdir(memoryDir);
+    mkdirSync(memoryDir);
     const cg = new SandboxCgroup(plan, memoryDir, pidsDir);
     live.add(cg);
     try {
       const bytes = String(Math.floor(memoryBytes));
       if (plan.version === 2) {
-        await writeFile(path.join(memoryDir, "memory.max"), bytes);
-        await cg.writeIfPresent(memoryDir, "memory.swap.max", "0");
+        writeFileSync(path.join(memoryDir, "memory.max"), bytes);
+        cg.writeIfPresent(memoryDir, "memory.swap.max", "0");
         // An OOM kill takes every process of the execution, as the watchdog's kill does.
-        await cg.writeIfPresent(memoryDir, "memory.oom.group", "1");
-        if (plan.pidsParent !== null) await cg.writeIfPresent(memoryDir, "pids.max", String(maxProcesses));
+        cg.writeIfPresent(memoryDir, "memory.oom.group", "1");
+        if (plan.pidsParent !== null) cg.writeIfPresent(memoryDir, "pids.max", String(maxProcesses));
       } else {
-        await writeFile(path.join(memoryDir, "memory.limit_in_bytes"), bytes);
+        writeFileSync(path.join(memoryDir, "memory.limit_in_bytes"), bytes);
         // memsw (memory + swap) exists only with swap accounting; it must not be below the memory limit.
-        await cg.writeIfPresent(memoryDir, "memory.memsw.limit_in_bytes", bytes);
+        cg.writeIfPresent(memoryDir, "memory.memsw.limit_in_bytes", bytes);
         if (pidsDir !== null) {
-          await mkdir(pidsDir);
-          await writeFile(path.join(pidsDir, "pids.max"), String(maxProcesses));
+          mkdirSync(pidsDir);
+          writeFileSync(path.join(pidsDir, "pids.max"), String(maxProcesses));
         }
       }
     } catch (err) {
@@ -338,8 +342,8 @@ export class SandboxCgroup {
     return cg;
   }
 
-  private async writeIfPresent(dir: string, file: string, value: string): Promise<void> {
-    if (existsSync(path.join(dir, file))) await writeFile(path.join(dir, file), value);
+  private writeIfPresent(dir: string, file: string, value: string): void {
+    if (existsSync(path.join(dir, file))) writeFileSync(path.join(dir, file), value);
   }
 
   /** Move process `pid` (and so everything it starts later) into the cgroup(s). */

@@ -189,6 +189,7 @@ export class Started {
   /** Settles once the execution's cgroup is joined (or failed, or there is none). */
   private readonly cgroupJoined: Promise<void>;
   private executing = false;
+  private discarded = false;
   /** Whether the kernel's OOM killer ended a process of this execution (its cgroup's memory limit). */
   oomKilled = false;
 
@@ -306,6 +307,7 @@ export class Started {
    * cgroup behind (removed only by a later pool's sweep). What is not done by then is finished asynchronously.
    */
   discard(maxMs = 300): void {
+    this.discarded = true;
     this.kill();
     const cg = this.cgroup;
     if (cg === null) return;
@@ -393,10 +395,10 @@ export class Started {
       await this.initKnown;
       pid = this.sandboxInit();
     }
-    if (pid === null || !this.alive) return;
+    if (pid === null || !this.alive || this.discarded) return;
     let cg: SandboxCgroup | null = null;
     try {
-      cg = await SandboxCgroup.create(plan, this.limits.memoryBytes, this.limits.maxProcesses);
+      cg = SandboxCgroup.create(plan, this.limits.memoryBytes, this.limits.maxProcesses);
       this.cgroup = cg;
       await cg.join(pid);
     } catch (err) {

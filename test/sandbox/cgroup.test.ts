@@ -328,8 +328,8 @@ print("parent")`,
     }
   });
 
-  it("cgroups left by a process that died are swept; fresh or busy ones are not", async () => {
-    const cg = await SandboxCgroup.create(usable!, 64 << 20, 8);
+  it("cgroups left by a process that died are swept; fresh or busy ones are not", () => {
+    const cg = SandboxCgroup.create(usable!, 64 << 20, 8);
     const name = path.basename(cg.memoryDir);
     expect(sweepStale(usable!, Date.now())).toBe(0);
     expect(existsSync(cg.memoryDir)).toBe(true);
