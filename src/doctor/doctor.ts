@@ -90,13 +90,14 @@ async function pythonFacts(python: PythonInterpreter): Promise<PythonFacts> {
 }
 
 /** Whether the code sandbox works: builds a real one (as a run would) and runs a snippet in it. */
-async function sandboxCheck(python: string): Promise<{ ok: boolean; detail: string }> {
+async function sandboxCheck(python: string): Promise<{ ok: boolean; detail: string; memory?: string }> {
   try {
     const pool = await SandboxPool.create({ python, concurrency: 1, prestart: false });
     pool.close();
     return {
       ok: true,
       detail: "bubblewrap sandbox runs Python (user/pid/net/ipc/uts namespaces, no capabilities)",
+      memory: pool.memory.detail,
     };
   } catch (err) {
     return { ok: false, detail: (err as Error).message.split("\n")[0] ?? "" };
@@ -163,6 +164,8 @@ export async function runDoctor(
       ? { fix: "install bubblewrap (`apt-get install bubblewrap`) and allow unprivileged user namespaces" }
       : {}),
   });
+  // Which memory enforcement is in effect: a cgroup per execution, or the fallback (and why).
+  if (sandbox.memory !== undefined) checks.push({ name: "sandbox memory", value: sandbox.memory, ok: true });
   return { python, checks };
 }
 

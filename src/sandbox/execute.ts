@@ -3,6 +3,7 @@ import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, statfsSyn
 import { constants } from "node:os";
 import { EXIT_MEMORY } from "./boot.js";
 import { HeadTailCapture } from "./capture.js";
+import { type CgroupPlan, SandboxCgroup } from "./cgroup.js";
 import type { SandboxLimits } from "./options.js";
 
 /** How an execution ended: `memory` is a MemoryError (RLIMIT_AS), `killed` a signal or an output flood. */
@@ -55,6 +56,14 @@ export interface ExecuteLimits {
   maxFiles: number;
   /** Those mounts, as paths inside the sandbox. */
   writableDirs: string[];
+  /**
+   * Where each execution gets a memory cgroup of its own (memoryBytes, swap included; pids.max = maxProcesses),
+   * joined by the sandbox's first process before the input is handed over; null: no cgroup.
+   */
+  cgroup: CgroupPlan | null;
+  maxProcesses: number;
+  /** Called once when the cgroup could not be made or joined (the execution then runs without one). */
+  onCgroupError?: (message: string) => void;
 }
 
 const SIGXCPU = 24;
@@ -173,6 +182,16 @@ export class Started {
   private readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private spawnError: Error | null = null;
   private readonly child: ChildProcess;
+  private cgroup: SandboxCgroup | null = null;
+  /** Resolves when bwrap reports the sandbox's PID 1 (or the process ends). */
+  private readonly initKnown: Promise<void>;
+  private initSeen: () => void = () => {};
+  /** Settles once the execution's cgroup is joined (or failed, or there is none). */
+  private readonly cgroupJoined: Promise<void>;
+  private executing = false;
+  private discarded = false;
+  /** Whether the kernel's OOM killer ended a process of this execution (its cgroup's memory limit). */
+  oomKilled = false;
 
   constructor(
     private readonly launch: Launch,
@@ -205,14 +224,19 @@ export class Started {
     this.err = new HeadTailCapture(limits.outputBytes);
     this.child.stdout!.on("data", this.collect(this.out));
     this.child.stderr!.on("data", this.collect(this.err));
+    this.initKnown = new Promise((resolve) => {
+      this.initSeen = resolve;
+    });
     (this.child.stdio[3] as NodeJS.ReadableStream | null)?.on("data", (d: Buffer) => {
       this.status += d.toString();
+      if (this.sandboxInit() !== null) this.initSeen();
     });
     this.child.stdin!.on("error", () => {});
     // A waiting sandbox must not keep the event loop alive (a pool nobody closed would hang the program).
     this.setRef(false);
     this.closed = new Promise((resolve) => {
       this.child.on("error", (e) => {
+        this.initSeen();
         this.spawnError = e;
         this.exited = true;
         resolve({ code: null, signal: null });
@@ -221,6 +245,14 @@ export class Started {
         this.exited = true;
         resolve({ code, signal });
       });
+      this.child.on("exit", () => this.initSeen());
+    });
+    const plan = limits.cgroup;
+    this.cgroupJoined = plan === null ? Promise.resolve() : this.joinCgroup(plan);
+    // A sandbox that never ran (killed waiting, at pool close) removes its cgroup itself; execute() does otherwise.
+    void this.closed.then(async () => {
+      await this.cgroupJoined;
+      if (!this.executing) void this.cgroup?.remove();
     });
     // Under `isolation: none` a daemonised grandchild can hold stdout open forever; "close" must still come.
     this.child.on("exit", () => {
@@ -269,6 +301,21 @@ export class Started {
     this.killGroup();
   }
 
+  /**
+   * Kill a sandbox that never ran (pool close) and remove its cgroup before returning, waiting for its processes
+   * to leave it (at most `maxMs`): a program that exits right after closing its pool would otherwise leave the
+   * cgroup behind (removed only by a later pool's sweep). What is not done by then is finished asynchronously.
+   */
+  discard(maxMs = 300): void {
+    this.discarded = true;
+    this.kill();
+    const cg = this.cgroup;
+    if (cg === null) return;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const until = performance.now() + maxMs;
+    while (!cg.removeNow() && performance.now() < until) Atomics.wait(pause, 0, 0, 5);
+  }
+
   private killGroup(): void {
     if (!this.alive) return;
     try {
@@ -300,10 +347,28 @@ export class Started {
         init = pid;
         root = `/proc/${pid}/root`;
       }
-      const memory = residentBytes(pidNs) + socketsInUse(init) * SOCKET_BYTES;
+      // With a cgroup, its charge is the memory (it can never pass the limit: the kernel OOM-kills first, which
+      // ends the whole execution here); socket buffers are charged to no cgroup, so they are added either way.
+      const cg = this.cgroup;
+      if (cg !== null && cg.oomKills() > 0) {
+        this.oomKilled = true;
+        this.kill("memory");
+      }
+      const resident = cg !== null ? cg.usage() : residentBytes(pidNs);
+      const memory = resident + socketsInUse(init) * SOCKET_BYTES;
       if (memory > this.limits.memoryBytes) this.kill("memory");
       const files = this.limits.writableDirs.reduce((n, d) => n + inodesUsed(root + d), 0);
       if (files > this.limits.maxFiles) this.kill("files");
+    }, WATCH_POLL_MS);
+  }
+
+  /** `isolation: none` with a cgroup: end the whole execution when the OOM killer took one of its processes. */
+  private watchCgroup(): NodeJS.Timeout {
+    return setInterval(() => {
+      if (this.cgroup !== null && this.cgroup.oomKills() > 0) {
+        this.oomKilled = true;
+        this.kill("memory");
+      }
     }, WATCH_POLL_MS);
   }
 
@@ -317,17 +382,61 @@ export class Started {
     }
   }
 
+  /**
+   * Put the sandbox's first process into a fresh cgroup before it reads its input (it runs nothing of the snippet
+   * before that, and everything it starts later is born inside). Under bwrap that is the sandbox's PID 1, known
+   * once bwrap reports it; under `isolation: none`, the interpreter itself. Started as soon as the process is
+   * there, with asynchronous writes: moving a process between cgroups waits for an RCU grace period (~10 ms on
+   * a loaded host), which a sandbox started ahead of demand so spends while the previous execution runs.
+   */
+  private async joinCgroup(plan: CgroupPlan): Promise<void> {
+    let pid: number | null = this.child.pid ?? null;
+    if (this.launch.bwrapStatusFd) {
+      await this.initKnown;
+      pid = this.sandboxInit();
+    }
+    if (pid === null || !this.alive || this.discarded) return;
+    let cg: SandboxCgroup | null = null;
+    try {
+      cg = SandboxCgroup.create(plan, this.limits.memoryBytes, this.limits.maxProcesses);
+      this.cgroup = cg;
+      await cg.join(pid);
+    } catch (err) {
+      this.cgroup = null;
+      void cg?.remove();
+      if (this.alive) {
+        this.limits.onCgroupError?.(
+          `still: the sandbox's memory cgroup failed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); this execution runs without one`,
+        );
+      }
+    }
+  }
+
   /** Hand over the input and wait for the result. Rejects with SandboxError when the sandbox failed. */
   async execute(stdin: Buffer, timeoutMs: number): Promise<SandboxResult> {
     this.setRef(true);
+    this.executing = true;
+    await this.cgroupJoined;
     const started = performance.now();
     const timer = setTimeout(() => this.kill("timeout"), timeoutMs);
-    const watchdog = this.launch.bwrapStatusFd ? this.watch() : undefined;
+    const watchdog = this.launch.bwrapStatusFd
+      ? this.watch()
+      : this.cgroup !== null
+        ? this.watchCgroup()
+        : undefined;
     this.child.stdin!.end(stdin);
     const { code, signal } = await this.closed;
     clearTimeout(timer);
     clearInterval(watchdog);
     const ms = performance.now() - started;
+    if (this.cgroup !== null) {
+      if (this.killedBy === null && this.cgroup.oomKills() > 0) {
+        this.oomKilled = true;
+        this.killedBy = "memory";
+      }
+      // Synchronous when the cgroup is empty, as it is under bwrap; not waited for otherwise.
+      void this.cgroup.remove();
+    }
     if (this.spawnError)
       throw new SandboxError(`cannot start ${this.launch.file}: ${this.spawnError.message}`);
     let exitCode: number | null = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null);

@@ -15,7 +15,8 @@ export interface SandboxLimits {
    * RLIMIT_AS (address space) of each process, in MiB; under bwrap also the limit on the resident memory of
    * all the sandbox's processes together plus what their sockets may buffer (polled every 50 ms; status
    * `memory` when exceeded). Memory neither sees (memfds, SysV shared memory, shared anonymous mappings) is
-   * denied by the seccomp filter.
+   * denied by the seccomp filter. Where a memory cgroup is usable (see `cgroup`), also the limit of the
+   * execution's own cgroup, which counts every page its processes cause (status `memory` on an OOM kill).
    */
   memoryMb: number;
   /** RLIMIT_NPROC inside the sandbox's own user namespace (threads count too). */
@@ -52,6 +53,12 @@ export interface SandboxOptions extends Partial<SandboxLimits> {
   /** Host uid/gid the sandbox runs as when the caller is root (it must never be root). */
   hostUid?: number;
   hostGid?: number;
+  /**
+   * Memory cgroup per execution (see cgroup.ts): `auto` (default, or STILL_SANDBOX_CGROUP) uses one when this
+   * process may create them, `off` never does, an absolute path names the parent cgroup to use (an error when
+   * it is not usable).
+   */
+  cgroup?: "auto" | "off" | string;
   /** Where `isolation: none` warnings go (default: stderr). */
   warn?: (message: string) => void;
 }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { resolvePython } from "../pyenv/python.js";
@@ -16,6 +16,14 @@ import {
   sandboxArgs,
   WRITABLE_DIRS,
 } from "./bwrap-args.js";
+import {
+  type CgroupPlan,
+  cgroupSetting,
+  describeEnforcement,
+  detectCgroup,
+  type MemoryEnforcement,
+  sweepStale,
+} from "./cgroup.js";
 import { type Launch, SandboxError, type SandboxResult, Started } from "./execute.js";
 import { findProgram, hostLayout, unreachableAncestors } from "./host.js";
 import {
@@ -25,7 +33,7 @@ import {
   type SandboxLimits,
   type SandboxOptions,
 } from "./options.js";
-import { type PythonRuntime, probeRuntime, sandboxSitePackages } from "./runtime.js";
+import { type PythonRuntime, probeRuntime, type SiteMount, sandboxSitePackages } from "./runtime.js";
 import { seccompProgram } from "./seccomp.js";
 import { MountView } from "./view.js";
 
@@ -37,6 +45,28 @@ export interface RunOptions {
    * definitions (what SandboxSession uses). Errors in them are ignored.
    */
   previous?: readonly string[];
+}
+
+/**
+ * Site-packages as the sandbox binds them: each through an overlay inside the view (see MountView.overlay), so
+ * that the sandbox's mountinfo shows no host path of the environment; a directory whose overlay cannot be
+ * mounted is bound directly, as without the view.
+ */
+async function overlaySites(view: MountView, sites: SiteMount[], etcDir: string): Promise<SiteMount[]> {
+  const empty = path.join(etcDir, "empty");
+  mkdirSync(empty, { mode: 0o755 });
+  return Promise.all(
+    sites.map(async (m, i) => {
+      const target = path.join(etcDir, `site-${i}`);
+      mkdirSync(target, { mode: 0o755 });
+      try {
+        await view.overlay(m.host, empty, target);
+        return { host: target, sandbox: m.sandbox };
+      } catch {
+        return m;
+      }
+    }),
+  );
 }
 
 /** Temp dirs of open pools, removed at exit even when a pool was never closed. */
@@ -68,6 +98,11 @@ export class SandboxPool {
   private readonly spares: Spare[] = [];
   private readonly waiting: (() => void)[] = [];
   private closed = false;
+  /** What enforces the memory limit: a cgroup per execution, or the fallback (see cgroup.ts). */
+  readonly memory: MemoryEnforcement;
+  /** Executions the kernel's OOM killer ended in their cgroup (each also reported as status `memory`). */
+  cgroupOomKills = 0;
+  private cgroupWarned = false;
 
   private constructor(
     options: SandboxOptions,
@@ -75,7 +110,9 @@ export class SandboxPool {
     private readonly plan: SandboxPlan | null,
     private readonly view: MountView | null,
     private readonly tempDirs: string[],
+    memory: MemoryEnforcement,
   ) {
+    this.memory = memory;
     this.limits = resolveLimits(options);
     this.isolation = options.isolation ?? "bwrap";
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? os.availableParallelism()));
@@ -98,6 +135,13 @@ export class SandboxPool {
         "the sandbox's hostUid/hostGid must not be 0: sandboxed code never runs as root",
       );
     }
+    const setting = cgroupSetting(options.cgroup);
+    const found = detectCgroup(setting);
+    if (found.plan === null && setting !== "auto" && setting !== "off") {
+      throw new SandboxError(`cannot use the sandbox cgroup ${setting}: ${found.reason}`);
+    }
+    if (found.plan !== null) sweepStale(found.plan);
+    const memory = describeEnforcement(found);
     const python = options.python ?? resolvePython().executable;
     let runtime: PythonRuntime;
     try {
@@ -106,7 +150,7 @@ export class SandboxPool {
     } catch (err) {
       throw new SandboxError((err as Error).message);
     }
-    if (isolation === "none") return new SandboxPool(options, runtime, null, null, []);
+    if (isolation === "none") return new SandboxPool(options, runtime, null, null, [], memory);
     const bwrap = findProgram("bwrap");
     if (bwrap === null) {
       throw new SandboxError(
@@ -146,8 +190,9 @@ export class SandboxPool {
           options.hostGid ?? DEFAULT_HOST_ID,
         );
         view = await MountView.start(bwrap, nsenter, hide, binds);
+        plan.runtime = { ...runtime, siteMounts: await overlaySites(view, runtime.siteMounts, etcDir) };
       }
-      pool = new SandboxPool(options, runtime, plan, view, tempDirs);
+      pool = new SandboxPool(options, runtime, plan, view, tempDirs, memory);
       await pool.selfTest();
       return pool;
     } catch (err) {
@@ -194,7 +239,9 @@ export class SandboxPool {
         cells.map((c) => c.length),
       );
       spare = this.takeSpare();
-      return await spare.process.execute(Buffer.concat([Buffer.from(header), ...cells]), timeoutMs);
+      const result = await spare.process.execute(Buffer.concat([Buffer.from(header), ...cells]), timeoutMs);
+      if (spare.process.oomKilled) this.cgroupOomKills++;
+      return result;
     } finally {
       spare?.cleanup();
       this.release();
@@ -230,6 +277,13 @@ export class SandboxPool {
       memoryBytes: this.limits.memoryMb * (1 << 20),
       maxFiles: this.limits.maxFiles,
       writableDirs: WRITABLE_DIRS,
+      cgroup: this.memory.cgroup as CgroupPlan | null,
+      maxProcesses: this.limits.maxProcesses,
+      onCgroupError: (message: string) => {
+        if (this.cgroupWarned) return;
+        this.cgroupWarned = true;
+        this.warn(message);
+      },
     };
     if (this.plan === null) {
       const dir = mkdtempSync(path.join(os.tmpdir(), "still-sandbox-"));
@@ -272,7 +326,7 @@ export class SandboxPool {
     if (this.closed) return;
     this.closed = true;
     for (const spare of this.spares.splice(0)) {
-      spare.process.kill();
+      spare.process.discard();
       spare.cleanup();
     }
     this.view?.close();

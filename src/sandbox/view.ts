@@ -40,6 +40,34 @@ export class MountView {
     return new MountView(child, pid, nsenter);
   }
 
+  /**
+   * Mount, inside the view only, a read-only overlay of `source` (a venv's site-packages) on `target` (an empty
+   * host directory), for the sandbox to bind from instead of `source` itself. A bind mount shows its source's path
+   * within its filesystem in the sandbox's /proc/self/mountinfo (e.g. /work/project/.venv/lib/…); an overlay's
+   * root is its own, and its layers are given as /proc/self/fd/N (opened by the shell that runs mount), which is
+   * all mountinfo then shows of them. `empty` is an empty directory: an overlay with no upper layer needs two
+   * lower ones. Rejects when the mount fails (the caller binds `source` directly then).
+   */
+  overlay(source: string, empty: string, target: string): Promise<void> {
+    const script =
+      'exec 3<"$1" 4<"$2" || exit 1; exec mount -t overlay overlay -o ro,lowerdir=/proc/self/fd/3:/proc/self/fd/4 "$3"';
+    const child = spawn(
+      this.nsenter,
+      [`--mount=/proc/${this.pid}/ns/mnt`, "--", "/bin/sh", "-c", script, "sh", source, empty, target],
+      { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" }, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    return new Promise((resolve, reject) => {
+      let err = "";
+      child.stderr!.on("data", (d: Buffer) => {
+        err += d.toString();
+      });
+      child.on("error", (e) => reject(e));
+      child.on("close", (code) =>
+        code === 0 ? resolve() : reject(new Error(err.trim() || `mount exited with code ${code}`)),
+      );
+    });
+  }
+
   /** nsenter argv prefix that runs a command inside the view as (uid, gid), supplementary groups cleared. */
   enter(uid: number, gid: number): string[] {
     return [`--mount=/proc/${this.pid}/ns/mnt`, "-S", String(uid), "-G", String(gid), "--"];

@@ -11,6 +11,10 @@ describe("still doctor", () => {
     expect(byName.pyzmq?.ok).toBe(true);
     expect(byName.verl?.value).toBe("not installed");
     expect(formatDoctor(report)).toMatch(/sandbox/);
+    // Which memory enforcement the sandbox has here: a cgroup per execution, or the fallback and why.
+    expect(byName["sandbox memory"]?.value).toMatch(
+      /^(cgroup v[12]: one memory cgroup per execution|no cgroup \()/,
+    );
   });
 
   it("fails a requirement the environment does not meet, with a fix", async () => {

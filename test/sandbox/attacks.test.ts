@@ -3,14 +3,27 @@
  * leave the pool serving (checked after every test). Network attacks only ever run inside the sandbox's empty
  * network namespace: nothing here can reach another host.
  */
+
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PASSWD, SANDBOX_ENV } from "../../src/sandbox/bwrap-args.js";
+import { resolvePython } from "../../src/pyenv/python.js";
+import { PASSWD, runtimeBinds, SANDBOX_ENV, TOP_LEVEL_DIRS } from "../../src/sandbox/bwrap-args.js";
 import { SandboxPool, type SandboxResult } from "../../src/sandbox/index.js";
+import { probeRuntime } from "../../src/sandbox/runtime.js";
 import { packageRoot } from "../../src/util/paths.js";
 
 const CANARY = `still-canary-${randomBytes(8).toString("hex")}`;
@@ -116,7 +129,7 @@ except OSError as e:
 
   it("a fork bomb holding every process it may have does not stop another sandbox from running", async () => {
     // Every process forks until EAGAIN and then sleeps: the bomb sits at its process limit without spinning.
-    // (A spinning bomb competes for CPU instead, which only the wall-clock limit bounds: there are no cgroups.)
+    // (A spinning bomb competes for CPU instead, which only the wall-clock limit bounds: there is no CPU cgroup.)
     const bomb = run(
       "import os, time\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        time.sleep(60)",
       3000,
@@ -448,6 +461,54 @@ print(os.getpid(), os.getppid())`,
       expect(text).not.toContain("--ro-bind");
     }
     expect(pid1).not.toContain(process.cwd());
+  });
+
+  it("/proc/self/mountinfo, a child's mountinfo and /proc/1/cmdline name no repo, venv or site-packages path", async () => {
+    const runtime = await probeRuntime(resolvePython().executable);
+    const { stdout } = await promisify(execFile)(resolvePython().executable, [
+      "-I",
+      "-c",
+      "import os, sys; print(os.path.realpath(sys.prefix))",
+    ]);
+    const venv = stdout.trim();
+    const r = await run(
+      `import os, subprocess
+print(repr(open("/proc/self/mountinfo").read()))
+print(repr(subprocess.run(["cat", "/proc/self/mountinfo"], capture_output=True).stdout.decode()))
+print(repr(open("/proc/1/cmdline", "rb").read().decode()))
+import numpy
+print(numpy.__file__)`,
+    );
+    expect(r.status).toBe("ok");
+    const [mountinfo, child, pid1, numpyFile] = lines(r);
+    // The environment's libraries still import, from the neutral mount point.
+    expect(numpyFile).toMatch(/^\/opt\/site\/\d+\/numpy\/__init__\.py$/);
+    const hostPaths = [packageRoot, process.cwd(), realpathSync(packageRoot), ...runtime.sitePackages];
+    // A venv (the interpreter's sys.prefix differs from its base): its own directory must not show either. The
+    // interpreter's installation prefix is bound at its own path by design (absolute RUNPATH).
+    if (!runtime.binds.some((b) => venv === b || venv.startsWith(`${b}/`))) hostPaths.push(venv);
+    // Only the root-only mount view can mount the overlay that hides a bind's source path (bwrap 0.8 has none).
+    const checked = process.geteuid?.() === 0 ? [mountinfo!, child!, pid1!] : [pid1!];
+    for (const text of checked) {
+      for (const p of hostPaths) expect(text).not.toContain(p);
+    }
+    if (process.geteuid?.() !== 0) return;
+    // Every mount's root (its source's path within its filesystem) is a system path, a device, the interpreter's
+    // prefix (bound at its own path by design) or a filesystem's own root: nothing else of the host shows.
+    const allowed = new Set([
+      "/",
+      "/newroot",
+      "/usr",
+      "/etc/ld.so.cache",
+      ...TOP_LEVEL_DIRS,
+      ...runtimeBinds(runtime),
+      ...["/null", "/zero", "/full", "/random", "/urandom", "/tty"],
+    ]);
+    for (const text of [mountinfo!, child!]) {
+      const rows = (JSON.parse(text.replace(/^'|'$/g, '"')) as string).trim().split("\n");
+      expect(rows.length).toBeGreaterThan(5);
+      for (const row of rows) expect(allowed, row).toContain(row.split(" ")[3]);
+    }
   });
 
   it("sees only its own processes in /proc, runs unprivileged with no capabilities", async () => {
