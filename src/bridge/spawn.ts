@@ -1,8 +1,9 @@
 /**
  * Start a Python peer process and wait for its handshake. Cleanup on every exit path of this process comes
- * from three layers: execa's `cleanup` (signal-exit: SIGTERM to the child on exit, uncaught error, SIGINT,
+ * from three layers: execa's `cleanup` (signal-exit: SIGKILL to the child on exit, uncaught error, SIGINT,
  * SIGTERM), the peer's own parent-death signal and parent-pid watchdog (python/still_rl/bridge/lifeline.py),
- * and `bridge.close()`, which says bye and escalates to SIGKILL after a grace period.
+ * and `bridge.close()`, which says bye and kills after a grace period. The peer ignores SIGINT and SIGTERM:
+ * its shutdown is this side's (a run stopped by a signal still checkpoints with it).
  */
 import { randomBytes } from "node:crypto";
 import { execa, type ResultPromise } from "execa";
@@ -117,8 +118,6 @@ class ChildPeerProcess implements PeerProcess {
         new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
       ]);
     if (graceMs > 0 && (await wait(graceMs))) return;
-    this.child.kill("SIGTERM");
-    if (await wait(2000)) return;
     this.child.kill("SIGKILL");
     await this.closed;
   }
@@ -150,6 +149,7 @@ export async function spawnPeer(bridge: Bridge, options: SpawnPeerOptions): Prom
     buffer: false,
     reject: false,
     cleanup: true,
+    killSignal: "SIGKILL",
     encoding: "utf8",
   });
   const proc = new ChildPeerProcess(child, stderr);

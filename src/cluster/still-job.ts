@@ -56,6 +56,10 @@ export async function runStillJob(opts: StillJobOptions): Promise<StillJobResult
     const runtimeEnv = jobRuntimeEnv(config.cluster.runtime_env, {
       STILL_PYTHON: python,
       PYTHONUNBUFFERED: "1",
+      // Ray's supervisor reads it from the job's env: time for the step in flight and its checkpoint.
+      RAY_JOB_STOP_WAIT_TIME_S:
+        (config.cluster.runtime_env?.env_vars as Record<string, string> | undefined)
+          ?.RAY_JOB_STOP_WAIT_TIME_S ?? String(STOP_WAIT_S),
     });
     const lines: string[] = [];
     const job = await runRayJob({
@@ -122,18 +126,20 @@ export function stageJob(config: RunConfig, workDir: string): void {
   writeFileSync(path.join(workDir, JOB_CONFIG), printConfig(staged));
 }
 
+/** How long a stopped job has to checkpoint before Ray kills it. */
+export const STOP_WAIT_S = 120;
+
 /**
- * Install the production dependencies (from the npm cache when it has them), then `still ARGV`. Ray stops a
- * job with SIGTERM: it is passed on as SIGINT, so a run ends at a step boundary with a checkpoint and an
- * evaluation keeps the rows it wrote (a rerun resumes it).
+ * Install the production dependencies (from the npm cache when it has them), then `still ARGV` in the shell's
+ * place. Ray stops a job by sending SIGTERM to its process and every descendant, then SIGKILL after
+ * RAY_JOB_STOP_WAIT_TIME_S: `still train` takes SIGTERM as Ctrl-C (the run ends at a step boundary with a
+ * checkpoint; a rerun resumes it) and an evaluation keeps the rows it wrote.
  */
 export function jobScript(argv: readonly string[]): string {
   return [
     "set -e",
     "npm ci --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error",
-    `node bin/still.js ${argv.map(shellQuote).join(" ")} & pid=$!`,
-    `trap 'kill -INT "$pid"' TERM INT`,
-    'wait "$pid" || wait "$pid"',
+    `exec node bin/still.js ${argv.map(shellQuote).join(" ")}`,
   ].join("\n");
 }
 

@@ -7,6 +7,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getBackend } from "../../src/backends/index.js";
 import { loadConfig } from "../../src/config/index.js";
+import { listCheckpoints } from "../../src/train/checkpoint.js";
 import { runCli } from "../helpers/cli.js";
 import { processesUsing, processesWith } from "../helpers/processes.js";
 import { rayHeadPorts } from "../helpers/ray.js";
@@ -119,7 +120,8 @@ describe("still train on a local Ray head (backend hf)", () => {
   }, 600_000);
 
   it("stops the job on Ctrl-C with a checkpoint; rerunning the same command resumes it to the metrics of an uninterrupted run", async () => {
-    const steps = ["algorithm.total_steps=40"];
+    // The demo starts fresh on a rerun (checkpoint.resume: never); a user who wants resuming sets auto.
+    const steps = ["algorithm.total_steps=40", "checkpoint.resume=auto"];
     const runDir = path.join(root, "stopped");
     const { config } = loadConfig(path.join(repo, "configs/demo.yaml"), {
       set: [
@@ -151,6 +153,11 @@ describe("still train on a local Ray head (backend hf)", () => {
     expect(jobs.stdout).not.toMatch(/status=<JobStatus\.RUNNING/);
     const stoppedAt = metricsWithoutTime(runDir).length;
     expect(stoppedAt).toBeLessThan(40);
+    // Ray's stop reached the job's still train as a Ctrl-C: it checkpointed the last step it wrote.
+    expect(
+      listCheckpoints(runDir).map((c) => path.basename(c)),
+      logs.join("\n"),
+    ).toContain(`step_${String(stoppedAt).padStart(6, "0")}`);
 
     const rerun = ["train", "configs/demo.yaml", "--out", runDir];
     const r = await runCli([...rerun, ...set([...steps, "cluster.type=ray", `cluster.address=${address}`])]);

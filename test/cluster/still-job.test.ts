@@ -18,25 +18,25 @@ afterAll(() => {
 });
 
 describe("jobScript", () => {
-  it("passes Ray's SIGTERM on to still train as SIGINT (checkpoint at a step boundary)", async () => {
+  it("runs still in the shell's place, so Ray's SIGTERM reaches it (still train checkpoints on it)", async () => {
     const dir = tmp();
-    // A stand-in for `node bin/still.js` and `npm` that records the signal it gets.
+    // A stand-in for `node bin/still.js` that says who it is and records the signal it gets.
     writeFileSync(
       path.join(dir, "fake.mjs"),
-      "process.on('SIGINT', () => { console.log('got-INT'); process.exit(130); });\n" +
-        "console.log('started');\nsetInterval(() => {}, 1000);\n",
+      "process.on('SIGTERM', () => { console.log('got-TERM'); process.exit(143); });\n" +
+        "console.log('pid ' + process.pid);\nsetInterval(() => {}, 1000);\n",
     );
     const script = jobScript(["train", "config.yaml", "--out", "/runs/it's"])
       .replace(/^npm ci .*$/m, "true")
       .replace(`node bin/still.js train config.yaml --out '/runs/it'"'"'s'`, "node fake.mjs");
-    expect(script).toContain("node fake.mjs &");
+    expect(script).toContain("exec node fake.mjs");
     const job = execa("bash", ["-c", script], { cwd: dir, reject: false, timeout: 20_000 });
     await new Promise((r) => setTimeout(r, 1000));
     job.kill("SIGTERM");
     const r = await job;
-    expect(r.stdout).toContain("started");
-    expect(r.stdout).toContain("got-INT");
-    expect(r.exitCode).toBe(130);
+    expect(r.stdout).toContain(`pid ${job.pid}`);
+    expect(r.stdout).toContain("got-TERM");
+    expect(r.exitCode).toBe(143);
   });
 });
 

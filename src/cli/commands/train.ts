@@ -83,7 +83,9 @@ export const trainCommand = defineCommand({
       );
       controller.abort();
     };
+    // SIGTERM as Ctrl-C: a scheduler's stop (Ray's `job stop`, Kubernetes, SLURM) gets the same checkpoint.
     process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigint);
     try {
       const result = await backend.run({
         config,
@@ -107,6 +109,7 @@ export const trainCommand = defineCommand({
       return result.interrupted ? EXIT_INTERRUPTED : 0;
     } finally {
       process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigint);
     }
   },
 });
