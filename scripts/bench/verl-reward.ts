@@ -6,8 +6,8 @@
  * time, samples/s and how many rewards match the known answers (the worst run).
  *
  * Options (env): BENCH_N (1024), BENCH_SIZE (8192), BENCH_REPS (3), BENCH_TOKENIZER (bpe: a byte-level BPE
- * trained on the responses, ~3.5 bytes a token as Qwen2.5's gives on math text; bytes: the tiny model's one token
- * a byte).
+ * trained on the responses, ~2.7 bytes a token, near what Qwen2.5's tokenizer gives on math text; bytes: the
+ * tiny model's tokenizer, one token a byte).
  */
 import { mkdtempSync } from "node:fs";
 import os from "node:os";

@@ -1,7 +1,7 @@
 """bench:verl-reward, Python side: veRL's RewardLoopWorker scores the same DataProto with (a) the naive manager
 and veRL's math_verify compute_score, and (b) the still manager -> TS reward service. Prints one JSON line.
 
-argv: tiny model dir, n, response size (bytes). BENCH_TOKENIZER: bpe (default: ~3.5 bytes a token, as a real
+argv: tiny model dir, n, response size (bytes). BENCH_TOKENIZER: bpe (default: ~2.7 bytes a token, near a real
 model's) or bytes (the tiny model's own tokenizer, one token a byte)."""
 
 import json
@@ -49,8 +49,8 @@ for i in range(n):
 
 
 def bpe_tokenizer():
-    """A byte-level BPE trained on these responses: about 3.5 bytes a token, as Qwen2.5's tokenizer gives on math
-    text (the tiny model's own tokenizer has one token per byte, 4x the ids a real model's response has)."""
+    """A byte-level BPE trained on these responses: about 2.7 bytes a token, near what Qwen2.5's tokenizer gives
+    on math text (the tiny model's own tokenizer has one token a byte, about 3x the ids of a real model's)."""
     base = AutoTokenizer.from_pretrained(model_dir)
     core = Tokenizer(models.BPE())
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
