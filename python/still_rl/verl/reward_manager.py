@@ -73,7 +73,7 @@ class StillRewardManager(RewardManagerBase):
         #: Responses go to TS as token ids when the tokenizer decodes by table, else as text.
         self.table = token_table(tokenizer)
         self._client: asyncio.Future | None = None
-        self._pending: list[tuple[dict[str, Any], asyncio.Future]] = []
+        self._pending: list[tuple[DataProto, asyncio.Future]] = []
         self._flush: asyncio.TimerHandle | None = None
         #: Bridge round trips made (one per batch; tests check it).
         self.round_trips = 0
@@ -127,7 +127,13 @@ class StillRewardManager(RewardManagerBase):
         batch, self._pending, self._flush = self._pending, [], None
         loop = asyncio.get_running_loop()
         self.round_trips += 1
-        c = self._columns([data for data, _ in batch])
+        try:
+            c = self._columns([data for data, _ in batch])
+        except Exception as e:  # noqa: BLE001  rows veRL cannot have meant (no ground truth...): its callers see why
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(e)
+            return
         try:
             client = await asyncio.wait_for(asyncio.shield(self._connect()), self.timeout)
             # Off the event loop: registering a token table waits for TS, decoding text takes a while.

@@ -25,13 +25,14 @@ describe("still reward manager inside veRL's reward loop, against the TS reward 
   afterAll(() => services?.close());
 
   it("scores a DataProto in one round trip per batch, with flagged fallbacks for throwing and hanging rewards, in RewardLoopWorker and RewardLoopManager", async () => {
-    const [worker, text, dead, manager] = await runFixture("reward_loop.py", [model], services.env, 240_000);
+    const [worker, text, bad, dead, manager] = await runFixture("reward_loop.py", [model], services.env, 240_000);
     // 12 samples: i % 6 == 5 hangs, i % 6 == 2 throws; even i answer 42 (correct). Row 3 is cut at the budget.
     const samples = (worker as { samples: Record<string, number | null>[] }).samples;
     expect((worker as { round_trips: number }).round_trips).toBe(1);
     // Token ids went over (TS decoded them with the tokenizer's table); sent as text, the verdicts are the same.
     expect((worker as { by_ids: boolean }).by_ids).toBe(true);
     expect(text).toEqual({ stage: "text", round_trips: 2, samples });
+    expect(bad).toEqual({ stage: "bad", error: "KeyError: 'ground_truth'" });
     const expected = [...Array(12).keys()].map((i) => {
       if (i % 6 === 5) return { score: -1, fallback: 1, flag: "faulty.timeout" };
       if (i % 6 === 2) return { score: -1, fallback: 1, flag: "faulty.error" };
