@@ -30,7 +30,7 @@ export interface StillJobOptions {
   describe: string;
   /** Called for every log line of the job (progress lines included), as it arrives. */
   onLine: (line: string) => void;
-  /** Aborting stops the job; the job's `still` gets it as Ctrl-C (SIGINT). */
+  /** Aborting stops the job (`ray job stop`): its `still` gets SIGTERM, which `still train` takes as Ctrl-C. */
   signal: AbortSignal;
 }
 
