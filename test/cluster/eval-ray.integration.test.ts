@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTinyModel } from "../../src/engines/tiny.js";
 import { TINY_PRESETS } from "../../src/engines/tiny-presets.js";
 import { runCli } from "../helpers/cli.js";
-import { processesUsing, processesWith } from "../helpers/processes.js";
-import { rayHeadPorts } from "../helpers/ray.js";
+import { startRayHead, type TestRayHead } from "../helpers/ray.js";
 import { requireVenv } from "../helpers/venv.js";
 
 /**
@@ -21,14 +19,11 @@ import { requireVenv } from "../helpers/venv.js";
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const ray = path.join(repo, ".venv-verl/bin/ray");
 
-const MARKER = "STILL_TEST_EVAL_RAY_HEAD";
-const marker = randomUUID();
-
 const root = mkdtempSync(path.join(tmpdir(), "still-eval-ray-"));
 const model = path.join(root, "model");
 const config = path.join(root, "eval.yaml");
-let rayTemp = "";
 let address = "";
+let head: TestRayHead | undefined;
 
 const digits = Array.from({ length: 6 }, (_, i) => ({
   id: `d${i}`,
@@ -70,48 +65,13 @@ describe("still eval on a local Ray head", () => {
         "",
       ].join("\n"),
     );
-    // Ports of its own and a temp dir of its own, so it never meets another Ray on this machine; a marker in
-    // its environment, so the test stops exactly this head's processes (`ray stop` would stop every Ray here).
-    const ports = rayHeadPorts();
-    rayTemp = mkdtempSync("/tmp/sr-");
-    await execa(
-      ray,
-      [
-        ...["start", "--head", "--num-cpus", "2", "--disable-usage-stats", "--include-dashboard", "true"],
-        ...["--dashboard-host", "127.0.0.1", "--temp-dir", rayTemp, ...ports.args],
-      ],
-      { env: { [MARKER]: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
-    );
-    address = `http://127.0.0.1:${ports.dashboardPort}`;
-    for (let i = 0; ; i++) {
-      const r = await execa(ray, ["job", "list", "--address", address], { reject: false });
-      if (r.exitCode === 0) break;
-      if (i > 120) throw new Error(`the Ray head did not come up:\n${r.stderr}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    head = await startRayHead(ray, 2);
+    address = head.address;
   }, 400_000);
 
   afterAll(async () => {
-    // The head's processes: by the marker in their environment, and by files open in its temp dir (its agents
-    // overwrite their environment with their process title).
-    const head = () => [
-      ...new Set([...processesWith(MARKER, marker), ...(rayTemp ? processesUsing(rayTemp) : [])]),
-    ];
-    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-      for (const pid of head()) {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          // gone
-        }
-      }
-      const until = Date.now() + 20_000;
-      while (head().length > 0 && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
+    await head?.stop();
     rmSync(root, { recursive: true, force: true });
-    if (rayTemp) rmSync(rayTemp, { recursive: true, force: true });
   }, 60_000);
 
   it("runs the evaluation to the end as a Ray job, with the rows and summary of a local run", async () => {

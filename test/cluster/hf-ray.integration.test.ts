@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,8 +8,7 @@ import { getBackend } from "../../src/backends/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { listCheckpoints } from "../../src/train/checkpoint.js";
 import { runCli } from "../helpers/cli.js";
-import { processesUsing, processesWith } from "../helpers/processes.js";
-import { rayHeadPorts } from "../helpers/ray.js";
+import { startRayHead, type TestRayHead } from "../helpers/ray.js";
 import { requireVenv } from "../helpers/venv.js";
 
 /**
@@ -38,12 +36,9 @@ const metricsWithoutTime = (runDir: string) =>
     .filter((l) => l !== "")
     .map((l) => Object.fromEntries(Object.entries(JSON.parse(l)).filter(([k]) => !k.startsWith("time/"))));
 
-const MARKER = "STILL_TEST_HF_RAY_HEAD";
-const marker = randomUUID();
-
 let root = "";
 let address = "";
-let rayTemp = "";
+let head: TestRayHead | undefined;
 
 describe("still train on a local Ray head (backend hf)", () => {
   beforeAll(async () => {
@@ -51,50 +46,14 @@ describe("still train on a local Ray head (backend hf)", () => {
     root = mkdtempSync(path.join(tmpdir(), "still-hf-ray-"));
     // The job carries the built package.
     await execa("npm", ["run", "build"], { cwd: repo });
-    const ports = rayHeadPorts();
-    rayTemp = mkdtempSync("/tmp/sr-");
-    // Ports (tests/helpers/ray.ts) and a temp dir of its own, so it never meets another Ray on this machine;
-    // a marker in its environment, so the test stops exactly this head's processes (`ray stop` would stop
-    // every Ray here).
-    await execa(
-      ray,
-      [
-        ...["start", "--head", "--num-cpus", "2", "--disable-usage-stats", "--include-dashboard", "true"],
-        ...["--dashboard-host", "127.0.0.1", "--temp-dir", rayTemp, ...ports.args],
-      ],
-      { env: { [MARKER]: marker, RAY_AUTH_MODE: "disabled" }, timeout: 240_000 },
-    );
-    address = `http://127.0.0.1:${ports.dashboardPort}`;
-    for (let i = 0; ; i++) {
-      const r = await execa(ray, ["job", "list", "--address", address], { reject: false });
-      if (r.exitCode === 0) break;
-      if (i > 120) throw new Error(`the Ray head did not come up:\n${r.stderr}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    head = await startRayHead(ray, 2);
+    address = head.address;
   }, 300_000);
 
   afterAll(async () => {
-    // The head's processes: by the marker in their environment, and by files open in its temp dir (its agents
-    // overwrite their environment with their process title).
-    const head = () => [
-      ...new Set([...processesWith(MARKER, marker), ...(rayTemp ? processesUsing(rayTemp) : [])]),
-    ];
-    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
-      for (const pid of head()) {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          // gone
-        }
-      }
-      const until = Date.now() + 20_000;
-      while (head().length > 0 && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
+    await head?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
-    if (rayTemp) rmSync(rayTemp, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it("runs the shortened demo to the end as a Ray job, with the metrics of a local run", async () => {
     const local = path.join(root, "local");

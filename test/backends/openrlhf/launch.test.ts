@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,8 +6,8 @@ import { hfSnapshot, runOpenrlhf, segmentAfter, segmentArgv } from "../../../src
 import { metricsLine, parseStepLine } from "../../../src/backends/openrlhf/metrics.js";
 import { packageRoot } from "../../../src/util/paths.js";
 import { runCli } from "../../helpers/cli.js";
-import { gone, processesWith } from "../../helpers/processes.js";
-import { startRayHead } from "../../helpers/ray.js";
+import { gone } from "../../helpers/processes.js";
+import { startRayHead, type TestRayHead } from "../../helpers/ray.js";
 import { fixtures, runConfig, tinyModel } from "./helpers.js";
 
 /**
@@ -306,28 +305,14 @@ describe("still train with backend openrlhf, real train_ppo_ray (no GPU packages
   });
 
   describe("through ray job submit to a Ray head the test starts (Ray from .venv-verl: OpenRLHF's venv has none here)", () => {
-    const marker = randomUUID();
     const ray = path.join(packageRoot, ".venv-verl", "bin", "ray");
     let address = "";
+    let head: TestRayHead | undefined;
     beforeAll(async () => {
-      ({ address } = await startRayHead(ray, 4, marker));
+      head = await startRayHead(ray, 4);
+      address = head.address;
     }, 600_000);
-    afterAll(async () => {
-      for (const pid of processesWith("STILL_TEST_RAY_HEAD", marker)) {
-        try {
-          process.kill(pid, "SIGTERM");
-        } catch {
-          // gone
-        }
-      }
-      for (const pid of await gone("STILL_TEST_RAY_HEAD", marker, 20_000)) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }
-    }, 60_000);
+    afterAll(() => head?.stop(), 60_000);
 
     it("submits the job with the reward URL and run env, reports the failure clearly, leaves no job process", {
       timeout: 600_000,

@@ -1,12 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readParquet } from "../../../src/data/parquet.js";
 import { runCli } from "../../helpers/cli.js";
-import { gone, processesWith } from "../../helpers/processes.js";
-import { startRayHead } from "../../helpers/ray.js";
+import { gone } from "../../helpers/processes.js";
+import { startRayHead, type TestRayHead } from "../../helpers/ray.js";
 import { tinyModel, verlPython } from "./helpers.js";
 
 /**
@@ -110,35 +109,13 @@ describe("still train with backend verl (no GPU here)", () => {
   });
 
   describe("through ray job submit", () => {
-    const marker = randomUUID();
     let address = "";
-    let gcsPort = 0;
+    let head: TestRayHead | undefined;
     beforeAll(async () => {
-      const ray = path.join(path.dirname(verlPython()), "ray");
-      ({ address, gcsPort } = await startRayHead(ray, 16, marker));
+      head = await startRayHead(path.join(path.dirname(verlPython()), "ray"), 16);
+      address = head.address;
     }, 600_000);
-    afterAll(async () => {
-      // Only this head's processes, by pid: `ray stop` would stop every Ray of the machine.
-      for (const pid of processesWith("STILL_TEST_RAY_HEAD", marker)) {
-        try {
-          process.kill(pid, "SIGTERM");
-        } catch {
-          // gone
-        }
-      }
-      const left = await gone("STILL_TEST_RAY_HEAD", marker, 20_000);
-      // `ray start` records its head for later ray.init() calls on this machine: forget ours.
-      const current = "/tmp/ray/ray_current_cluster";
-      if (existsSync(current) && readFileSync(current, "utf8").trim().endsWith(`:${gcsPort}`))
-        rmSync(current);
-      for (const pid of left) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }
-    }, 60_000);
+    afterAll(() => head?.stop(), 60_000);
 
     it("submits the job with the bridge env, reports the missing GPU, leaves no job process", {
       timeout: 900_000,

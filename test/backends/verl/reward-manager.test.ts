@@ -25,7 +25,12 @@ describe("still reward manager inside veRL's reward loop, against the TS reward 
   afterAll(() => services?.close());
 
   it("scores a DataProto in one round trip per batch, with flagged fallbacks for throwing and hanging rewards, in RewardLoopWorker and RewardLoopManager", async () => {
-    const [worker, text, bad, dead, manager] = await runFixture("reward_loop.py", [model], services.env, 240_000);
+    const [worker, text, bad, dead, manager] = await runFixture(
+      "reward_loop.py",
+      [model],
+      services.env,
+      240_000,
+    );
     // 12 samples: i % 6 == 5 hangs, i % 6 == 2 throws; even i answer 42 (correct). Row 3 is cut at the budget.
     const samples = (worker as { samples: Record<string, number | null>[] }).samples;
     expect((worker as { round_trips: number }).round_trips).toBe(1);
