@@ -37,30 +37,40 @@ function column(p: Record<string, unknown>, key: string, n: number | undefined):
   return c;
 }
 
+/**
+ * The n + 1 offsets `key` that cut `length` items of `of` (bytes or ids) into responses: from 0 to `length`,
+ * never decreasing.
+ */
+function offsetsOf(
+  p: Record<string, unknown>,
+  key: string,
+  of: string,
+  length: number,
+  unit: string,
+): number[] {
+  const raw = column(p, key, undefined);
+  if (raw === undefined || raw.length < 1)
+    throw new ScoreRequestError(`"${of}" needs "${key}" (n + 1 offsets)`);
+  const offsets = Array.from(raw as ArrayLike<number | bigint>, Number);
+  if (offsets[0] !== 0 || offsets.at(-1) !== length) {
+    throw new ScoreRequestError(`"${key}" must run from 0 to ${length} (the ${unit} count)`);
+  }
+  for (let i = 1; i < offsets.length; i++) {
+    if (!(Number.isInteger(offsets[i]) && offsets[i]! >= offsets[i - 1]!))
+      throw new ScoreRequestError(`"${key}" must not decrease (at ${i})`);
+  }
+  return offsets;
+}
+
 /** Packed responses as views on one SharedArrayBuffer (from `pool`) holding all their bytes. */
 function packedResponses(p: Record<string, unknown>, pool: SharedBytesPool): Uint8Array[] {
   const bytes = p.responses_utf8;
   if (!(bytes instanceof Uint8Array)) throw new ScoreRequestError('"responses_utf8" must be a uint8 array');
-  const raw = column(p, "response_offsets", undefined);
-  if (raw === undefined || raw.length < 1) {
-    throw new ScoreRequestError('"responses_utf8" needs "response_offsets" (n + 1 offsets)');
-  }
-  const offsets = Array.from(raw as ArrayLike<number | bigint>, Number);
-  if (offsets[0] !== 0 || offsets.at(-1) !== bytes.length) {
-    throw new ScoreRequestError(`"response_offsets" must run from 0 to ${bytes.length} (the byte count)`);
-  }
+  const offsets = offsetsOf(p, "response_offsets", "responses_utf8", bytes.length, "byte");
   const shared = new Uint8Array(pool.acquire(bytes.length), 0, bytes.length);
   // Buffer#copy is a plain memcpy; TypedArray#set into shared memory is several times slower.
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).copy(Buffer.from(shared.buffer));
-  const out: Uint8Array[] = new Array(offsets.length - 1);
-  for (let i = 0; i < out.length; i++) {
-    const a = offsets[i]!;
-    const b = offsets[i + 1]!;
-    if (!(Number.isInteger(b) && b >= a))
-      throw new ScoreRequestError(`"response_offsets" must not decrease (at ${i + 1})`);
-    out[i] = shared.subarray(a, b);
-  }
-  return out;
+  return offsets.slice(1).map((b, i) => shared.subarray(offsets[i]!, b));
 }
 
 /** Responses sent as token ids, decoded with a registered table. */
@@ -69,18 +79,7 @@ function tokenResponses(p: Record<string, unknown>, pool: SharedBytesPool, table
   if (!(ids instanceof Uint16Array || ids instanceof Uint32Array)) {
     throw new ScoreRequestError('"response_ids" must be a uint16 or uint32 array');
   }
-  const raw = column(p, "response_id_offsets", undefined);
-  if (raw === undefined || raw.length < 1) {
-    throw new ScoreRequestError('"response_ids" needs "response_id_offsets" (n + 1 offsets)');
-  }
-  const offsets = Array.from(raw as ArrayLike<number | bigint>, Number);
-  if (offsets[0] !== 0 || offsets.at(-1) !== ids.length) {
-    throw new ScoreRequestError(`"response_id_offsets" must run from 0 to ${ids.length} (the id count)`);
-  }
-  for (let i = 1; i < offsets.length; i++) {
-    if (!(Number.isInteger(offsets[i]) && offsets[i]! >= offsets[i - 1]!))
-      throw new ScoreRequestError(`"response_id_offsets" must not decrease (at ${i})`);
-  }
+  const offsets = offsetsOf(p, "response_id_offsets", "response_ids", ids.length, "id");
   return decodeIds(tables.get(p.vocab), ids, offsets, pool);
 }
 

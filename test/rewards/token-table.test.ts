@@ -100,6 +100,17 @@ describe("token ids decoded with the trainer's token table", () => {
       /unknown token table f+: send a token_table request first/,
     );
     expect(request({ response_id_offsets: [0, 1] })).toThrow(/must run from 0 to 2/);
+    expect(request({ response_id_offsets: [0, 2, 1, 2], ground_truths: ["1", "2", "3"] })).toThrow(
+      /"response_id_offsets" must not decrease \(at 2\)/,
+    );
+    expect(
+      request({
+        response_ids: undefined,
+        responses_utf8: new Uint8Array(3),
+        response_offsets: [0, 3, 1, 3],
+        ground_truths: ["1", "2", "3"],
+      }),
+    ).toThrow(/"response_offsets" must not decrease \(at 2\)/);
     expect(request({ response_ids: Int32Array.of(1, 2) })).toThrow(/uint16 or uint32/);
     expect(request({ responses: ["x"] })).toThrow(/send one of "responses", "response_ids"/);
   });
