@@ -3,19 +3,14 @@
 # still-rl's Python side installed --no-deps. Idempotent: skipped while the stamp of its inputs matches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/still-rl-here.sh
 stamps=.cache/setup
 mkdir -p "$stamps"
 log() { printf 'setup:openrlhf: %s\n' "$*" >&2; }
 hash=$(cat python/requirements-openrlhf.txt python/pyproject.toml scripts/setup-openrlhf.sh | sha256sum | cut -c1-16)
 venv=.venv-openrlhf
 if [ -x "$venv/bin/python" ] && [ -f "$stamps/openrlhf" ] && [ "$(cat "$stamps/openrlhf")" = "$hash" ]; then
-  # The stamp cannot see a venv shared with another checkout (or this one moved): the editable install must
-  # point here, or the venv runs someone else's Python side.
-  if ! "$venv/bin/python" -c 'import os, sys, still_rl; sys.exit(os.path.dirname(still_rl.__file__) != sys.argv[1])' \
-    "$PWD/python/still_rl" 2>/dev/null; then
-    log "pointing $venv's still-rl at $PWD/python"
-    "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e python
-  fi
+  still_rl_here "$venv"
   exit 0
 fi
 log "installing OpenRLHF 0.11.2 into $venv (pinned: python/requirements-openrlhf.txt)"

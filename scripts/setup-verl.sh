@@ -6,6 +6,7 @@
 # VERL_VENV_DIR installs elsewhere (a test of this script); vLLM for GPU machines: see `still doctor`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/still-rl-here.sh
 venv=${VERL_VENV_DIR:-.venv-verl}
 stamps=.cache/setup
 mkdir -p "$stamps"
@@ -13,13 +14,7 @@ stamp="$stamps/verl-$(printf '%s' "$venv" | sha256sum | cut -c1-8)"
 log() { printf 'setup:verl: %s\n' "$*" >&2; }
 hash=$(cat python/requirements-verl.txt python/pyproject.toml | sha256sum | cut -c1-16)
 if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
-  # The stamp cannot see a venv shared with another checkout (or this one moved): the editable install must
-  # point here, or the venv runs someone else's Python side.
-  if ! "$venv/bin/python" -c 'import os, sys, still_rl; sys.exit(os.path.dirname(still_rl.__file__) != sys.argv[1])' \
-    "$PWD/python/still_rl" 2>/dev/null; then
-    log "pointing $venv's still-rl at $PWD/python"
-    "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -e python
-  fi
+  still_rl_here "$venv"
   exit 0
 fi
 log "installing veRL into $venv (pinned: python/requirements-verl.txt; about 3 minutes)"

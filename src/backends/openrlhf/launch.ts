@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { JobLog } from "../../cluster/job-log.js";
 import { runLocalJob, shellQuote } from "../../cluster/local.js";
 import { jobLogTail, jobRuntimeEnv, runRayJob } from "../../cluster/ray.js";
 import { printConfig, type RunConfig } from "../../config/index.js";
@@ -124,7 +125,6 @@ export function convertOpenrlhfData(config: RunConfig, file: string): number {
   return records.length;
 }
 
-const TAIL_LINES = 300;
 /**
  * How often a running segment's checkpoint folder is looked at, and how long after the last file appeared the
  * job is stopped (a step takes minutes on a GPU, so the next cannot finish in between).
@@ -177,16 +177,12 @@ export async function runOpenrlhf(opts: BackendRunOptions): Promise<TrainResult>
     close = () => service.stop();
   }
 
-  const logFile = path.join(runDir, "openrlhf.log");
+  const log = new JobLog(path.join(runDir, "openrlhf.log"), (line) => progress.log(line));
   const metrics = new MetricsWriter(path.join(runDir, "metrics.jsonl"));
   const stepStart = Date.now();
   let lastStep = 0;
-  const recent: string[] = [];
   const onLine = (line: string) => {
-    appendFileSync(logFile, `${line}\n`);
-    recent.push(line);
-    if (recent.length > TAIL_LINES) recent.shift();
-    progress.log(line);
+    log.line(line);
     const parsed = parseStepLine(line);
     if (parsed === null) return;
     const m = metricsLine(parsed.step, parsed.metrics);
@@ -220,7 +216,7 @@ export async function runOpenrlhf(opts: BackendRunOptions): Promise<TrainResult>
           `OpenRLHF: relaunching after step ${segment.fromStep} with ${model} as policy and reference`,
         );
       }
-      recent.length = 0;
+      log.newLaunch();
       const stop = new AbortController();
       const onAbort = () => stop.abort();
       signal.addEventListener("abort", onAbort, { once: true });
@@ -244,7 +240,7 @@ export async function runOpenrlhf(opts: BackendRunOptions): Promise<TrainResult>
         step = segment.untilStep;
         continue;
       }
-      if (failure !== undefined) throw new OpenrlhfRunError(failureMessage(failure, recent, logFile));
+      if (failure !== undefined) throw new OpenrlhfRunError(failureMessage(failure, log.recent, log.file));
       step = Math.max(step, lastStep);
       break;
     }

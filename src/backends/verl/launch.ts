@@ -1,7 +1,8 @@
-import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { JobLog } from "../../cluster/job-log.js";
 import { runLocalJob, shellQuote } from "../../cluster/local.js";
 import { jobLogTail, jobRuntimeEnv, runRayJob } from "../../cluster/ray.js";
 import { printConfig, type RunConfig } from "../../config/index.js";
@@ -22,8 +23,6 @@ import { type RelaunchNeed, startVerlServices } from "./services.js";
  * (plugin import + bridge handshake in the job's own environment), then `python -m verl.trainer.main_ppo`.
  */
 
-/** Lines of veRL's output kept for the failure message (searched for known causes, the last few shown). */
-const TAIL_LINES = 300;
 /** After Ctrl-C, veRL gets this long to stop (SIGINT) before SIGTERM, then as long again before SIGKILL. */
 const STOP_GRACE_MS = 20_000;
 
@@ -83,21 +82,15 @@ export async function runVerl(opts: BackendRunOptions): Promise<TrainResult> {
     relaunch = need;
   });
 
-  const logFile = path.join(runDir, "verl.log");
-  const recent: string[] = [];
-  const onLine = (line: string) => {
-    appendFileSync(logFile, `${line}\n`);
-    recent.push(line);
-    if (recent.length > TAIL_LINES) recent.shift();
-    progress.log(line);
-  };
+  const log = new JobLog(path.join(runDir, "verl.log"), (line) => progress.log(line));
+  const onLine = (line: string) => log.line(line);
 
   let interrupted = false;
   try {
     let launch = compileVerl(config, runDir);
     for (;;) {
       relaunch = undefined;
-      recent.length = 0;
+      log.newLaunch();
       const outcome = remote
         ? await runOnRay(config, python, entrypoint(python, launch, runDir), services.env, onLine, signal)
         : await runLocally(entrypoint(python, launch, runDir), services.env, onLine, signal);
@@ -105,7 +98,7 @@ export async function runVerl(opts: BackendRunOptions): Promise<TrainResult> {
         interrupted = true;
         break;
       }
-      if (!outcome.ok) throw new VerlRunError(failureMessage(outcome.reason, recent, config, logFile));
+      if (!outcome.ok) throw new VerlRunError(failureMessage(outcome.reason, log.recent, config, log.file));
       const need = relaunch as RelaunchNeed | undefined;
       if (need === undefined) break;
       progress.log(`veRL: relaunching after step ${need.afterStep} (${need.reasons.join("; ")})`);
